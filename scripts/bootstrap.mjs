@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// Entry point behind `npm start|test|bench` (and the deno.json tasks).
+//
+// A fresh machine has only Node 20 and npm, so this file must run on plain Node with no
+// dependencies: it installs Bun, Deno and the dev packages from npm on first use, then hands
+// over to the real command with node_modules/.bin first on PATH (so scripts and tests can
+// call `bun` / `deno` by name).
+//
+// Usage: node scripts/bootstrap.mjs <start|test|bench> [args...]
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const BIN = join(ROOT, "node_modules", ".bin");
+const BUN = join(BIN, "bun");
+const DENO = join(BIN, "deno");
+
+// Environment for every child: local bun/deno on PATH; no Deno update check (the network is
+// closed on CI); no colour codes in CI logs.
+const env = { ...process.env, PATH: BIN + delimiter + (process.env.PATH ?? "") };
+env.DENO_NO_UPDATE_CHECK = "1";
+if (process.env.CI === "true" || process.env.CI === "1") env.NO_COLOR = "1";
+
+function fail(message) {
+  console.error(`quire: ${message}`);
+  process.exit(1);
+}
+
+/** Returns what is missing from node_modules (empty when everything is usable). */
+function missingPackages() {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  const names = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
+  const missing = names.filter((n) => !existsSync(join(ROOT, "node_modules", n, "package.json")));
+  // The bun/deno packages ship their native binary through a postinstall script; a package
+  // directory without a working binary (scripts skipped, interrupted install) counts as missing.
+  for (const [name, bin] of [["bun", BUN], ["deno", DENO]]) {
+    const r = spawnSync(bin, ["--version"], { stdio: "ignore", env });
+    if (r.status !== 0) missing.push(`${name} binary`);
+  }
+  return missing;
+}
+
+function npm(args) {
+  const cmd = process.platform === "win32" ? "npm.cmd" : "npm";
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: "inherit", env });
+  if (r.status !== 0) fail(`\`npm ${args.join(" ")}\` failed (exit ${r.status ?? r.signal}).`);
+}
+
+function ensureInstalled() {
+  if (missingPackages().length === 0) return;
+  console.log("quire: installing bun, deno and dev packages from npm (first run only)...");
+  npm(["install", "--no-audit", "--no-fund"]);
+  if (missingPackages().some((m) => m.endsWith(" binary"))) {
+    // The packages are there but a postinstall did not run (an earlier --ignore-scripts install,
+    // say); `npm install` sees an up-to-date tree and won't run it again, `npm rebuild` does.
+    npm(["rebuild", "bun", "deno"]);
+  }
+  const still = missingPackages();
+  if (still.length > 0) {
+    fail(
+      `still missing after \`npm install\`: ${still.join(", ")}.\n` +
+        "  bun and deno need their postinstall scripts: check that npm's ignore-scripts is off.",
+    );
+  }
+}
+
+/** Runs a command with inherited stdio, forwarding Ctrl-C / SIGTERM; resolves to its exit code. */
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: "inherit", env });
+    const forward = (sig) => child.kill(sig);
+    process.on("SIGINT", forward);
+    process.on("SIGTERM", forward);
+    child.on("error", (err) => {
+      console.error(`quire: could not start ${cmd}: ${err.message}`);
+      resolve(1);
+    });
+    child.on("exit", (code, signal) => {
+      process.off("SIGINT", forward);
+      process.off("SIGTERM", forward);
+      // Shell convention for "killed by a signal": 128 + signal number.
+      resolve(code ?? 128 + (signal === "SIGINT" ? 2 : 15));
+    });
+  });
+}
+
+async function bench(args) {
+  const dir = join(ROOT, "bench");
+  const files = existsSync(dir)
+    ? readdirSync(dir).filter((f) => f.endsWith(".bench.ts")).sort()
+    : [];
+  if (files.length === 0) {
+    console.log("quire: there are no benchmarks (bench/*.bench.ts).");
+    return 0;
+  }
+  // Run everything even if one benchmark fails; report the first failure's exit code.
+  let status = 0;
+  for (const f of files) {
+    const file = join("bench", f);
+    console.log(`\n=== bun ${file} ===`);
+    const bunCode = await run(BUN, [file, ...args]);
+    console.log(`\n=== deno run -A ${file} ===`);
+    const denoCode = await run(DENO, ["run", "-A", file, ...args]);
+    status = status || bunCode || denoCode;
+  }
+  return status;
+}
+
+const [command, ...args] = process.argv.slice(2);
+const commands = {
+  start: () => run(BUN, [join("scripts", "start.ts"), ...args]),
+  test: () => run(process.execPath, [join(ROOT, "scripts", "run_tests.mjs"), ...args]),
+  bench: () => bench(args),
+};
+if (!(command in commands)) fail("usage: node scripts/bootstrap.mjs <start|test|bench> [args...]");
+ensureInstalled();
+process.exitCode = await commands[command]();

@@ -1,0 +1,113 @@
+/**
+ * The interface every storage backend implements (memory, file, SQLite). Backends are
+ * synchronous and single-threaded: the Store serialises access to them and adds the async API,
+ * validation, ids and references on top, so that those rules are written once.
+ *
+ * @module
+ */
+
+import type { CollectionOptions } from "../collection_options.ts";
+
+/** A stored document with its metadata, as a backend returns it (`doc` is a fresh object). */
+export interface StoredEntry {
+  id: string;
+  rev: number;
+  createdAt: string;
+  updatedAt: string;
+  doc: Record<string, unknown>;
+}
+
+/** Metadata of a stored document. */
+export interface Meta {
+  id: string;
+  rev: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A write to make: `data` is the validated JSON text of the document. */
+export interface PutRequest {
+  id: string;
+  data: string;
+  /** Write only if the stored rev is this (0 = only if absent). */
+  ifRev?: number;
+  /** The write's time, ISO-8601 UTC with milliseconds. */
+  now: string;
+}
+
+/** A record written with the metadata it carries (import, restore). */
+export interface RestoreRequest extends Meta {
+  data: string;
+}
+
+/** How `restore` treats an id that already exists. */
+export type RestoreMode = "skip" | "replace";
+
+/** One page of entries in id order. */
+export interface PageRequest {
+  /** Only ids after this one (code point order). */
+  after?: string;
+  limit: number;
+}
+
+/** Per-collection figures for `stats()`. */
+export interface CollectionStats {
+  count: number;
+  /** UTF-8 bytes of the stored JSON documents. */
+  bytes: number;
+}
+
+/** Something `check()` found wrong. */
+export interface Problem {
+  code: "CORRUPT" | "DANGLING_REF";
+  collection?: string;
+  id?: string;
+  message: string;
+}
+
+/** A collection as the catalog holds it. */
+export interface CatalogEntry {
+  name: string;
+  options: CollectionOptions;
+}
+
+/** What a storage backend does. Every method is synchronous; errors are QuireErrors. */
+export interface Backend {
+  /** `"memory"`, `"file"` or `"sqlite"`. */
+  readonly kind: string;
+  /** Where the data lives (path, directory or `":memory:"`), for stats and messages. */
+  readonly location: string;
+
+  /** Every collection in the catalog, by name. */
+  collections(): CatalogEntry[];
+  /** Creates the collection or updates its persisted options. */
+  ensureCollection(name: string, options: CollectionOptions): void;
+
+  get(collection: string, id: string): StoredEntry | undefined;
+  has(collection: string, id: string): boolean;
+  /** Creates or replaces; the rev grows by one. Throws `CONFLICT` when `ifRev` does not match. */
+  put(collection: string, request: PutRequest): Meta;
+  /** Writes a record with its own metadata; returns false when skipped. */
+  restore(collection: string, request: RestoreRequest, mode: RestoreMode): boolean;
+  /** Deletes; false when absent. Throws `CONFLICT` when `ifRev` is given and does not match. */
+  delete(collection: string, id: string, ifRev?: number): boolean;
+  count(collection: string): number;
+  /** Entries in id order (code point order, as SQLite's BINARY collation). */
+  page(collection: string, request: PageRequest): StoredEntry[];
+  /** Deletes every document of the collection; returns how many. */
+  clear(collection: string): number;
+
+  /** Opens a transaction, or a nested savepoint when one is open. */
+  begin(): void;
+  /** Commits the innermost transaction or savepoint. */
+  commit(): void;
+  /** Rolls back the innermost transaction or savepoint. */
+  rollback(): void;
+
+  /** Writes a consistent copy to `path` that `open()` can read. */
+  backup(path: string): void;
+  stats(collection: string): CollectionStats;
+  /** Storage-level checks (file integrity, every document decodes). */
+  check(): Problem[];
+  close(): void;
+}

@@ -1,0 +1,296 @@
+/**
+ * The Backend shared by the memory and file backends. Committed records live in a
+ * {@linkcode RecordStore}; a transaction's writes are buffered in layers above it (one layer per
+ * nesting level) and reach the store in one `apply` call at the outermost commit, which the
+ * store makes atomic (the file backend through a journal). Reads inside a transaction see its
+ * own writes.
+ *
+ * @module
+ */
+
+import type { CollectionOptions } from "../collection_options.ts";
+import { QuireError } from "../errors.ts";
+import { compareCodePoints } from "../names.ts";
+import type {
+  Backend,
+  CatalogEntry,
+  CollectionStats,
+  Meta,
+  PageRequest,
+  Problem,
+  PutRequest,
+  RestoreMode,
+  RestoreRequest,
+  StoredEntry,
+} from "./backend.ts";
+
+/** A stored record: metadata plus the document's JSON text. */
+export interface StoredRecord extends Meta {
+  data: string;
+}
+
+/** One change to apply: a record to write, or `null` to delete the id. */
+export interface Change {
+  collection: string;
+  id: string;
+  record: StoredRecord | null;
+}
+
+/** Committed storage under a BufferedBackend. */
+export interface RecordStore {
+  readonly kind: string;
+  readonly location: string;
+  readCatalog(): CatalogEntry[];
+  writeCatalog(entries: CatalogEntry[]): void;
+  read(collection: string, id: string): StoredRecord | undefined;
+  /** Every id of the collection, in code point order. */
+  ids(collection: string): readonly string[];
+  count(collection: string): number;
+  /** Applies every change or none. */
+  apply(changes: Change[]): void;
+  stats(collection: string): CollectionStats;
+  check(): Problem[];
+  backup?(path: string): void;
+  close(): void;
+}
+
+type Layer = Map<string, Map<string, StoredRecord | null>>;
+
+/** A Backend over a RecordStore, with buffered, nestable transactions. */
+export class BufferedBackend implements Backend {
+  readonly kind: string;
+  readonly location: string;
+  #store: RecordStore;
+  #layers: Layer[] = [];
+  #catalog: Map<string, CollectionOptions>;
+
+  constructor(store: RecordStore) {
+    this.#store = store;
+    this.kind = store.kind;
+    this.location = store.location;
+    this.#catalog = new Map(store.readCatalog().map((entry) => [entry.name, entry.options]));
+  }
+
+  collections(): CatalogEntry[] {
+    return [...this.#catalog].map(([name, options]) => ({ name, options }));
+  }
+
+  ensureCollection(name: string, options: CollectionOptions): void {
+    const next = new Map(this.#catalog).set(name, options);
+    this.#store.writeCatalog([...next].map(([name, options]) => ({ name, options })));
+    this.#catalog = next;
+  }
+
+  get(collection: string, id: string): StoredEntry | undefined {
+    const record = this.#read(collection, id);
+    return record && decode(collection, record);
+  }
+
+  has(collection: string, id: string): boolean {
+    return this.#read(collection, id) !== undefined;
+  }
+
+  put(collection: string, request: PutRequest): Meta {
+    const current = this.#read(collection, request.id);
+    checkRev(collection, request.id, current, request.ifRev);
+    const record: StoredRecord = {
+      id: request.id,
+      rev: current ? current.rev + 1 : 1,
+      createdAt: current ? current.createdAt : request.now,
+      updatedAt: request.now,
+      data: request.data,
+    };
+    this.#write(collection, request.id, record);
+    return {
+      id: record.id,
+      rev: record.rev,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    };
+  }
+
+  restore(collection: string, request: RestoreRequest, mode: RestoreMode): boolean {
+    if (mode === "skip" && this.#read(collection, request.id) !== undefined) return false;
+    this.#write(collection, request.id, { ...request });
+    return true;
+  }
+
+  delete(collection: string, id: string, ifRev?: number): boolean {
+    const current = this.#read(collection, id);
+    if (ifRev !== undefined) checkRev(collection, id, current, ifRev);
+    if (current === undefined) return false;
+    this.#write(collection, id, null);
+    return true;
+  }
+
+  count(collection: string): number {
+    if (!this.#hasPending(collection)) return this.#store.count(collection);
+    return this.#visibleIds(collection).length;
+  }
+
+  page(collection: string, request: PageRequest): StoredEntry[] {
+    const ids = this.#hasPending(collection)
+      ? this.#visibleIds(collection)
+      : this.#store.ids(collection);
+    let start = 0;
+    if (request.after !== undefined) {
+      // Binary search for the first id after `after`.
+      let high = ids.length;
+      while (start < high) {
+        const middle = (start + high) >>> 1;
+        if (compareCodePoints(ids[middle], request.after) <= 0) start = middle + 1;
+        else high = middle;
+      }
+    }
+    const entries: StoredEntry[] = [];
+    for (let i = start; i < ids.length && entries.length < request.limit; i++) {
+      const record = this.#read(collection, ids[i]);
+      if (record !== undefined) entries.push(decode(collection, record));
+    }
+    return entries;
+  }
+
+  clear(collection: string): number {
+    const ids = this.#hasPending(collection)
+      ? this.#visibleIds(collection)
+      : [...this.#store.ids(collection)];
+    if (ids.length === 0) return 0;
+    if (this.#layers.length === 0) {
+      this.#store.apply(ids.map((id) => ({ collection, id, record: null })));
+    } else {
+      for (const id of ids) this.#write(collection, id, null);
+    }
+    return ids.length;
+  }
+
+  begin(): void {
+    this.#layers.push(new Map());
+  }
+
+  commit(): void {
+    const top = this.#layers.pop();
+    if (top === undefined) throw new QuireError("STORAGE", "Cannot commit: no transaction is open");
+    const below = this.#layers.at(-1);
+    if (below !== undefined) {
+      for (const [collection, changes] of top) {
+        const target = below.get(collection) ?? below.set(collection, new Map()).get(collection)!;
+        for (const [id, record] of changes) target.set(id, record);
+      }
+      return;
+    }
+    const changes: Change[] = [];
+    for (const [collection, records] of top) {
+      for (const [id, record] of records) changes.push({ collection, id, record });
+    }
+    if (changes.length > 0) this.#store.apply(changes);
+  }
+
+  rollback(): void {
+    if (this.#layers.pop() === undefined) {
+      throw new QuireError("STORAGE", "Cannot roll back: no transaction is open");
+    }
+  }
+
+  backup(path: string): void {
+    if (this.#store.backup === undefined) {
+      throw new QuireError(
+        "UNSUPPORTED",
+        `The ${this.kind} backend cannot make a backup of its own`,
+      );
+    }
+    this.#store.backup(path);
+  }
+
+  stats(collection: string): CollectionStats {
+    return this.#store.stats(collection);
+  }
+
+  check(): Problem[] {
+    return this.#store.check();
+  }
+
+  close(): void {
+    this.#layers = [];
+    this.#store.close();
+  }
+
+  #read(collection: string, id: string): StoredRecord | undefined {
+    for (let i = this.#layers.length - 1; i >= 0; i--) {
+      const record = this.#layers[i].get(collection)?.get(id);
+      if (record !== undefined) return record ?? undefined;
+    }
+    return this.#store.read(collection, id);
+  }
+
+  #write(collection: string, id: string, record: StoredRecord | null): void {
+    const top = this.#layers.at(-1);
+    if (top === undefined) {
+      this.#store.apply([{ collection, id, record }]);
+      return;
+    }
+    const changes = top.get(collection) ?? top.set(collection, new Map()).get(collection)!;
+    changes.set(id, record);
+  }
+
+  #hasPending(collection: string): boolean {
+    return this.#layers.some((layer) => layer.has(collection));
+  }
+
+  /** Ids visible inside the transaction, in code point order. */
+  #visibleIds(collection: string): string[] {
+    const visible = new Set(this.#store.ids(collection));
+    for (const layer of this.#layers) {
+      for (const [id, record] of layer.get(collection) ?? []) {
+        if (record === null) visible.delete(id);
+        else visible.add(id);
+      }
+    }
+    return [...visible].sort(compareCodePoints);
+  }
+}
+
+function checkRev(
+  collection: string,
+  id: string,
+  current: StoredRecord | undefined,
+  ifRev?: number,
+): void {
+  if (ifRev === undefined) return;
+  const found = current?.rev ?? 0;
+  if (found !== ifRev) throw conflict(collection, id, ifRev, found);
+}
+
+/** The CONFLICT error every backend raises for a failed `ifRev`. */
+export function conflict(
+  collection: string,
+  id: string,
+  expected: number,
+  found: number,
+): QuireError {
+  const what = found === 0 ? "it does not exist" : `its rev is ${found}`;
+  const wanted = expected === 0 ? "expected it not to exist" : `expected rev ${expected}`;
+  return new QuireError(
+    "CONFLICT",
+    `Conflict on ${collection}/${JSON.stringify(id)}: ${wanted}, but ${what}`,
+  );
+}
+
+function decode(collection: string, record: StoredRecord): StoredEntry {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(record.data);
+  } catch (error) {
+    throw new QuireError(
+      "CORRUPT",
+      `Stored document ${collection}/${JSON.stringify(record.id)} is not valid JSON`,
+      { cause: error },
+    );
+  }
+  return {
+    id: record.id,
+    rev: record.rev,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    doc,
+  };
+}

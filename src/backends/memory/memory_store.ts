@@ -1,0 +1,76 @@
+/**
+ * The memory backend's committed records: a map per collection. Records hold the document's
+ * JSON text, so nothing a caller passed in or got back is shared with what is stored.
+ *
+ * @module
+ */
+
+import { utf8Length } from "../../document.ts";
+import { compareCodePoints } from "../../names.ts";
+import type { CatalogEntry, CollectionStats, Problem } from "../backend.ts";
+import type { Change, RecordStore, StoredRecord } from "../buffered_backend.ts";
+
+/** Records kept in memory for the life of the process. */
+export class MemoryStore implements RecordStore {
+  readonly kind = "memory";
+  readonly location = ":memory:";
+  #catalog: CatalogEntry[] = [];
+  #collections = new Map<string, Map<string, StoredRecord>>();
+  // Ids in code point order, rebuilt on demand after an id is added or removed.
+  #sortedIds = new Map<string, string[]>();
+
+  readCatalog(): CatalogEntry[] {
+    return structuredClone(this.#catalog);
+  }
+
+  writeCatalog(entries: CatalogEntry[]): void {
+    this.#catalog = structuredClone(entries);
+  }
+
+  read(collection: string, id: string): StoredRecord | undefined {
+    return this.#collections.get(collection)?.get(id);
+  }
+
+  ids(collection: string): readonly string[] {
+    let ids = this.#sortedIds.get(collection);
+    if (ids === undefined) {
+      ids = [...(this.#collections.get(collection)?.keys() ?? [])].sort(compareCodePoints);
+      this.#sortedIds.set(collection, ids);
+    }
+    return ids;
+  }
+
+  count(collection: string): number {
+    return this.#collections.get(collection)?.size ?? 0;
+  }
+
+  apply(changes: Change[]): void {
+    for (const { collection, id, record } of changes) {
+      let records = this.#collections.get(collection);
+      if (records === undefined) {
+        records = new Map();
+        this.#collections.set(collection, records);
+      }
+      const existed = records.has(id);
+      if (record === null) records.delete(id);
+      else records.set(id, record);
+      if (existed !== (record !== null)) this.#sortedIds.delete(collection);
+    }
+  }
+
+  stats(collection: string): CollectionStats {
+    let bytes = 0;
+    const records = this.#collections.get(collection);
+    for (const record of records?.values() ?? []) bytes += utf8Length(record.data);
+    return { count: records?.size ?? 0, bytes };
+  }
+
+  check(): Problem[] {
+    return [];
+  }
+
+  close(): void {
+    this.#collections.clear();
+    this.#sortedIds.clear();
+  }
+}

@@ -1,0 +1,462 @@
+/**
+ * The SQLite backend: one rowid table per collection, a catalog table, expression indexes on
+ * JSON paths; WAL, `synchronous=NORMAL`, a busy timeout, `BEGIN IMMEDIATE` for every write
+ * transaction and cached prepared statements. Single writes are single statements (an UPSERT with
+ * RETURNING), so they need no explicit transaction.
+ *
+ * @module
+ */
+
+import { existsSync, statSync } from "node:fs";
+import { type CollectionOptions, normalizeOptions } from "../../collection_options.ts";
+import { QuireError } from "../../errors.ts";
+import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
+import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
+import type {
+  Backend,
+  CatalogEntry,
+  CollectionStats,
+  Meta,
+  PageRequest,
+  Problem,
+  PutRequest,
+  RestoreMode,
+  RestoreRequest,
+  StoredEntry,
+} from "../backend.ts";
+import { conflict } from "../buffered_backend.ts";
+import { createDocumentTable, documentTable, migrate, MIGRATIONS } from "./schema.ts";
+
+/** Options of the SQLite backend. */
+export interface SqliteOptions {
+  /** Refuse writes; the file must exist. @default false */
+  readonly?: boolean;
+  /** `PRAGMA journal_mode`. @default "wal" */
+  journalMode?: "wal" | "delete" | "truncate" | "persist" | "memory" | "off";
+  /** `PRAGMA synchronous`. @default "normal" */
+  synchronous?: "off" | "normal" | "full" | "extra";
+  /** How long a write waits for another connection's lock before `BUSY`. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+interface Row {
+  id: string;
+  rev: number;
+  created_at: string;
+  updated_at: string;
+  data: string;
+}
+
+/** The prepared statements of one collection. */
+interface Statements {
+  table: string;
+  get: Statement;
+  has: Statement;
+  upsert: Statement;
+  insertNew: Statement;
+  updateIfRev: Statement;
+  readRev: Statement;
+  delete: Statement;
+  deleteIfRev: Statement;
+  restoreSkip: Statement;
+  restoreReplace: Statement;
+  count: Statement;
+  pageFirst: Statement;
+  pageAfter: Statement;
+  clear: Statement;
+}
+
+const COLUMNS = "id, rev, created_at, updated_at, data";
+
+/**
+ * Opens (creating if needed) a SQLite database as a quire backend.
+ *
+ * @param path A file path, or `":memory:"`.
+ */
+export async function openSqliteBackend(
+  path: string,
+  options: SqliteOptions = {},
+): Promise<SqliteBackend> {
+  const readonly = options.readonly === true;
+  if (path !== ":memory:") checkFile(path, readonly);
+  const db = await openDriver(path, { readonly });
+  try {
+    return new SqliteBackend(db, path, options);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function checkFile(path: string, readonly: boolean): void {
+  if (!existsSync(path)) {
+    if (readonly) {
+      throw new QuireError("NOT_FOUND", `Cannot open read-only: "${path}" does not exist`);
+    }
+    return;
+  }
+  const stat = statSync(path);
+  if (!stat.isFile()) throw new QuireError("STORAGE", `Cannot open "${path}": it is not a file`);
+  // SQLite would treat an empty file as a new database; quire takes it as damage instead
+  // (a file that was truncated, or a copy that never finished).
+  if (stat.size === 0) {
+    throw new QuireError(
+      "CORRUPT",
+      `Cannot open "${path}": the file is empty (0 bytes), not a database; remove it to start a new one`,
+    );
+  }
+}
+
+/** The SQLite backend; see the module documentation. */
+export class SqliteBackend implements Backend {
+  readonly kind = "sqlite";
+  readonly location: string;
+  #db: Database;
+  #readonly: boolean;
+  #statements = new Map<string, Statements>();
+
+  /** @internal Use {@linkcode openSqliteBackend}. */
+  constructor(db: Database, path: string, options: SqliteOptions) {
+    this.#db = db;
+    this.location = path;
+    this.#readonly = options.readonly === true;
+    const busy = options.busyTimeoutMs ?? 5000;
+    if (!Number.isInteger(busy) || busy < 0) {
+      throw new QuireError("INVALID_OPTION", "Invalid busyTimeoutMs: expected a whole number ≥ 0");
+    }
+    db.exec(`PRAGMA busy_timeout = ${busy}`);
+    checkFts5(db);
+    if (!this.#readonly) {
+      const journal = pick(options.journalMode ?? "wal", [
+        "wal",
+        "delete",
+        "truncate",
+        "persist",
+        "memory",
+        "off",
+      ], "journalMode");
+      db.prepare(`PRAGMA journal_mode = ${journal}`).get();
+    }
+    const synchronous = pick(
+      options.synchronous ?? "normal",
+      ["off", "normal", "full", "extra"],
+      "synchronous",
+    );
+    db.exec(
+      `PRAGMA synchronous = ${synchronous}; PRAGMA cache_size = -65536; PRAGMA foreign_keys = OFF`,
+    );
+    migrate(db, MIGRATIONS, this.#readonly);
+  }
+
+  /** The open database, for the benchmarks and tests that compare it with raw SQL. */
+  get database(): Database {
+    return this.#db;
+  }
+
+  collections(): CatalogEntry[] {
+    const rows = this.#db.prepare("SELECT name, options FROM quire_collections ORDER BY name").all<
+      { name: string; options: string }
+    >();
+    return rows.map((row) => ({ name: row.name, options: parseOptions(row.name, row.options) }));
+  }
+
+  ensureCollection(name: string, options: CollectionOptions): void {
+    this.#db.transaction(() => {
+      const text = JSON.stringify(options);
+      const found = this.#db.prepare("SELECT id FROM quire_collections WHERE name = ?").get<
+        { id: number }
+      >(name);
+      let table: string;
+      if (found === undefined) {
+        const { lastInsertRowid } = this.#db.prepare(
+          "INSERT INTO quire_collections (name, options, created_at) VALUES (?, ?, ?)",
+        ).run(name, text, new Date().toISOString());
+        table = documentTable(Number(lastInsertRowid));
+        this.#db.exec(createDocumentTable(table));
+      } else {
+        table = documentTable(found.id);
+        this.#db.prepare("UPDATE quire_collections SET options = ? WHERE id = ?").run(
+          text,
+          found.id,
+        );
+      }
+      this.#syncIndexes(table, options.indexes ?? []);
+    });
+    this.#statements.delete(name);
+  }
+
+  get(collection: string, id: string): StoredEntry | undefined {
+    const row = this.#for(collection).get.get<Row>(id);
+    return row && decode(collection, row);
+  }
+
+  has(collection: string, id: string): boolean {
+    return this.#for(collection).has.get(id) !== undefined;
+  }
+
+  put(collection: string, request: PutRequest): Meta {
+    const statements = this.#for(collection);
+    const { id, data, ifRev, now } = request;
+    let row: { rev: number; created_at: string } | undefined;
+    if (ifRev === undefined) row = statements.upsert.get(id, now, data);
+    else if (ifRev === 0) row = statements.insertNew.get(id, now, data);
+    else row = statements.updateIfRev.get(now, data, id, ifRev);
+    if (row === undefined) throw this.#conflict(collection, id, ifRev ?? 0);
+    return { id, rev: row.rev, createdAt: row.created_at, updatedAt: now };
+  }
+
+  restore(collection: string, request: RestoreRequest, mode: RestoreMode): boolean {
+    const statements = this.#for(collection);
+    const statement = mode === "skip" ? statements.restoreSkip : statements.restoreReplace;
+    const { id, rev, createdAt, updatedAt, data } = request;
+    return statement.run(id, rev, createdAt, updatedAt, data).changes > 0;
+  }
+
+  delete(collection: string, id: string, ifRev?: number): boolean {
+    const statements = this.#for(collection);
+    if (ifRev === undefined) return statements.delete.run(id).changes > 0;
+    if (ifRev === 0) {
+      if (statements.has.get(id) !== undefined) throw this.#conflict(collection, id, 0);
+      return false;
+    }
+    if (statements.deleteIfRev.run(id, ifRev).changes > 0) return true;
+    throw this.#conflict(collection, id, ifRev);
+  }
+
+  count(collection: string): number {
+    return this.#for(collection).count.get<{ n: number }>()!.n;
+  }
+
+  page(collection: string, request: PageRequest): StoredEntry[] {
+    const statements = this.#for(collection);
+    const rows = request.after === undefined
+      ? statements.pageFirst.all<Row>(request.limit)
+      : statements.pageAfter.all<Row>(request.after, request.limit);
+    return rows.map((row) => decode(collection, row));
+  }
+
+  clear(collection: string): number {
+    return this.#for(collection).clear.run().changes;
+  }
+
+  begin(): void {
+    this.#db.begin(this.#readonly ? "DEFERRED" : "IMMEDIATE");
+  }
+
+  commit(): void {
+    this.#db.commit();
+  }
+
+  rollback(): void {
+    this.#db.rollback();
+  }
+
+  backup(path: string): void {
+    if (existsSync(path)) {
+      throw new QuireError("STORAGE", `Cannot back up to "${path}": the file already exists`);
+    }
+    // VACUUM INTO writes a consistent, compacted copy from a read transaction: safe on a live
+    // WAL database, unlike copying the file.
+    this.#db.prepare("VACUUM INTO ?").run(path);
+  }
+
+  stats(collection: string): CollectionStats {
+    const { table } = this.#for(collection);
+    const row = this.#db.prepare(
+      `SELECT count(*) AS count, coalesce(sum(length(CAST(data AS BLOB))), 0) AS bytes FROM ${table}`,
+    ).get<CollectionStats>()!;
+    return { count: row.count, bytes: row.bytes };
+  }
+
+  /** Page and file figures of the database. */
+  storageStats(): Record<string, number | string> {
+    const pragma = (name: string) =>
+      Object.values(this.#db.prepare(`PRAGMA ${name}`).get()!)[0] as number | string;
+    const pageSize = pragma("page_size") as number;
+    const pageCount = pragma("page_count") as number;
+    const figures: Record<string, number | string> = {
+      sqliteVersion: this.#db.prepare("SELECT sqlite_version() AS v").get<{ v: string }>()!.v,
+      journalMode: pragma("journal_mode"),
+      pageSize,
+      pageCount,
+      freePages: pragma("freelist_count"),
+      databaseBytes: pageSize * pageCount,
+    };
+    if (this.location !== ":memory:" && existsSync(`${this.location}-wal`)) {
+      figures.walBytes = statSync(`${this.location}-wal`).size;
+    }
+    return figures;
+  }
+
+  check(): Problem[] {
+    const problems: Problem[] = [];
+    const rows = this.#db.prepare("PRAGMA integrity_check").all<{ integrity_check: string }>();
+    for (const row of rows) {
+      if (row.integrity_check !== "ok") {
+        problems.push({ code: "CORRUPT", message: row.integrity_check });
+      }
+    }
+    for (const { name } of this.collections()) {
+      const { table } = this.#for(name);
+      const bad = this.#db.prepare(`SELECT id FROM ${table} WHERE json_valid(data) = 0 LIMIT 1000`)
+        .all<
+          { id: string }
+        >();
+      for (const { id } of bad) {
+        problems.push({
+          code: "CORRUPT",
+          collection: name,
+          id,
+          message: "The stored document is not valid JSON",
+        });
+      }
+    }
+    return problems;
+  }
+
+  close(): void {
+    this.#statements.clear();
+    if (!this.#readonly) {
+      // Keeps the query planner's statistics current; cheap when nothing changed.
+      try {
+        this.#db.exec("PRAGMA optimize");
+      } catch { /* best effort */ }
+    }
+    this.#db.close();
+  }
+
+  #conflict(collection: string, id: string, expected: number): QuireError {
+    const row = this.#for(collection).readRev.get<{ rev: number }>(id);
+    return conflict(collection, id, expected, row?.rev ?? 0);
+  }
+
+  /** The statements of a collection that is in the catalog (the Store makes sure it is). */
+  #for(collection: string): Statements {
+    let statements = this.#statements.get(collection);
+    if (statements === undefined) {
+      const row = this.#db.prepare("SELECT id FROM quire_collections WHERE name = ?").get<
+        { id: number }
+      >(collection);
+      if (row === undefined) {
+        throw new QuireError("NOT_FOUND", `Collection "${collection}" does not exist`);
+      }
+      statements = prepareStatements(this.#db, documentTable(row.id));
+      this.#statements.set(collection, statements);
+    }
+    return statements;
+  }
+
+  #syncIndexes(table: string, indexes: (string | string[])[]): void {
+    const wanted = new Map<string, string>();
+    for (const index of indexes) {
+      const paths = typeof index === "string" ? [index] : index;
+      const expressions = paths.map((path) =>
+        `json_extract(data, ${sqlJsonPathLiteral(parsePath(path, "INVALID_OPTION"))})`
+      );
+      wanted.set(`${table}_ix_${fnv1a(JSON.stringify(paths))}`, expressions.join(", "));
+    }
+    const existing = this.#db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE ? ESCAPE '\\'",
+    ).all<{ name: string }>(table, `${table.replaceAll("_", "\\_")}\\_ix\\_%`);
+    for (const { name } of existing) {
+      if (!wanted.has(name)) this.#db.exec(`DROP INDEX ${name}`);
+    }
+    for (const [name, expressions] of wanted) {
+      this.#db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${expressions})`);
+    }
+  }
+}
+
+function prepareStatements(db: Database, table: string): Statements {
+  const returning = "RETURNING rev, created_at";
+  return {
+    table,
+    get: db.prepare(`SELECT ${COLUMNS} FROM ${table} WHERE id = ?`),
+    has: db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`),
+    upsert: db.prepare(
+      `INSERT INTO ${table} (${COLUMNS}) VALUES (?1, 1, ?2, ?2, ?3)
+       ON CONFLICT (id) DO UPDATE SET rev = rev + 1, updated_at = excluded.updated_at, data = excluded.data
+       ${returning}`,
+    ),
+    insertNew: db.prepare(
+      `INSERT INTO ${table} (${COLUMNS}) VALUES (?1, 1, ?2, ?2, ?3) ON CONFLICT (id) DO NOTHING ${returning}`,
+    ),
+    updateIfRev: db.prepare(
+      `UPDATE ${table} SET rev = rev + 1, updated_at = ?1, data = ?2 WHERE id = ?3 AND rev = ?4 ${returning}`,
+    ),
+    readRev: db.prepare(`SELECT rev FROM ${table} WHERE id = ?`),
+    delete: db.prepare(`DELETE FROM ${table} WHERE id = ?`),
+    deleteIfRev: db.prepare(`DELETE FROM ${table} WHERE id = ? AND rev = ?`),
+    restoreSkip: db.prepare(
+      `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    ),
+    restoreReplace: db.prepare(
+      `INSERT INTO ${table} (${COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
+       rev = excluded.rev, created_at = excluded.created_at, updated_at = excluded.updated_at, data = excluded.data`,
+    ),
+    count: db.prepare(`SELECT count(*) AS n FROM ${table}`),
+    pageFirst: db.prepare(`SELECT ${COLUMNS} FROM ${table} ORDER BY id LIMIT ?`),
+    pageAfter: db.prepare(`SELECT ${COLUMNS} FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`),
+    clear: db.prepare(`DELETE FROM ${table}`),
+  };
+}
+
+function decode(collection: string, row: Row): StoredEntry {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(row.data);
+  } catch (error) {
+    throw new QuireError(
+      "CORRUPT",
+      `Stored document ${collection}/${JSON.stringify(row.id)} is not valid JSON`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return { id: row.id, rev: row.rev, createdAt: row.created_at, updatedAt: row.updated_at, doc };
+}
+
+function parseOptions(name: string, text: string): CollectionOptions {
+  try {
+    return normalizeOptions(JSON.parse(text));
+  } catch (error) {
+    throw new QuireError("CORRUPT", `The catalog entry of collection "${name}" is unreadable`, {
+      cause: error,
+    });
+  }
+}
+
+function checkFts5(db: Database): void {
+  try {
+    db.exec(
+      "CREATE VIRTUAL TABLE temp.quire_fts5_probe USING fts5(x); DROP TABLE temp.quire_fts5_probe",
+    );
+  } catch (error) {
+    throw new QuireError(
+      "UNSUPPORTED",
+      "This runtime's SQLite has no FTS5; quire needs a build with FTS5 (Bun and Deno ship one)",
+      { cause: error },
+    );
+  }
+}
+
+function pick<T extends string>(value: string, allowed: readonly T[], name: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new QuireError(
+      "INVALID_OPTION",
+      `Invalid ${name} "${value}": expected one of ${allowed.join(", ")}`,
+    );
+  }
+  return value as T;
+}
+
+/** 32-bit FNV-1a, as 8 hex digits: stable index names from path lists. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, "0");
+}

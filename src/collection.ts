@@ -1,0 +1,287 @@
+/**
+ * A named collection of documents: the part of the API users call most. It validates input,
+ * encodes documents and hands the work to the backend through the Store, which serialises it.
+ *
+ * @module
+ */
+
+import type { Backend, Meta, StoredEntry } from "./backends/backend.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { type Document, encodeDocument, isPlainObject } from "./document.ts";
+import { QuireError, quote } from "./errors.ts";
+import { checkId, newId } from "./names.ts";
+import { type RefLoader, resolveRefs } from "./refs.ts";
+
+export type { Meta };
+
+/** A document with its metadata. */
+export interface Entry<T = Document> extends Meta {
+  doc: T;
+}
+
+/** Options of a conditional write. */
+export interface WriteOptions {
+  /** Write only if the stored rev is this; 0 means "only if it does not exist yet". */
+  ifRev?: number;
+}
+
+/** Options of `get`. */
+export interface GetOptions {
+  /** Replace references with their targets this many levels deep. @default 0 */
+  resolve?: number;
+}
+
+/** Options of `find`. */
+export interface FindOptions {
+  /** Largest page, 1 to 10,000; larger values are clamped. @default 50 */
+  limit?: number;
+  /** The `next` cursor of the previous page. */
+  after?: string;
+}
+
+/** One page of `find` results; `next` is there when more may follow. */
+export interface Page<T = Document> {
+  items: Entry<T>[];
+  next?: string;
+}
+
+/** Default page size of `find`. */
+export const DEFAULT_LIMIT = 50;
+/** Largest page size of `find`; larger limits are clamped to it. */
+export const MAX_LIMIT = 10_000;
+/** Most references `get` follows in depth. */
+export const MAX_RESOLVE_DEPTH = 16;
+
+/** What a Collection needs from its Store. */
+export interface CollectionHost {
+  readonly maxDocumentBytes: number;
+  /**
+   * Runs `fn` on the backend once the collection exists, serialised with transactions. When the
+   * collection does not exist and cannot be created (read-only store), returns `whenMissing`.
+   */
+  run<T>(name: string, write: boolean, fn: (backend: Backend) => T, whenMissing: T): Promise<T>;
+  /** Runs `fn` in one transaction (joining an open one). */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Reads a reference's target (inside `run`). */
+  readonly loadRef: RefLoader;
+}
+
+/** A collection of JSON documents, keyed by id. Get one from `store.collection(name)`. */
+export class Collection<T extends Document = Document> {
+  /** The collection's name. */
+  readonly name: string;
+  #host: CollectionHost;
+
+  /** @internal Use `store.collection(name)`. */
+  constructor(name: string, host: CollectionHost) {
+    this.name = name;
+    this.#host = host;
+  }
+
+  /**
+   * Creates or replaces the document `id`.
+   *
+   * @example
+   * ```ts
+   * import { open } from "quire";
+   * const notes = (await open("memory://")).collection("notes");
+   * const meta = await notes.put("n1", { title: "Hello" });
+   * console.log(meta.rev); // 1
+   * await notes.put("n1", { title: "Hello again" }, { ifRev: 1 });
+   * ```
+   * @param id A non-empty string, at most 512 UTF-8 bytes, no control characters.
+   * @param doc A plain JSON object.
+   * @param options `ifRev` makes the write conditional.
+   * @returns The new metadata: the rev starts at 1 and grows by one per write.
+   * @throws {QuireError} `INVALID_ID`, `INVALID_DOCUMENT`, `TOO_LARGE`, `CONFLICT`, `READ_ONLY`.
+   */
+  put(id: string, doc: T, options: WriteOptions = {}): Promise<Meta> {
+    try {
+      const request = this.#putRequest(id, doc, options.ifRev);
+      return this.#host.run(
+        this.name,
+        true,
+        (backend) => backend.put(this.name, request),
+        undefined as never,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Stores a document under a new, time-ordered id.
+   * @returns The metadata, with the generated `id`.
+   */
+  insert(doc: T): Promise<Meta> {
+    return this.put(newId(), doc, { ifRev: 0 });
+  }
+
+  /**
+   * Creates or replaces many documents in one transaction: all or nothing.
+   * @param entries `[id, doc]` pairs.
+   * @returns The metadata of each write, in order.
+   */
+  putMany(entries: Iterable<readonly [string, T]>): Promise<Meta[]> {
+    let requests;
+    try {
+      requests = Array.from(entries, (entry, index) => {
+        if (!Array.isArray(entry) || entry.length !== 2) {
+          throw new QuireError(
+            "INVALID_DOCUMENT",
+            `Cannot store entry ${index}: expected an [id, doc] pair`,
+          );
+        }
+        return this.#putRequest(entry[0], entry[1], undefined);
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#host.transaction(() =>
+      this.#host.run(
+        this.name,
+        true,
+        (backend) => requests.map((request) => backend.put(this.name, request)),
+        [],
+      )
+    );
+  }
+
+  /**
+   * Reads a document.
+   * @param options `resolve: n` replaces references n levels deep (cycles stop, missing → null).
+   * @returns The document, deep-equal to what was put, or `undefined`.
+   */
+  async get(id: string, options: GetOptions = {}): Promise<T | undefined> {
+    checkId(id);
+    const depth = resolveDepth(options.resolve);
+    return await this.#host.run(this.name, false, (backend) => {
+      const entry = backend.get(this.name, id);
+      if (entry === undefined) return undefined;
+      if (depth === 0) return entry.doc as T;
+      return resolveRefs(entry.doc, depth, this.#host.loadRef, [`${this.name}/${id}`]) as T;
+    }, undefined);
+  }
+
+  /** Reads a document with its metadata, or `undefined`. */
+  async entry(id: string): Promise<Entry<T> | undefined> {
+    checkId(id);
+    return await this.#host.run(
+      this.name,
+      false,
+      (backend) => backend.get(this.name, id) as Entry<T> | undefined,
+      undefined,
+    );
+  }
+
+  /** Whether the document exists. */
+  async has(id: string): Promise<boolean> {
+    checkId(id);
+    return await this.#host.run(this.name, false, (backend) => backend.has(this.name, id), false);
+  }
+
+  /**
+   * Deletes a document.
+   * @returns Whether it existed.
+   * @throws {QuireError} `CONFLICT` when `ifRev` is given and does not match.
+   */
+  async delete(id: string, options: WriteOptions = {}): Promise<boolean> {
+    checkId(id);
+    const ifRev = checkIfRev(options.ifRev);
+    return await this.#host.run(
+      this.name,
+      true,
+      (backend) => backend.delete(this.name, id, ifRev),
+      false,
+    );
+  }
+
+  /** How many documents the collection holds. */
+  async count(filter?: Record<string, never>): Promise<number> {
+    checkNoFilter(filter);
+    return await this.#host.run(this.name, false, (backend) => backend.count(this.name), 0);
+  }
+
+  /**
+   * Lists documents in id order (code point order), a page at a time.
+   *
+   * @example
+   * ```ts
+   * import { open } from "quire";
+   * const notes = (await open("memory://")).collection("notes");
+   * let page = await notes.find({}, { limit: 100 });
+   * while (page.next) page = await notes.find({}, { limit: 100, after: page.next });
+   * ```
+   * @param filter Only `{}` (or nothing) until the query DSL arrives.
+   * @param options `limit` (default 50, at most 10,000) and `after` (a previous page's `next`).
+   */
+  async find(filter?: Record<string, never>, options: FindOptions = {}): Promise<Page<T>> {
+    checkNoFilter(filter);
+    const limit = checkLimit(options.limit);
+    const after = options.after === undefined ? undefined : decodeCursor(options.after, "id");
+    const rows = await this.#host.run(
+      this.name,
+      false,
+      (backend) => backend.page(this.name, { after, limit: limit + 1 }),
+      [] as StoredEntry[],
+    );
+    const items = rows.slice(0, limit) as Entry<T>[];
+    return rows.length > limit
+      ? { items, next: encodeCursor("id", items[items.length - 1].id) }
+      : { items };
+  }
+
+  /** Deletes every document; returns how many there were. */
+  async clear(): Promise<number> {
+    return await this.#host.run(this.name, true, (backend) => backend.clear(this.name), 0);
+  }
+
+  #putRequest(id: string, doc: unknown, ifRev: number | undefined) {
+    return {
+      id: checkId(id),
+      data: encodeDocument(doc, this.#host.maxDocumentBytes),
+      ifRev: checkIfRev(ifRev),
+      now: new Date().toISOString(),
+    };
+  }
+}
+
+function checkIfRev(ifRev: unknown): number | undefined {
+  if (ifRev === undefined) return undefined;
+  if (typeof ifRev !== "number" || !Number.isSafeInteger(ifRev) || ifRev < 0) {
+    throw new QuireError(
+      "INVALID_OPTION",
+      `Invalid ifRev ${quote(ifRev)}: expected an integer ≥ 0`,
+    );
+  }
+  return ifRev;
+}
+
+function checkLimit(limit: unknown): number {
+  if (limit === undefined) return DEFAULT_LIMIT;
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+    throw new QuireError(
+      "INVALID_OPTION",
+      `Invalid limit ${quote(limit)}: expected a whole number ≥ 1`,
+    );
+  }
+  return Math.min(limit, MAX_LIMIT);
+}
+
+function resolveDepth(depth: unknown): number {
+  if (depth === undefined) return 0;
+  if (
+    typeof depth !== "number" || !Number.isInteger(depth) || depth < 0 || depth > MAX_RESOLVE_DEPTH
+  ) {
+    throw new QuireError(
+      "INVALID_OPTION",
+      `Invalid resolve depth ${quote(depth)}: expected 0 to ${MAX_RESOLVE_DEPTH}`,
+    );
+  }
+  return depth;
+}
+
+function checkNoFilter(filter: unknown): void {
+  if (filter === undefined || (isPlainObject(filter) && Object.keys(filter).length === 0)) return;
+  throw new QuireError("UNSUPPORTED", "Filters are not supported yet: pass {} or nothing");
+}

@@ -1,0 +1,157 @@
+/**
+ * What a document may be. A document is a plain JSON object; what comes back deep-equals what
+ * went in, and anything that cannot honour that is refused with `INVALID_DOCUMENT` naming the
+ * path of the offending value.
+ *
+ * @module
+ */
+
+import { QuireError } from "./errors.ts";
+
+/** A JSON value as quire stores it. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | {
+  [key: string]: JsonValue;
+};
+/** A document: a plain JSON object. */
+export type Document = { [key: string]: JsonValue };
+
+/** Deepest nesting of objects and arrays a document may have (the document itself is depth 1). */
+export const MAX_DEPTH = 64;
+/** Default largest document, in UTF-8 bytes of its JSON text. */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+/**
+ * Checks `doc` against the rules and returns its JSON text.
+ *
+ * @param doc What the caller wants to store.
+ * @param maxBytes Largest JSON text, in UTF-8 bytes.
+ * @returns The JSON text to store.
+ * @throws {QuireError} `INVALID_DOCUMENT` with the path of the offending value, or `TOO_LARGE`.
+ */
+export function encodeDocument(doc: unknown, maxBytes: number): string {
+  if (!isPlainObject(doc)) {
+    throw new QuireError(
+      "INVALID_DOCUMENT",
+      `Cannot store document: expected a plain object, got ${describe(doc)}`,
+    );
+  }
+  checkValue(doc, "$", 1, new Set());
+  const text = JSON.stringify(doc);
+  // A UTF-8 byte count is only needed when the text could be over the limit.
+  if (text.length * 3 > maxBytes) {
+    const bytes = utf8Length(text);
+    if (bytes > maxBytes) {
+      throw new QuireError(
+        "TOO_LARGE",
+        `Cannot store document: ${bytes} bytes of JSON is over the limit of ${maxBytes} bytes`,
+      );
+    }
+  }
+  return text;
+}
+
+/** The UTF-8 length of a well-formed string. */
+export function utf8Length(text: string): number {
+  let bytes = text.length; // one byte per UTF-16 unit, plus the extra bytes below
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) {
+      bytes += 1;
+    } else if (unit >= 0xd800 && unit <= 0xdbff) {
+      bytes += 2; // a surrogate pair: 2 units, 4 bytes
+      i++;
+    } else {
+      bytes += 2;
+    }
+  }
+  return bytes;
+}
+
+function checkValue(value: unknown, path: string, depth: number, ancestors: Set<object>): void {
+  switch (typeof value) {
+    case "string":
+      if (!value.isWellFormed()) refuse(path, "is a string with a lone surrogate");
+      return;
+    case "number":
+      if (!Number.isFinite(value)) refuse(path, `is ${value}, which JSON cannot hold`);
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        refuse(path, `is an integer beyond ±(2^53−1) (${value}); store it as a string`);
+      }
+      return;
+    case "boolean":
+      return;
+    case "object":
+      if (value === null) return;
+      break;
+    default:
+      refuse(path, `is ${describe(value)}, which JSON cannot hold`);
+  }
+  const object = value as object;
+  if (depth > MAX_DEPTH) refuse(path, `is nested deeper than ${MAX_DEPTH} levels`);
+  if (ancestors.has(object)) refuse(path, "refers back to an object that contains it (a cycle)");
+  ancestors.add(object);
+  if (Array.isArray(object)) {
+    if (Object.getPrototypeOf(object) !== Array.prototype) refuse(path, `is ${describe(object)}`);
+    for (let i = 0; i < object.length; i++) {
+      if (!(i in object)) refuse(`${path}[${i}]`, "is a hole in a sparse array");
+      const item = object[i];
+      if (item === undefined) {
+        refuse(`${path}[${i}]`, "is undefined, which JSON arrays cannot hold");
+      }
+      checkValue(item, `${path}[${i}]`, depth + 1, ancestors);
+    }
+  } else {
+    if (!isPlainObject(object)) refuse(path, `is ${describe(object)}, not a plain object`);
+    if (Object.getOwnPropertySymbols(object).length > 0) refuse(path, "has a symbol key");
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue;
+      const childPath = appendKey(path, key);
+      if (!key.isWellFormed()) refuse(childPath, "is a key with a lone surrogate");
+      const item = (object as Record<string, unknown>)[key];
+      // An undefined property is left out, as JSON.stringify does.
+      if (item !== undefined) checkValue(item, childPath, depth + 1, ancestors);
+    }
+  }
+  ancestors.delete(object);
+}
+
+/** Whether `value` is an object whose prototype is Object.prototype or null. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Appends a key to a `$.a["b c"]` style path. */
+function appendKey(path: string, key: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)
+    ? `${path}.${key}`
+    : `${path}[${JSON.stringify(key.slice(0, 40))}]`;
+}
+
+function refuse(path: string, what: string): never {
+  throw new QuireError("INVALID_DOCUMENT", `Cannot store document: the value at ${path} ${what}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  switch (typeof value) {
+    case "undefined":
+      return "undefined";
+    case "bigint":
+      return "a BigInt";
+    case "function":
+      return "a function";
+    case "symbol":
+      return "a symbol";
+    case "object": {
+      const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)
+        ?.constructor?.name;
+      return name ? `an instance of ${name}` : "an object with a custom prototype";
+    }
+    default:
+      return `a ${typeof value}`;
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * `store.import()`: reads records or NDJSON, checks each record, and writes the good ones in
+ * batches (each batch one transaction). A bad record is reported with its line number and the
+ * import goes on; a storage failure rolls back the batch it hit and ends the import.
+ *
+ * @module
+ */
+
+import type { RestoreMode, RestoreRequest } from "./backends/backend.ts";
+import { type CollectionOptions, normalizeOptions } from "./collection_options.ts";
+import { encodeDocument, isPlainObject } from "./document.ts";
+import { QuireError } from "./errors.ts";
+import { checkCollectionName, checkId } from "./names.ts";
+
+/** What `import()` reads: records, or NDJSON as one string or as chunks of text or bytes. */
+export type ImportSource =
+  | string
+  | Iterable<unknown>
+  | AsyncIterable<unknown>;
+
+/** Options of `import()`. */
+export interface ImportOptions {
+  /** What to do with an id that already exists: keep it (`"skip"`) or overwrite it. @default "skip" */
+  onConflict?: RestoreMode;
+  /** Records per transaction. @default 1000 */
+  batchSize?: number;
+}
+
+/** A record that could not be imported. */
+export interface ImportFailure {
+  /** 1-based line (NDJSON) or position (records). */
+  line: number;
+  id?: string;
+  error: string;
+}
+
+/** What `import()` did. */
+export interface ImportResult {
+  imported: number;
+  skipped: number;
+  /** The first {@linkcode MAX_LISTED_FAILURES} failures. */
+  failed: ImportFailure[];
+  /** How many records failed in all. */
+  failedCount: number;
+}
+
+/** The header line of an NDJSON export. */
+export interface ExportHeader {
+  format: "quire-export";
+  version: 1;
+  exportedAt: string;
+  collections: Record<string, CollectionOptions>;
+}
+
+/** Most failures `import()` lists (all are counted). */
+export const MAX_LISTED_FAILURES = 1000;
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A checked record, ready to write. */
+export interface ImportRecord extends RestoreRequest {
+  collection: string;
+}
+
+/** What the import needs from the Store. */
+export interface ImportHost {
+  maxDocumentBytes: number;
+  ensure(collection: string, options: CollectionOptions | undefined): Promise<void>;
+  writeBatch(batch: ImportRecord[], mode: RestoreMode): Promise<boolean[]>;
+}
+
+/** Runs an import; see `Store.import`. */
+export async function importRecords(
+  source: ImportSource,
+  options: ImportOptions,
+  host: ImportHost,
+): Promise<ImportResult> {
+  const mode = options.onConflict ?? "skip";
+  if (mode !== "skip" && mode !== "replace") {
+    throw new QuireError("INVALID_OPTION", 'Invalid onConflict: expected "skip" or "replace"');
+  }
+  const batchSize = options.batchSize ?? 1000;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new QuireError("INVALID_OPTION", "Invalid batchSize: expected a whole number ≥ 1");
+  }
+  const result: ImportResult = { imported: 0, skipped: 0, failed: [], failedCount: 0 };
+  const headerOptions = new Map<string, CollectionOptions>();
+  const ensured = new Set<string>();
+  let batch: ImportRecord[] = [];
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const written = await host.writeBatch(batch, mode);
+    for (const ok of written) ok ? result.imported++ : result.skipped++;
+    batch = [];
+  };
+  const fail = (line: number, error: unknown, id?: string) => {
+    result.failedCount++;
+    if (result.failed.length < MAX_LISTED_FAILURES) {
+      result.failed.push({ line, ...(id === undefined ? {} : { id }), error: errorText(error) });
+    }
+  };
+
+  for await (const [line, item] of numbered(source)) {
+    let value = item;
+    if (typeof item === "string") {
+      if (item.trim() === "") continue;
+      try {
+        value = JSON.parse(item);
+      } catch (error) {
+        fail(
+          line,
+          new QuireError("INVALID_DOCUMENT", `Line is not valid JSON: ${errorText(error)}`),
+        );
+        continue;
+      }
+    }
+    if (isPlainObject(value) && value.format === "quire-export") {
+      try {
+        readHeader(value, headerOptions);
+      } catch (error) {
+        fail(line, error);
+      }
+      continue;
+    }
+    let record: ImportRecord;
+    try {
+      record = checkRecord(value, host.maxDocumentBytes);
+    } catch (error) {
+      const id = isPlainObject(value) && typeof value.id === "string"
+        ? value.id.slice(0, 512)
+        : undefined;
+      fail(line, error, id);
+      continue;
+    }
+    if (!ensured.has(record.collection)) {
+      await host.ensure(record.collection, headerOptions.get(record.collection));
+      ensured.add(record.collection);
+    }
+    batch.push(record);
+    if (batch.length >= batchSize) await flush();
+  }
+  await flush();
+  return result;
+}
+
+function readHeader(header: Record<string, unknown>, into: Map<string, CollectionOptions>): void {
+  if (header.version !== 1) {
+    throw new QuireError(
+      "UNSUPPORTED",
+      `Unsupported export version ${JSON.stringify(header.version)}`,
+    );
+  }
+  if (!isPlainObject(header.collections)) {
+    throw new QuireError("INVALID_DOCUMENT", "Export header: collections must be an object");
+  }
+  for (const [name, options] of Object.entries(header.collections)) {
+    into.set(checkCollectionName(name), normalizeOptions(options));
+  }
+}
+
+function checkRecord(value: unknown, maxBytes: number): ImportRecord {
+  if (!isPlainObject(value)) {
+    throw new QuireError("INVALID_DOCUMENT", "Expected a record object { collection, id, doc }");
+  }
+  const collection = checkCollectionName(value.collection);
+  const id = checkId(value.id);
+  const data = encodeDocument(value.doc, maxBytes);
+  const now = new Date().toISOString();
+  const rev = value.rev ?? 1;
+  if (typeof rev !== "number" || !Number.isSafeInteger(rev) || rev < 1) {
+    throw new QuireError("INVALID_DOCUMENT", "Record rev must be a whole number ≥ 1");
+  }
+  const createdAt = checkTime(value.createdAt ?? now, "createdAt");
+  const updatedAt = checkTime(value.updatedAt ?? createdAt, "updatedAt");
+  return { collection, id, rev, createdAt, updatedAt, data };
+}
+
+function checkTime(value: unknown, name: string): string {
+  if (typeof value !== "string" || !ISO_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new QuireError(
+      "INVALID_DOCUMENT",
+      `Record ${name} must be an ISO-8601 UTC time with milliseconds`,
+    );
+  }
+  return value;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof QuireError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Numbers the items of a source: NDJSON (text or byte chunks, split into lines across chunk
+ * boundaries) yields its lines; any other item counts as one record.
+ */
+async function* numbered(source: ImportSource): AsyncGenerator<[number, unknown]> {
+  if (typeof source === "string") source = [source];
+  if (
+    source === null || typeof source !== "object" ||
+    !(Symbol.iterator in source || Symbol.asyncIterator in source)
+  ) {
+    throw new QuireError(
+      "INVALID_OPTION",
+      "Cannot import: expected records, NDJSON text or a stream",
+    );
+  }
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let line = 0;
+  let pending = "";
+  for await (const item of source as AsyncIterable<unknown>) {
+    let text: string;
+    if (typeof item === "string") {
+      text = item;
+    } else if (item instanceof Uint8Array) {
+      try {
+        text = decoder.decode(item, { stream: true });
+      } catch (error) {
+        throw new QuireError(
+          "INVALID_DOCUMENT",
+          `Cannot import: input is not UTF-8 near line ${line + 1}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    } else {
+      yield [++line, item];
+      continue;
+    }
+    pending += text;
+    let newline;
+    while ((newline = pending.indexOf("\n")) !== -1) {
+      yield [++line, pending.slice(0, newline).replace(/\r$/, "")];
+      pending = pending.slice(newline + 1);
+    }
+    if (pending.length > MAX_LINE_BYTES) {
+      throw new QuireError(
+        "TOO_LARGE",
+        `Cannot import: line ${line + 1} is over ${MAX_LINE_BYTES} bytes`,
+      );
+    }
+  }
+  if (pending !== "") yield [++line, pending];
+}

@@ -1,0 +1,140 @@
+/**
+ * `open()`: picks a backend from a URL or an options object and opens a Store on it.
+ *
+ * | url                                   | backend                                      |
+ * | ------------------------------------- | -------------------------------------------- |
+ * | `sqlite://path/to.db`, `sqlite:///abs` | SQLite file (relative paths from the cwd)    |
+ * | `sqlite::memory:`                     | SQLite in memory                             |
+ * | `memory://`                           | memory backend                               |
+ * | `file://path/to/dir`, `file:///abs`   | file backend: one JSON file per document     |
+ * | nothing                               | `QUIRE_URL`, else `DATABASE_URL`, else `sqlite://quire.db` |
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type { Backend } from "./backends/backend.ts";
+import { BufferedBackend } from "./backends/buffered_backend.ts";
+import { openFileBackend } from "./backends/file/file_backend.ts";
+import { MemoryStore } from "./backends/memory/memory_store.ts";
+import { openSqliteBackend, type SqliteOptions } from "./backends/sqlite/sqlite_backend.ts";
+import { DEFAULT_MAX_DOCUMENT_BYTES, isPlainObject } from "./document.ts";
+import { QuireError } from "./errors.ts";
+import { Store } from "./store.ts";
+
+/** The URL used when `open()` gets nothing and neither variable is set. */
+export const DEFAULT_URL = "sqlite://quire.db";
+
+/** Options of `open()` in object form. */
+export interface OpenOptions extends SqliteOptions {
+  /** Which backend. */
+  backend: "sqlite" | "memory" | "file";
+  /** SQLite: the database file, or `":memory:"`. */
+  path?: string;
+  /** File backend: the directory. */
+  dir?: string;
+  /** Refuse every write with `READ_ONLY`. @default false */
+  readonly?: boolean;
+  /** Largest document, in UTF-8 bytes of JSON. @default 1048576 (1 MiB) */
+  maxDocumentBytes?: number;
+}
+
+/**
+ * Opens a store.
+ *
+ * @example
+ * ```ts
+ * import { open } from "quire";
+ * const store = await open("sqlite::memory:");
+ * await store.collection("notes").put("n1", { title: "Hello" });
+ * await store.close();
+ * ```
+ * @param target A URL (see the module documentation) or options; nothing means `QUIRE_URL`,
+ *   else `DATABASE_URL`, else `sqlite://quire.db`.
+ * @returns An open {@linkcode Store}.
+ * @throws {QuireError} `INVALID_OPTION` for a URL or option quire does not understand, and the
+ *   backend's own errors (`CORRUPT`, `SCHEMA_TOO_NEW`, `NOT_FOUND`, ...).
+ */
+export async function open(target?: string | OpenOptions): Promise<Store> {
+  const options = typeof target === "string" || target === undefined
+    ? parseUrl(target ?? defaultUrl())
+    : target;
+  if (!isPlainObject(options)) {
+    throw new QuireError("INVALID_OPTION", "Cannot open: expected a URL or an options object");
+  }
+  const maxDocumentBytes = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  if (!Number.isSafeInteger(maxDocumentBytes) || maxDocumentBytes < 2) {
+    throw new QuireError(
+      "INVALID_OPTION",
+      "Invalid maxDocumentBytes: expected a whole number of bytes ≥ 2",
+    );
+  }
+  const readonly = options.readonly === true;
+  const backend = await openBackend(options, readonly);
+  return new Store(backend, { readonly, maxDocumentBytes });
+}
+
+async function openBackend(options: OpenOptions, readonly: boolean): Promise<Backend> {
+  switch (options.backend) {
+    case "sqlite":
+      if (typeof options.path !== "string" || options.path === "") {
+        throw new QuireError(
+          "INVALID_OPTION",
+          'Cannot open SQLite: give `path` (a file, or ":memory:")',
+        );
+      }
+      return await openSqliteBackend(options.path, { ...options, readonly });
+    case "memory":
+      return new BufferedBackend(new MemoryStore());
+    case "file":
+      if (typeof options.dir !== "string" || options.dir === "") {
+        throw new QuireError("INVALID_OPTION", "Cannot open the file backend: give `dir`");
+      }
+      return openFileBackend(options.dir, { readonly });
+    default:
+      throw new QuireError(
+        "INVALID_OPTION",
+        'Cannot open: `backend` must be "sqlite", "memory" or "file"',
+      );
+  }
+}
+
+function defaultUrl(): string {
+  const env = process.env;
+  return env.QUIRE_URL || env.DATABASE_URL || DEFAULT_URL;
+}
+
+/**
+ * Turns a URL from the table above into options.
+ * @throws {QuireError} `INVALID_OPTION`, naming only the URL's scheme (it may hold a password).
+ */
+export function parseUrl(url: string): OpenOptions {
+  if (typeof url !== "string") {
+    throw new QuireError("INVALID_OPTION", "Cannot open: the URL must be a string");
+  }
+  if (url === "sqlite::memory:") return { backend: "sqlite", path: ":memory:" };
+  if (url === "memory://" || url === "memory:") return { backend: "memory" };
+  const match = /^(sqlite|file):\/\/(.+)$/.exec(url);
+  if (match === null) {
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1];
+    throw new QuireError(
+      "INVALID_OPTION",
+      `Cannot open ${
+        scheme ? `a "${scheme}:" URL` : "that URL"
+      }: expected sqlite://path.db, sqlite::memory:, memory:// or file://dir`,
+    );
+  }
+  let path: string;
+  try {
+    path = decodeURIComponent(match[2]);
+  } catch {
+    throw new QuireError(
+      "INVALID_OPTION",
+      `Cannot open the ${match[1]}:// URL: it has a bad %-escape`,
+    );
+  }
+  if (path.includes("\0")) {
+    throw new QuireError("INVALID_OPTION", "Cannot open: the path contains NUL");
+  }
+  return match[1] === "sqlite" ? { backend: "sqlite", path } : { backend: "file", dir: path };
+}

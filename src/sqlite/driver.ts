@@ -1,0 +1,285 @@
+/**
+ * A small synchronous SQLite driver surface (after better-sqlite3 and libsql-client): a
+ * database prepares statements and runs transactions that nest with SAVEPOINTs. The two
+ * runtime bindings, `bun:sqlite` and `node:sqlite`, sit behind it in `driver_bun.ts` and
+ * `driver_deno.ts`; no other file imports them.
+ *
+ * What the driver makes identical on both runtimes (each pinned by tests/sqlite_driver_test.ts):
+ * - parameters are positional only (`?` or `?NNN`); `true`/`false` bind as 1/0 (node:sqlite
+ *   refuses booleans); `undefined` is refused (bun:sqlite would bind NULL);
+ * - text containing NUL is refused (node:sqlite cuts it at the NUL, bun:sqlite keeps it);
+ * - every error is a QuireError whose code says what happened (busy, corrupt, read-only, full),
+ *   with the binding's own error as `cause`.
+ *
+ * What stays different and is documented instead: an integer beyond ±2^53−1 read back in the
+ * default mode (bun:sqlite rounds it, node:sqlite throws); ask for `bigints` to read it exactly.
+ * quire itself never stores such integers (documents refuse them).
+ *
+ * @module
+ */
+
+import { QuireError } from "../errors.ts";
+import { RUNTIME } from "../runtime.ts";
+import { toQuireError } from "./sqlite_error.ts";
+
+/** A value SQLite hands back. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+/** A value the driver binds: booleans become 1 and 0. */
+export type BindValue = SqlValue | boolean;
+/** A result row: column name to value. */
+export type Row = Record<string, SqlValue>;
+
+/** What `run` reports. */
+export interface RunResult {
+  changes: number;
+  lastInsertRowid: number | bigint;
+}
+
+/** A prepared statement. */
+export interface Statement {
+  run(...params: BindValue[]): RunResult;
+  get<T = Row>(...params: BindValue[]): T | undefined;
+  all<T = Row>(...params: BindValue[]): T[];
+  iterate<T = Row>(...params: BindValue[]): IterableIterator<T>;
+}
+
+/** Options for {@linkcode openDriver}. */
+export interface DriverOptions {
+  /** Open without write access (and without creating the file): writes fail with `READ_ONLY`. @default false */
+  readonly?: boolean;
+}
+
+/** The binding-specific part: what driver_bun.ts and driver_deno.ts implement. */
+export interface RawDatabase {
+  /** Compiles a statement; `bigints` makes every integer column come back as a bigint. */
+  prepare(sql: string, bigints: boolean): RawStatement;
+  exec(sql: string): void;
+  close(): void;
+}
+
+/** A binding's statement, already given only values it accepts. */
+export interface RawStatement {
+  run(params: SqlValue[]): RunResult;
+  get(params: SqlValue[]): unknown;
+  all(params: SqlValue[]): unknown[];
+  iterate(params: SqlValue[]): IterableIterator<unknown>;
+}
+
+/** An open SQLite database. */
+export interface Database {
+  /** `"bun"` or `"deno"`: which binding this is. */
+  readonly runtime: string;
+  /** Prepares (and caches, by SQL text) a statement. */
+  prepare(sql: string, options?: { bigints?: boolean }): Statement;
+  /** Runs one or more statements without results. */
+  exec(sql: string): void;
+  /**
+   * Opens a transaction, or a SAVEPOINT inside one that is already open.
+   * @param mode `BEGIN` mode of an outermost transaction. @default "IMMEDIATE"
+   */
+  begin(mode?: "IMMEDIATE" | "DEFERRED"): void;
+  /** Commits the innermost open transaction (or releases its savepoint). */
+  commit(): void;
+  /** Rolls back the innermost open transaction (or to its savepoint). */
+  rollback(): void;
+  /** How many transactions are open (0 = autocommit). */
+  readonly depth: number;
+  /** Runs `fn` inside {@linkcode begin} … {@linkcode commit}, rolling back if it throws. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+/**
+ * Opens a database file (or `":memory:"`) with the current runtime's binding.
+ *
+ * @param path A file path or `":memory:"`; never a `file:` URI (bun:sqlite does not take them).
+ * @param options Read-only and create flags.
+ * @returns An open {@linkcode Database}.
+ */
+export async function openDriver(path: string, options: DriverOptions = {}): Promise<Database> {
+  const raw = await openRaw(path, options);
+  return new Driver(raw, RUNTIME ?? "unknown");
+}
+
+async function openRaw(path: string, options: DriverOptions): Promise<RawDatabase> {
+  // The module names are not literals so that neither runtime's checker tries to resolve the
+  // other runtime's binding.
+  const module = RUNTIME === "bun"
+    ? "./driver_bun.ts"
+    : RUNTIME === "deno"
+    ? "./driver_deno.ts"
+    : "";
+  if (module === "") {
+    throw new QuireError("UNSUPPORTED", "Cannot open SQLite: quire runs on Bun or Deno only");
+  }
+  const { openRawDatabase } = await import(module) as {
+    openRawDatabase(path: string, options: DriverOptions): RawDatabase;
+  };
+  try {
+    return openRawDatabase(path, options);
+  } catch (error) {
+    throw toQuireError(error, `Cannot open SQLite database "${path}"`);
+  }
+}
+
+class Driver implements Database {
+  readonly runtime: string;
+  #raw: RawDatabase;
+  #statements = new Map<string, Statement>();
+  #depth = 0;
+
+  constructor(raw: RawDatabase, runtime: string) {
+    this.#raw = raw;
+    this.runtime = runtime;
+  }
+
+  get depth(): number {
+    return this.#depth;
+  }
+
+  prepare(sql: string, options: { bigints?: boolean } = {}): Statement {
+    const bigints = options.bigints === true;
+    const key = bigints ? `bigints:${sql}` : sql;
+    let statement = this.#statements.get(key);
+    if (statement === undefined) {
+      let raw: RawStatement;
+      try {
+        raw = this.#raw.prepare(sql, bigints);
+      } catch (error) {
+        throw toQuireError(error, "SQLite could not prepare a statement");
+      }
+      statement = wrapStatement(raw);
+      this.#statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  exec(sql: string): void {
+    try {
+      this.#raw.exec(sql);
+    } catch (error) {
+      throw toQuireError(error, "SQLite statement failed");
+    }
+  }
+
+  begin(mode: "IMMEDIATE" | "DEFERRED" = "IMMEDIATE"): void {
+    this.exec(this.#depth === 0 ? `BEGIN ${mode}` : `SAVEPOINT quire_${this.#depth}`);
+    this.#depth++;
+  }
+
+  commit(): void {
+    if (this.#depth === 0) throw new QuireError("STORAGE", "Cannot commit: no transaction is open");
+    const savepoint = this.#depth - 1;
+    this.exec(savepoint === 0 ? "COMMIT" : `RELEASE quire_${savepoint}`);
+    this.#depth--;
+  }
+
+  rollback(): void {
+    if (this.#depth === 0) {
+      throw new QuireError("STORAGE", "Cannot roll back: no transaction is open");
+    }
+    const savepoint = this.#depth - 1;
+    this.#depth--;
+    if (savepoint === 0) {
+      // SQLite may already have rolled back on its own (after SQLITE_FULL, for instance).
+      try {
+        this.#raw.exec("ROLLBACK");
+      } catch { /* nothing left to roll back */ }
+    } else {
+      this.exec(`ROLLBACK TO quire_${savepoint}; RELEASE quire_${savepoint}`);
+    }
+  }
+
+  transaction<T>(fn: () => T): T {
+    this.begin();
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      this.rollback();
+      throw error;
+    }
+    this.commit();
+    return result;
+  }
+
+  close(): void {
+    this.#statements.clear();
+    try {
+      this.#raw.close();
+    } catch (error) {
+      throw toQuireError(error, "SQLite could not close the database");
+    }
+  }
+}
+
+function wrapStatement(raw: RawStatement): Statement {
+  return {
+    run(...params) {
+      const values = toSqlValues(params);
+      try {
+        return raw.run(values);
+      } catch (error) {
+        throw toQuireError(error, "SQLite write failed");
+      }
+    },
+    get<T>(...params: BindValue[]) {
+      const values = toSqlValues(params);
+      try {
+        return (raw.get(values) ?? undefined) as T | undefined;
+      } catch (error) {
+        throw toQuireError(error, "SQLite read failed");
+      }
+    },
+    all<T>(...params: BindValue[]) {
+      const values = toSqlValues(params);
+      try {
+        return raw.all(values) as T[];
+      } catch (error) {
+        throw toQuireError(error, "SQLite read failed");
+      }
+    },
+    iterate<T>(...params: BindValue[]) {
+      const values = toSqlValues(params);
+      return guardIterator(raw.iterate(values) as IterableIterator<T>);
+    },
+  };
+}
+
+function* guardIterator<T>(rows: IterableIterator<T>): IterableIterator<T> {
+  try {
+    yield* rows;
+  } catch (error) {
+    throw toQuireError(error, "SQLite read failed");
+  }
+}
+
+/** The one place values are converted for binding (after libsql's `valueToSql`). */
+function toSqlValues(params: BindValue[]): SqlValue[] {
+  const values: SqlValue[] = new Array(params.length);
+  for (let i = 0; i < params.length; i++) {
+    const value = params[i];
+    if (typeof value === "string") {
+      if (value.includes("\0")) {
+        throw new QuireError(
+          "STORAGE",
+          `Cannot bind parameter ${i + 1}: text contains a NUL character`,
+        );
+      }
+      values[i] = value;
+    } else if (typeof value === "boolean") {
+      values[i] = value ? 1 : 0;
+    } else if (
+      value === null || typeof value === "number" || typeof value === "bigint" ||
+      value instanceof Uint8Array
+    ) {
+      values[i] = value;
+    } else {
+      throw new QuireError(
+        "STORAGE",
+        `Cannot bind parameter ${i + 1}: unsupported type ${typeof value}`,
+      );
+    }
+  }
+  return values;
+}

@@ -1,0 +1,51 @@
+/**
+ * The bun:sqlite binding behind the driver interface. Only driver.ts imports this file, and only
+ * when running on Bun.
+ *
+ * @module
+ */
+
+import type { DriverOptions, RawDatabase, RawStatement, RunResult, SqlValue } from "./driver.ts";
+
+// The minimal shape of bun:sqlite that quire uses, declared here (as Kysely does) so that the
+// Deno type check needs no Bun types.
+interface BunStatement {
+  run(...params: SqlValue[]): RunResult;
+  get(...params: SqlValue[]): unknown;
+  all(...params: SqlValue[]): unknown[];
+  iterate(...params: SqlValue[]): IterableIterator<unknown>;
+  safeIntegers(enabled: boolean): BunStatement;
+}
+interface BunDatabase {
+  prepare(sql: string): BunStatement;
+  exec(sql: string): void;
+  close(): void;
+}
+type BunDatabaseClass = new (
+  path: string,
+  options: { readonly?: boolean; create?: boolean; readwrite?: boolean; strict?: boolean },
+) => BunDatabase;
+
+const bunSqlite = "bun:sqlite";
+const { Database } = await import(bunSqlite) as { Database: BunDatabaseClass };
+
+/** Opens `path` with bun:sqlite. */
+export function openRawDatabase(path: string, options: DriverOptions): RawDatabase {
+  const db = options.readonly === true
+    ? new Database(path, { readonly: true })
+    : new Database(path, { readwrite: true, create: true });
+  return {
+    prepare(sql: string, bigints: boolean): RawStatement {
+      const statement = db.prepare(sql);
+      if (bigints) statement.safeIntegers(true);
+      return {
+        run: (params) => statement.run(...params),
+        get: (params) => statement.get(...params),
+        all: (params) => statement.all(...params),
+        iterate: (params) => statement.iterate(...params),
+      };
+    },
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+  };
+}

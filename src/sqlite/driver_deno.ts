@@ -1,0 +1,28 @@
+/**
+ * The node:sqlite binding (as Deno ships it) behind the driver interface. Only driver.ts imports
+ * this file, and only when running on Deno.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import type { DriverOptions, RawDatabase, RawStatement, RunResult } from "./driver.ts";
+
+/** Opens `path` with node:sqlite. */
+export function openRawDatabase(path: string, options: DriverOptions): RawDatabase {
+  const db = new DatabaseSync(path, { readOnly: options.readonly === true });
+  return {
+    prepare(sql: string, bigints: boolean): RawStatement {
+      const statement = db.prepare(sql);
+      if (bigints) statement.setReadBigInts(true);
+      return {
+        run: (params) => statement.run(...params) as RunResult,
+        get: (params) => statement.get(...params),
+        all: (params) => statement.all(...params),
+        iterate: (params) => statement.iterate(...params),
+      };
+    },
+    exec: (sql) => db.exec(sql),
+    close: () => db.close(),
+  };
+}

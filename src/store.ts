@@ -1,0 +1,381 @@
+/**
+ * The Store: a set of collections on one backend. It owns the rules every backend shares:
+ * one operation at a time on the backend, transactions that span awaits (every call made inside
+ * the callback joins them, found through AsyncLocalStorage), read-only mode, closing, and the
+ * whole-store jobs (export, import, backup, stats, check).
+ *
+ * @module
+ */
+
+import { AsyncLocalStorage } from "node:async_hooks";
+import { existsSync } from "node:fs";
+import type { Backend, Problem } from "./backends/backend.ts";
+import { openSqliteBackend } from "./backends/sqlite/sqlite_backend.ts";
+import { Collection, type CollectionHost } from "./collection.ts";
+import { type CollectionOptions, normalizeOptions, sameOptions } from "./collection_options.ts";
+import type { Document } from "./document.ts";
+import { QuireError } from "./errors.ts";
+import {
+  type ImportOptions,
+  importRecords,
+  type ImportResult,
+  type ImportSource,
+} from "./import.ts";
+import { Lock } from "./lock.ts";
+import { checkCollectionName } from "./names.ts";
+import { forEachRef, type Ref } from "./refs.ts";
+
+/** One document as `export()` yields it and `import()` takes it. */
+export interface ExportRecord {
+  collection: string;
+  id: string;
+  rev: number;
+  createdAt: string;
+  updatedAt: string;
+  doc: Document;
+}
+
+/** What `stats()` reports. */
+export interface StoreStats {
+  backend: string;
+  location: string;
+  collections: Record<string, { count: number; bytes: number }>;
+}
+
+/** What `check()` reports; `ok` when nothing is wrong. */
+export interface CheckReport {
+  ok: boolean;
+  documents: number;
+  problems: Problem[];
+}
+
+/** Settings the Store applies on top of any backend. */
+export interface StoreSettings {
+  readonly: boolean;
+  maxDocumentBytes: number;
+}
+
+/** The object a transaction callback receives: collections inside the transaction. */
+export type Transaction = Pick<Store, "collection" | "transaction">;
+
+interface TransactionContext {
+  active: boolean;
+  // Serialises nested transactions started side by side inside this one.
+  nested: Lock;
+}
+
+const EXPORT_PAGE = 500;
+
+/** A store of collections. Get one from `open()`. */
+export class Store implements AsyncDisposable {
+  #backend: Backend;
+  #settings: StoreSettings;
+  #closed = false;
+  #lock = new Lock();
+  #context = new AsyncLocalStorage<TransactionContext>();
+  #collections = new Map<string, Collection<Document>>();
+  // Options asked for by collection(), by name, until they are written to the catalog.
+  #wanted = new Map<string, CollectionOptions>();
+  // The catalog as last read from (or written to) the backend.
+  #catalog = new Map<string, CollectionOptions>();
+  #host: CollectionHost;
+
+  /** @internal Use `open()`. */
+  constructor(backend: Backend, settings: StoreSettings) {
+    this.#backend = backend;
+    this.#settings = settings;
+    this.#readCatalog();
+    this.#host = {
+      maxDocumentBytes: settings.maxDocumentBytes,
+      run: (name, write, fn, whenMissing) =>
+        this.#run(write, () => this.#use(name, fn, whenMissing)),
+      transaction: (fn) => this.transaction(fn),
+      loadRef: (ref: Ref) => {
+        if (!this.#catalog.has(ref.$ref)) return undefined;
+        return this.#backend.get(ref.$ref, ref.$id)?.doc;
+      },
+    };
+  }
+
+  /** The backend's kind: `"sqlite"`, `"memory"` or `"file"`. */
+  get backend(): string {
+    return this.#backend.kind;
+  }
+
+  /** Whether writes are refused. */
+  get readonly(): boolean {
+    return this.#settings.readonly;
+  }
+
+  /**
+   * A collection. Options given here are persisted (on the next operation), so another
+   * process opening the same data sees them; without options, the persisted ones apply.
+   *
+   * @param name Matches `^[A-Za-z][A-Za-z0-9_-]{0,63}$`.
+   * @param options Collection options.
+   * @throws {QuireError} `INVALID_NAME`, `INVALID_OPTION`.
+   */
+  collection<T extends Document = Document>(
+    name: string,
+    options?: CollectionOptions,
+  ): Collection<T> {
+    checkCollectionName(name);
+    if (options !== undefined) this.#wanted.set(name, normalizeOptions(options));
+    let collection = this.#collections.get(name);
+    if (collection === undefined) {
+      collection = new Collection(name, this.#host);
+      this.#collections.set(name, collection);
+    }
+    return collection as unknown as Collection<T>;
+  }
+
+  /** Names and options of every collection, in name order. */
+  async collections(): Promise<{ name: string; options: CollectionOptions }[]> {
+    return await this.#run(false, () => {
+      this.#readCatalog();
+      return [...this.#catalog].map(([name, options]) => ({ name, options })).sort((a, b) =>
+        a.name < b.name ? -1 : 1
+      );
+    });
+  }
+
+  /**
+   * Runs `fn` in one transaction: every store call made inside it (through `tx` or any
+   * collection of this store) joins it, and either all of them take effect or none. Nested
+   * calls become savepoints of the outer transaction. Other callers wait until it ends.
+   *
+   * @example
+   * ```ts
+   * import { open } from "quire";
+   * const store = await open("memory://");
+   * await store.transaction(async (tx) => {
+   *   const accounts = tx.collection("accounts");
+   *   await accounts.put("a", { balance: 50 });
+   *   await accounts.put("b", { balance: 150 });
+   * });
+   * ```
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T> {
+    this.#checkOpen();
+    const outer = this.#context.getStore();
+    if (outer?.active) {
+      await outer.nested.acquire();
+      try {
+        return await this.#runTransaction(fn);
+      } finally {
+        outer.nested.release();
+      }
+    }
+    await this.#lock.acquire();
+    try {
+      this.#checkOpen();
+      return await this.#runTransaction(fn);
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /**
+   * Every document of every collection, collection by collection in id order, read a page at a
+   * time (constant memory). Not a snapshot: documents written meanwhile may or may not appear.
+   */
+  async *export(): AsyncGenerator<ExportRecord> {
+    const names = (await this.collections()).map((entry) => entry.name);
+    for (const collection of names) {
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.#run(
+          false,
+          () => this.#backend.page(collection, { after, limit: EXPORT_PAGE }),
+        );
+        for (const entry of page) yield { collection, ...entry } as ExportRecord;
+        if (page.length < EXPORT_PAGE) break;
+        after = page[page.length - 1].id;
+      }
+    }
+  }
+
+  /**
+   * Imports records (objects as `export()` yields them) or NDJSON (a string, or chunks of text or
+   * bytes as a stream gives them; a header line sets collection options). Records are checked
+   * one by one: a bad one is reported in `failed` with its line number and the rest go on.
+   * Good records are written in batches, each batch in one transaction.
+   */
+  async import(source: ImportSource, options: ImportOptions = {}): Promise<ImportResult> {
+    this.#checkOpen();
+    if (this.#settings.readonly) throw readOnly();
+    return await importRecords(source, options, {
+      maxDocumentBytes: this.#settings.maxDocumentBytes,
+      ensure: (name, collectionOptions) =>
+        this.#run(true, () => {
+          if (!this.#catalog.has(name)) this.#writeCatalog(name, collectionOptions ?? {});
+        }),
+      writeBatch: (batch, mode) =>
+        this.transaction(() =>
+          this.#run(
+            true,
+            () => batch.map((record) => this.#backend.restore(record.collection, record, mode)),
+          )
+        ),
+    });
+  }
+
+  /**
+   * Writes a consistent copy of the store to `path`, which `open()` can read: a SQLite database
+   * for the SQLite and memory backends, a directory for the file backend.
+   */
+  async backup(path: string): Promise<void> {
+    if (this.#backend.kind !== "memory") {
+      await this.#run(false, () => this.#backend.backup(path));
+      return;
+    }
+    // The memory backend has no format of its own to write: its copy is a SQLite database.
+    if (existsSync(path)) {
+      throw new QuireError("STORAGE", `Cannot back up to "${path}": it already exists`);
+    }
+    const target = await openSqliteBackend(path);
+    try {
+      await this.#run(false, () => {
+        target.begin();
+        for (const { name, options } of this.#backend.collections()) {
+          target.ensureCollection(name, options);
+          let after: string | undefined;
+          for (;;) {
+            const page = this.#backend.page(name, { after, limit: EXPORT_PAGE });
+            for (const { doc, ...meta } of page) {
+              target.restore(name, { ...meta, data: JSON.stringify(doc) }, "replace");
+            }
+            if (page.length < EXPORT_PAGE) break;
+            after = page[page.length - 1].id;
+          }
+        }
+        target.commit();
+      });
+    } finally {
+      target.close();
+    }
+  }
+
+  /** Per-collection document counts and bytes. */
+  async stats(): Promise<StoreStats> {
+    return await this.#run(false, () => {
+      this.#readCatalog();
+      const collections: StoreStats["collections"] = {};
+      for (const name of [...this.#catalog.keys()].sort()) {
+        collections[name] = this.#backend.stats(name);
+      }
+      return { backend: this.#backend.kind, location: this.#backend.location, collections };
+    });
+  }
+
+  /**
+   * Checks the storage (SQLite's integrity check, every document decodes) and every reference
+   * (dangling ones are reported).
+   */
+  async check(): Promise<CheckReport> {
+    const problems = await this.#run(false, () => this.#backend.check());
+    let documents = 0;
+    for await (const record of this.export()) {
+      documents++;
+      const dangling: Ref[] = [];
+      await this.#run(false, () =>
+        forEachRef(record.doc, (ref) => {
+          if (!this.#catalog.has(ref.$ref) || !this.#backend.has(ref.$ref, ref.$id)) {
+            dangling.push(ref);
+          }
+        }));
+      for (const ref of dangling) {
+        problems.push({
+          code: "DANGLING_REF",
+          collection: record.collection,
+          id: record.id,
+          message: `References ${ref.$ref}/${JSON.stringify(ref.$id)}, which does not exist`,
+        });
+      }
+    }
+    return { ok: problems.length === 0, documents, problems };
+  }
+
+  /** Closes the store after any running transaction; later calls fail with `CLOSED`. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#lock.acquire();
+    try {
+      if (this.#closed) return;
+      this.#closed = true;
+      this.#backend.close();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /** Closes the store (`await using store = await open(...)`). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Runs one synchronous backend job, after any transaction other than the caller's. */
+  async #run<T>(write: boolean, fn: () => T): Promise<T> {
+    this.#checkOpen();
+    if (write && this.#settings.readonly) throw readOnly();
+    if (this.#context.getStore()?.active || !this.#lock.held) return fn();
+    await this.#lock.acquire();
+    try {
+      this.#checkOpen();
+      return fn();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  async #runTransaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T> {
+    const context: TransactionContext = { active: true, nested: new Lock() };
+    this.#backend.begin();
+    let result: T;
+    try {
+      result = await this.#context.run(context, () => fn(this));
+      context.active = false;
+      this.#backend.commit();
+    } catch (error) {
+      context.active = false;
+      this.#backend.rollback();
+      // Catalog writes may have been rolled back with it.
+      this.#readCatalog();
+      throw error;
+    }
+    return result;
+  }
+
+  /** Makes sure the collection exists with the wanted options, then runs `fn`. */
+  #use<T>(name: string, fn: (backend: Backend) => T, whenMissing: T): T {
+    const wanted = this.#wanted.get(name);
+    const current = this.#catalog.get(name);
+    if (current === undefined || (wanted !== undefined && !sameOptions(wanted, current))) {
+      if (this.#settings.readonly) {
+        if (current === undefined) return whenMissing;
+      } else {
+        this.#writeCatalog(name, wanted ?? {});
+      }
+    }
+    return fn(this.#backend);
+  }
+
+  #writeCatalog(name: string, options: CollectionOptions): void {
+    this.#backend.ensureCollection(name, options);
+    this.#catalog.set(name, options);
+  }
+
+  #readCatalog(): void {
+    this.#catalog = new Map(
+      this.#backend.collections().map((entry) => [entry.name, entry.options]),
+    );
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new QuireError("CLOSED", "The store is closed");
+  }
+}
+
+function readOnly(): QuireError {
+  return new QuireError("READ_ONLY", "The store is read-only: writes are refused");
+}
