@@ -51,3 +51,4 @@ export type {
 export { MAX_ID_BYTES } from "./src/names.ts";
 export { isRef, type Ref, ref } from "./src/refs.ts";
 export type { SqliteOptions } from "./src/backends/sqlite/sqlite_backend.ts";
+export { exportNdjson, writeExport } from "./src/ndjson.ts";

@@ -67,7 +67,7 @@ export interface CollectionHost {
 }
 
 /** A collection of JSON documents, keyed by id. Get one from `store.collection(name)`. */
-export class Collection<T extends Document = Document> {
+export class Collection<T extends object = Document> {
   /** The collection's name. */
   readonly name: string;
   #host: CollectionHost;

@@ -12,8 +12,18 @@ import { QuireError } from "./errors.ts";
 export type JsonValue = null | boolean | number | string | JsonValue[] | {
   [key: string]: JsonValue;
 };
-/** A document: a plain JSON object. */
-export type Document = { [key: string]: JsonValue };
+/**
+ * A document: a plain JSON object. Typed loosely so that interfaces fit
+ * (`store.collection<Note>("notes")`); what is stored is checked when it is written.
+ */
+export type Document = Record<string, unknown>;
+
+/*
+ * Whole numbers between 2^53 and 10^21 in magnitude are refused: JSON writes them as long integer
+ * literals, which SQLite reads as 64-bit integers (exact in SQL, rounded or refused when they
+ * reach JavaScript), so queries would disagree between backends and runtimes. From 10^21 up,
+ * JSON writes an exponent and every backend treats the number as a float, like any other.
+ */
 
 /** Deepest nesting of objects and arrays a document may have (the document itself is depth 1). */
 export const MAX_DEPTH = 64;
@@ -75,7 +85,7 @@ function checkValue(value: unknown, path: string, depth: number, ancestors: Set<
       return;
     case "number":
       if (!Number.isFinite(value)) refuse(path, `is ${value}, which JSON cannot hold`);
-      if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      if (Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 1e21) {
         refuse(path, `is an integer beyond ±(2^53−1) (${value}); store it as a string`);
       }
       return;

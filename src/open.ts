@@ -15,7 +15,6 @@
 import process from "node:process";
 import type { Backend } from "./backends/backend.ts";
 import { BufferedBackend } from "./backends/buffered_backend.ts";
-import { openFileBackend } from "./backends/file/file_backend.ts";
 import { MemoryStore } from "./backends/memory/memory_store.ts";
 import { openSqliteBackend, type SqliteOptions } from "./backends/sqlite/sqlite_backend.ts";
 import { DEFAULT_MAX_DOCUMENT_BYTES, isPlainObject } from "./document.ts";
@@ -90,7 +89,11 @@ async function openBackend(options: OpenOptions, readonly: boolean): Promise<Bac
       if (typeof options.dir !== "string" || options.dir === "") {
         throw new QuireError("INVALID_OPTION", "Cannot open the file backend: give `dir`");
       }
-      return openFileBackend(options.dir, { readonly });
+      {
+        // Loaded on demand: most stores never use the file backend.
+        const { openFileBackend } = await import("./backends/file/file_backend.ts");
+        return openFileBackend(options.dir, { readonly });
+      }
     default:
       throw new QuireError(
         "INVALID_OPTION",

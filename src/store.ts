@@ -115,7 +115,7 @@ export class Store implements AsyncDisposable {
    * @param options Collection options.
    * @throws {QuireError} `INVALID_NAME`, `INVALID_OPTION`.
    */
-  collection<T extends Document = Document>(
+  collection<T extends object = Document>(
     name: string,
     options?: CollectionOptions,
   ): Collection<T> {

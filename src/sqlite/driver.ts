@@ -7,6 +7,8 @@
  * What the driver makes identical on both runtimes (each pinned by tests/sqlite_driver_test.ts):
  * - parameters are positional only (`?` or `?NNN`); `true`/`false` bind as 1/0 (node:sqlite
  *   refuses booleans); `undefined` is refused (bun:sqlite would bind NULL);
+ * - a whole number binds as an INTEGER (node:sqlite binds every number as a REAL, so the Deno
+ *   side passes whole numbers as BigInt; bun:sqlite binds -0 as a REAL, so it becomes 0);
  * - text containing NUL is refused (node:sqlite cuts it at the NUL, bun:sqlite keeps it);
  * - every error is a QuireError whose code says what happened (busy, corrupt, read-only, full),
  *   with the binding's own error as `cause`.
@@ -98,7 +100,7 @@ export interface Database {
  */
 export async function openDriver(path: string, options: DriverOptions = {}): Promise<Database> {
   const raw = await openRaw(path, options);
-  return new Driver(raw, RUNTIME ?? "unknown");
+  return new Driver(raw, RUNTIME ?? "unknown", RUNTIME === "deno");
 }
 
 async function openRaw(path: string, options: DriverOptions): Promise<RawDatabase> {
@@ -127,10 +129,12 @@ class Driver implements Database {
   #raw: RawDatabase;
   #statements = new Map<string, Statement>();
   #depth = 0;
+  #integersAsBigInt: boolean;
 
-  constructor(raw: RawDatabase, runtime: string) {
+  constructor(raw: RawDatabase, runtime: string, integersAsBigInt: boolean) {
     this.#raw = raw;
     this.runtime = runtime;
+    this.#integersAsBigInt = integersAsBigInt;
   }
 
   get depth(): number {
@@ -148,7 +152,7 @@ class Driver implements Database {
       } catch (error) {
         throw toQuireError(error, "SQLite could not prepare a statement");
       }
-      statement = wrapStatement(raw);
+      statement = wrapStatement(raw, this.#integersAsBigInt);
       this.#statements.set(key, statement);
     }
     return statement;
@@ -213,10 +217,10 @@ class Driver implements Database {
   }
 }
 
-function wrapStatement(raw: RawStatement): Statement {
+function wrapStatement(raw: RawStatement, integersAsBigInt: boolean): Statement {
   return {
     run(...params) {
-      const values = toSqlValues(params);
+      const values = toSqlValues(params, integersAsBigInt);
       try {
         return raw.run(values);
       } catch (error) {
@@ -224,7 +228,7 @@ function wrapStatement(raw: RawStatement): Statement {
       }
     },
     get<T>(...params: BindValue[]) {
-      const values = toSqlValues(params);
+      const values = toSqlValues(params, integersAsBigInt);
       try {
         return (raw.get(values) ?? undefined) as T | undefined;
       } catch (error) {
@@ -232,7 +236,7 @@ function wrapStatement(raw: RawStatement): Statement {
       }
     },
     all<T>(...params: BindValue[]) {
-      const values = toSqlValues(params);
+      const values = toSqlValues(params, integersAsBigInt);
       try {
         return raw.all(values) as T[];
       } catch (error) {
@@ -240,7 +244,7 @@ function wrapStatement(raw: RawStatement): Statement {
       }
     },
     iterate<T>(...params: BindValue[]) {
-      const values = toSqlValues(params);
+      const values = toSqlValues(params, integersAsBigInt);
       return guardIterator(raw.iterate(values) as IterableIterator<T>);
     },
   };
@@ -255,7 +259,7 @@ function* guardIterator<T>(rows: IterableIterator<T>): IterableIterator<T> {
 }
 
 /** The one place values are converted for binding (after libsql's `valueToSql`). */
-function toSqlValues(params: BindValue[]): SqlValue[] {
+function toSqlValues(params: BindValue[], integersAsBigInt: boolean): SqlValue[] {
   const values: SqlValue[] = new Array(params.length);
   for (let i = 0; i < params.length; i++) {
     const value = params[i];
@@ -267,11 +271,13 @@ function toSqlValues(params: BindValue[]): SqlValue[] {
         );
       }
       values[i] = value;
+    } else if (typeof value === "number") {
+      // `value + 0` turns -0 into 0, which bun:sqlite would otherwise bind as a REAL.
+      values[i] = integersAsBigInt && Number.isSafeInteger(value) ? BigInt(value) : value + 0;
     } else if (typeof value === "boolean") {
-      values[i] = value ? 1 : 0;
+      values[i] = integersAsBigInt ? (value ? 1n : 0n) : (value ? 1 : 0);
     } else if (
-      value === null || typeof value === "number" || typeof value === "bigint" ||
-      value instanceof Uint8Array
+      value === null || typeof value === "bigint" || value instanceof Uint8Array
     ) {
       values[i] = value;
     } else {

@@ -1,0 +1,218 @@
+/**
+ * The driver over bun:sqlite and node:sqlite: every difference between the two bindings is
+ * either made identical by the driver or pinned here as it is, on both runtimes.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { QuireError } from "../src/errors.ts";
+import { openDriver } from "../src/sqlite/driver.ts";
+import { sqliteResultCode } from "../src/sqlite/sqlite_error.ts";
+import { runtime, tempDir, throwsWith } from "./helpers.ts";
+import { writeFileSync } from "node:fs";
+
+async function memory() {
+  const db = await openDriver(":memory:");
+  db.exec("CREATE TABLE t (a, b)");
+  return db;
+}
+
+describe("sqlite driver", () => {
+  test("runs on the runtime's own binding", async () => {
+    const db = await memory();
+    assert.equal(db.runtime, runtime);
+    assert.ok(runtime === "bun" || runtime === "deno");
+    db.close();
+  });
+
+  test("booleans bind as 1 and 0 on both runtimes", async () => {
+    const db = await memory();
+    db.prepare("INSERT INTO t VALUES (?, ?)").run(true, false);
+    const row = db.prepare("SELECT a, b, typeof(a) AS type FROM t").get();
+    assert.deepEqual({ ...row! }, { a: 1, b: 0, type: "integer" });
+    db.close();
+  });
+
+  test("whole numbers bind as INTEGER and fractions as REAL on both runtimes", async () => {
+    const db = await memory();
+    db.prepare("INSERT INTO t VALUES (?, ?)").run(42, 1.5);
+    db.prepare("INSERT INTO t VALUES (?, ?)").run(-0, 2 ** 53 - 1);
+    const rows = db.prepare("SELECT typeof(a) AS ta, typeof(b) AS tb, a, b FROM t").all();
+    assert.deepEqual(rows.map((row) => ({ ...row })), [
+      { ta: "integer", tb: "real", a: 42, b: 1.5 },
+      { ta: "integer", tb: "integer", a: 0, b: 2 ** 53 - 1 },
+    ]);
+    db.close();
+  });
+
+  test("undefined is refused instead of binding NULL", async () => {
+    const db = await memory();
+    const insert = db.prepare("INSERT INTO t VALUES (?, ?)");
+    throwsWith(() => insert.run(undefined as unknown as null, 1), "STORAGE");
+    assert.equal(db.prepare("SELECT count(*) AS n FROM t").get<{ n: number }>()!.n, 0);
+    db.close();
+  });
+
+  test("text with NUL is refused instead of cut (node:sqlite) or kept (bun:sqlite)", async () => {
+    const db = await memory();
+    const error = throwsWith(
+      () => db.prepare("INSERT INTO t VALUES (?, 1)").run("a\0b"),
+      "STORAGE",
+    );
+    assert.match(error.message, /NUL/);
+    assert.equal(db.prepare("SELECT count(*) AS n FROM t").get<{ n: number }>()!.n, 0);
+    db.close();
+  });
+
+  test("BigInt binds exactly and reads back exactly with bigints", async () => {
+    const db = await memory();
+    const big = 2n ** 60n + 1n;
+    db.prepare("INSERT INTO t VALUES (?, 'big')").run(big);
+    const row = db.prepare("SELECT a FROM t WHERE b = 'big'", { bigints: true }).get<
+      { a: bigint }
+    >();
+    assert.equal(row!.a, big);
+    db.close();
+  });
+
+  test("integers beyond 2^53 in the default mode: bun rounds, deno throws (quire never stores them)", async () => {
+    const db = await memory();
+    db.prepare("INSERT INTO t VALUES (?, 'big')").run(2n ** 60n + 1n);
+    const read = () => db.prepare("SELECT a FROM t WHERE b = 'big'").get<{ a: number }>();
+    if (runtime === "bun") {
+      assert.equal(read()!.a, 2 ** 60); // the last bits are lost
+    } else {
+      throwsWith(read, "STORAGE");
+    }
+    // Within ±(2^53−1) both give exact numbers.
+    db.prepare("INSERT INTO t VALUES (?, 'safe')").run(Number.MAX_SAFE_INTEGER);
+    assert.equal(
+      db.prepare("SELECT a FROM t WHERE b = 'safe'").get<{ a: number }>()!.a,
+      Number.MAX_SAFE_INTEGER,
+    );
+    db.close();
+  });
+
+  test("numbered parameters (?1, ?2) can repeat on both runtimes", async () => {
+    const db = await memory();
+    db.prepare("INSERT INTO t VALUES (?1, ?1 || ?2)").run("x", "y");
+    assert.deepEqual({ ...db.prepare("SELECT a, b FROM t").get()! }, { a: "x", b: "xy" });
+    db.close();
+  });
+
+  test("blobs come back as Uint8Array on both runtimes", async () => {
+    const db = await memory();
+    const row = db.prepare("SELECT x'00ff' AS b").get<{ b: Uint8Array }>();
+    assert.ok(row!.b instanceof Uint8Array);
+    assert.deepEqual([...row!.b], [0, 255]);
+    db.close();
+  });
+
+  test("a syntax error is a QuireError STORAGE with the binding's error as cause", async () => {
+    const db = await memory();
+    const error = throwsWith(() => db.exec("SELEC 1"), "STORAGE");
+    assert.ok(error.cause instanceof Error);
+    assert.match(error.message, /syntax error/);
+    db.close();
+  });
+
+  test("nested transactions use savepoints: an inner rollback keeps the outer work", async () => {
+    const db = await memory();
+    const insert = db.prepare("INSERT INTO t VALUES (?, 0)");
+    db.begin();
+    insert.run("outer");
+    db.begin();
+    insert.run("inner");
+    assert.equal(db.depth, 2);
+    db.rollback();
+    db.begin();
+    insert.run("kept");
+    db.commit();
+    db.commit();
+    assert.equal(db.depth, 0);
+    const rows = db.prepare("SELECT a FROM t ORDER BY a").all<{ a: string }>().map((row) => row.a);
+    assert.deepEqual(rows, ["kept", "outer"]);
+    db.close();
+  });
+
+  test("transaction() rolls back when its function throws", async () => {
+    const db = await memory();
+    assert.throws(() =>
+      db.transaction(() => {
+        db.prepare("INSERT INTO t VALUES (1, 1)").run();
+        throw new Error("boom");
+      }), /boom/);
+    assert.equal(db.prepare("SELECT count(*) AS n FROM t").get<{ n: number }>()!.n, 0);
+    assert.equal(db.depth, 0);
+    db.close();
+  });
+
+  test("a locked database is BUSY after the busy timeout, on both runtimes", async () => {
+    const { dir, remove } = tempDir();
+    const path = join(dir, "busy.db");
+    const a = await openDriver(path);
+    const b = await openDriver(path);
+    a.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (x)");
+    b.exec("PRAGMA busy_timeout = 50");
+    a.begin("IMMEDIATE");
+    const started = performance.now();
+    const error = throwsWith(() => b.begin("IMMEDIATE"), "BUSY");
+    assert.ok(performance.now() - started >= 40, "waited for the busy timeout first");
+    assert.equal(sqliteResultCode(error.cause), "SQLITE_BUSY");
+    assert.equal(b.depth, 0);
+    a.commit();
+    b.begin("IMMEDIATE"); // free again
+    b.commit();
+    a.close();
+    b.close();
+    remove();
+  });
+
+  test("a file that is not a database is CORRUPT", async () => {
+    const { dir, remove } = tempDir();
+    const path = join(dir, "garbage.db");
+    writeFileSync(path, "this is plain text, not a database ".repeat(200));
+    let error: unknown;
+    try {
+      const db = await openDriver(path);
+      db.prepare("SELECT count(*) FROM sqlite_master").get();
+    } catch (caught) {
+      error = caught;
+    }
+    assert.ok(error instanceof QuireError);
+    assert.equal(error.code, "CORRUPT");
+    remove();
+  });
+
+  test("writing through a read-only connection is READ_ONLY", async () => {
+    const { dir, remove } = tempDir();
+    const path = join(dir, "ro.db");
+    const rw = await openDriver(path);
+    rw.exec("CREATE TABLE t (x)");
+    rw.close();
+    const ro = await openDriver(path, { readonly: true });
+    throwsWith(() => ro.exec("INSERT INTO t VALUES (1)"), "READ_ONLY");
+    ro.close();
+    remove();
+  });
+
+  test("error shapes differ (bun: code names; deno: message only) but map to the same result code", () => {
+    const bunStyle = Object.assign(new Error("database is locked"), {
+      code: "SQLITE_BUSY_SNAPSHOT",
+    });
+    const denoStyle = Object.assign(new Error("database disk image is malformed"), {
+      code: "ERR_SQLITE_ERROR",
+    });
+    assert.equal(sqliteResultCode(bunStyle), "SQLITE_BUSY");
+    assert.equal(sqliteResultCode(denoStyle), "SQLITE_CORRUPT");
+    assert.equal(sqliteResultCode(new Error("no such table: x")), undefined);
+  });
+
+  test("statements are cached by SQL text", async () => {
+    const db = await memory();
+    assert.equal(db.prepare("SELECT 1"), db.prepare("SELECT 1"));
+    assert.notEqual(db.prepare("SELECT 1"), db.prepare("SELECT 1", { bigints: true }));
+    db.close();
+  });
+});
