@@ -48,6 +48,8 @@ export interface PageRequest {
   /** Only ids after this one (code point order). */
   after?: string;
   limit: number;
+  /** Leave out documents that do not decode instead of failing (for `check()`). */
+  skipCorrupt?: boolean;
 }
 
 /** Per-collection figures for `stats()`. */
@@ -107,6 +109,8 @@ export interface Backend {
   /** Writes a consistent copy to `path` that `open()` can read. */
   backup(path: string): void;
   stats(collection: string): CollectionStats;
+  /** Figures about the storage itself (file sizes, journal mode, ...), when it has any. */
+  storageStats?(): Record<string, number | string>;
   /** Storage-level checks (file integrity, every document decodes). */
   check(): Problem[];
   close(): void;

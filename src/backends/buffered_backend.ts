@@ -145,7 +145,12 @@ export class BufferedBackend implements Backend {
     const entries: StoredEntry[] = [];
     for (let i = start; i < ids.length && entries.length < request.limit; i++) {
       const record = this.#read(collection, ids[i]);
-      if (record !== undefined) entries.push(decode(collection, record));
+      if (record === undefined) continue;
+      try {
+        entries.push(decode(collection, record));
+      } catch (error) {
+        if (!request.skipCorrupt) throw error;
+      }
     }
     return entries;
   }

@@ -65,6 +65,8 @@ export interface RawStatement {
   get(params: SqlValue[]): unknown;
   all(params: SqlValue[]): unknown[];
   iterate(params: SqlValue[]): IterableIterator<unknown>;
+  /** Releases the statement; unfinalized statements would keep bun:sqlite from closing. */
+  finalize(): void;
 }
 
 /** An open SQLite database. */
@@ -128,6 +130,7 @@ class Driver implements Database {
   readonly runtime: string;
   #raw: RawDatabase;
   #statements = new Map<string, Statement>();
+  #raws: RawStatement[] = [];
   #depth = 0;
   #integersAsBigInt: boolean;
 
@@ -152,6 +155,7 @@ class Driver implements Database {
       } catch (error) {
         throw toQuireError(error, "SQLite could not prepare a statement");
       }
+      this.#raws.push(raw);
       statement = wrapStatement(raw, this.#integersAsBigInt);
       this.#statements.set(key, statement);
     }
@@ -208,6 +212,8 @@ class Driver implements Database {
   }
 
   close(): void {
+    for (const raw of this.#raws) raw.finalize();
+    this.#raws = [];
     this.#statements.clear();
     try {
       this.#raw.close();

@@ -15,6 +15,7 @@ interface BunStatement {
   all(...params: SqlValue[]): unknown[];
   iterate(...params: SqlValue[]): IterableIterator<unknown>;
   safeIntegers(enabled: boolean): BunStatement;
+  finalize(): void;
 }
 interface BunDatabase {
   prepare(sql: string): BunStatement;
@@ -43,6 +44,7 @@ export function openRawDatabase(path: string, options: DriverOptions): RawDataba
         get: (params) => statement.get(...params),
         all: (params) => statement.all(...params),
         iterate: (params) => statement.iterate(...params),
+        finalize: () => statement.finalize(),
       };
     },
     exec: (sql) => db.exec(sql),

@@ -20,6 +20,8 @@ export function openRawDatabase(path: string, options: DriverOptions): RawDataba
         get: (params) => statement.get(...params),
         all: (params) => statement.all(...params),
         iterate: (params) => statement.iterate(...params),
+        // node:sqlite finalizes every statement when the database closes.
+        finalize: () => {},
       };
     },
     exec: (sql) => db.exec(sql),

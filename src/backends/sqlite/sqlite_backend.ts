@@ -125,6 +125,8 @@ export class SqliteBackend implements Backend {
       throw new QuireError("INVALID_OPTION", "Invalid busyTimeoutMs: expected a whole number ≥ 0");
     }
     db.exec(`PRAGMA busy_timeout = ${busy}`);
+    // The first read of the file: a file that is not a database fails here, as CORRUPT.
+    db.prepare("PRAGMA user_version").get();
     checkFts5(db);
     if (!this.#readonly) {
       const journal = pick(options.journalMode ?? "wal", [
@@ -232,7 +234,7 @@ export class SqliteBackend implements Backend {
     const rows = request.after === undefined
       ? statements.pageFirst.all<Row>(request.limit)
       : statements.pageAfter.all<Row>(request.after, request.limit);
-    return rows.map((row) => decode(collection, row));
+    return decodeAll(collection, rows, request.skipCorrupt === true);
   }
 
   clear(collection: string): number {
@@ -277,6 +279,9 @@ export class SqliteBackend implements Backend {
     const figures: Record<string, number | string> = {
       sqliteVersion: this.#db.prepare("SELECT sqlite_version() AS v").get<{ v: string }>()!.v,
       journalMode: pragma("journal_mode"),
+      synchronous: ["off", "normal", "full", "extra"][pragma("synchronous") as number] ?? "unknown",
+      busyTimeoutMs: pragma("busy_timeout"),
+      schemaVersion: pragma("user_version"),
       pageSize,
       pageCount,
       freePages: pragma("freelist_count"),
@@ -399,6 +404,18 @@ function prepareStatements(db: Database, table: string): Statements {
     pageAfter: db.prepare(`SELECT ${COLUMNS} FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`),
     clear: db.prepare(`DELETE FROM ${table}`),
   };
+}
+
+function decodeAll(collection: string, rows: Row[], skipCorrupt: boolean): StoredEntry[] {
+  const entries: StoredEntry[] = [];
+  for (const row of rows) {
+    try {
+      entries.push(decode(collection, row));
+    } catch (error) {
+      if (!skipCorrupt) throw error;
+    }
+  }
+  return entries;
 }
 
 function decode(collection: string, row: Row): StoredEntry {

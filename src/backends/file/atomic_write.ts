@@ -1,0 +1,164 @@
+/**
+ * Durable, atomic file operations on `node:fs` sync APIs (they work on Bun and Deno).
+ *
+ * A write goes to a temporary file in the target's directory (its name starts with
+ * {@linkcode TEMP_PREFIX}), is flushed with `fsync`, then renamed over the target, and the
+ * directory is flushed so that the rename itself survives a power cut. A reader sees the old
+ * file or the new one, never a mix, even if the process is killed part way; a killed writer can
+ * only leave a temporary file behind, which the file store removes later.
+ *
+ * On Windows, directories cannot be opened for `fsync`; NTFS journals the rename itself, so the
+ * directory flush is skipped there.
+ *
+ * These functions throw the file system's own errors; callers wrap them.
+ *
+ * @module
+ */
+
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { TEMP_PREFIX } from "./file_names.ts";
+
+export { TEMP_PREFIX };
+
+/** Options of {@linkcode writeFileAtomic} and {@linkcode removeFileAtomic}. */
+export interface SyncOptions {
+  /**
+   * Flush the directory afterwards. A caller doing many operations in one directory may pass
+   * `false` and call {@linkcode syncDirectory} once at the end.
+   * @default true
+   */
+  syncDirectory?: boolean;
+}
+
+/**
+ * Replaces (or creates) `path` with `data` atomically and durably.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./atomic_write.ts";
+ * writeFileAtomic("/tmp/settings.json", JSON.stringify({ theme: "dark" }));
+ * ```
+ * @param path The file to write; its directory must exist.
+ * @param data The whole new content; a string is written as UTF-8.
+ * @param options Whether to flush the directory.
+ */
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: SyncOptions = {},
+): void {
+  const directory = dirname(path);
+  const temp = tempPath(directory);
+  try {
+    const fd = openSync(temp, "wx", 0o644);
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    removeQuietly(temp);
+    throw error;
+  }
+  if (options.syncDirectory !== false) syncDirectory(directory);
+}
+
+/**
+ * Removes `path` durably.
+ *
+ * @param path The file to remove.
+ * @param options Whether to flush the directory.
+ * @returns Whether there was a file to remove.
+ */
+export function removeFileAtomic(path: string, options: SyncOptions = {}): boolean {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return false;
+    throw error;
+  }
+  if (options.syncDirectory !== false) syncDirectory(dirname(path));
+  return true;
+}
+
+/**
+ * Copies a file to a new path (which must not exist) and flushes the copy.
+ *
+ * @param from The file to copy.
+ * @param to The new file.
+ */
+export function copyFileDurable(from: string, to: string): void {
+  copyFileSync(from, to, constants.COPYFILE_EXCL);
+  // "r+": Windows only flushes handles opened for writing.
+  const fd = openSync(to, "r+");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Flushes a directory, so that the files created, renamed or removed in it stay so after a
+ * power cut. Does nothing on Windows (see the module documentation).
+ *
+ * @param directory The directory.
+ */
+export function syncDirectory(directory: string): void {
+  if (process.platform === "win32") return;
+  const fd = openSync(directory, "r");
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    // Some file systems (network ones among them) cannot flush a directory.
+    if (errorCode(error) !== "EINVAL" && errorCode(error) !== "ENOTSUP") throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A new temporary file name in `directory`: {@linkcode TEMP_PREFIX} and 16 random hex digits.
+ *
+ * @param directory Where the file will be.
+ * @returns The path.
+ */
+export function tempPath(directory: string): string {
+  const random = crypto.getRandomValues(new Uint8Array(8));
+  let hex = "";
+  for (const byte of random) hex += byte.toString(16).padStart(2, "0");
+  return join(directory, `${TEMP_PREFIX}${hex}`);
+}
+
+/** Whether a directory entry is a temporary file left by a write. */
+export function isTempName(name: string): boolean {
+  return name.startsWith(TEMP_PREFIX);
+}
+
+/** The `code` of a file system error (`"ENOENT"`, ...), if it has one. */
+export function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // It was never created, or it is gone already.
+  }
+}

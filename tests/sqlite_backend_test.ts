@@ -1,0 +1,510 @@
+/**
+ * The SQLite file backend: the conformance suite, then what only SQLite has — schema versions
+ * and migrations, damaged files, WAL and busy handling, indexes, backup of a live database, URLs.
+ */
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { describe, test } from "node:test";
+import { open, parseUrl, QuireError, type Store } from "../mod.ts";
+import { migrate, SCHEMA_VERSION } from "../src/backends/sqlite/schema.ts";
+import { openDriver } from "../src/sqlite/driver.ts";
+import { runBackendTests } from "./backend_conformance.ts";
+import { rejectsWith, scriptArgs, tempDir, throwsWith } from "./helpers.ts";
+
+runBackendTests({
+  name: "sqlite file",
+  setup() {
+    const { dir, remove } = tempDir();
+    const path = join(dir, "test.db");
+    return {
+      open: (settings = {}) => open({ backend: "sqlite", path, ...settings }),
+      persistent: true,
+      cleanup: remove,
+    };
+  },
+});
+
+/** Runs `fn` with a fresh database path, removing it afterwards. */
+async function withPath(fn: (path: string, dir: string) => Promise<void>): Promise<void> {
+  const { dir, remove } = tempDir();
+  try {
+    await fn(join(dir, "test.db"), dir);
+  } finally {
+    remove();
+  }
+}
+
+async function rawQuery(path: string, sql: string, ...params: (string | number)[]) {
+  const db = await openDriver(path);
+  try {
+    return db.prepare(sql).all(...params).map((row) => ({ ...row }));
+  } finally {
+    db.close();
+  }
+}
+
+describe("sqlite backend", () => {
+  test("opens with WAL, synchronous=NORMAL and a 5 s busy timeout by default", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      const { storage } = await store.stats();
+      assert.equal(storage.journalMode, "wal");
+      assert.equal(storage.synchronous, "normal");
+      assert.equal(storage.busyTimeoutMs, 5000);
+      assert.equal(storage.schemaVersion, SCHEMA_VERSION);
+      await store.close();
+      const full = await open({ backend: "sqlite", path, synchronous: "full", busyTimeoutMs: 250 });
+      const figures = (await full.stats()).storage;
+      assert.equal(figures.synchronous, "full");
+      assert.equal(figures.busyTimeoutMs, 250);
+      await full.close();
+      await rejectsWith(
+        open({ backend: "sqlite", path, synchronous: "fast" as never }),
+        "INVALID_OPTION",
+      );
+      await rejectsWith(
+        open({ backend: "sqlite", path, journalMode: "wal; DROP TABLE x" as never }),
+        "INVALID_OPTION",
+      );
+      await rejectsWith(open({ backend: "sqlite", path, busyTimeoutMs: -1 }), "INVALID_OPTION");
+    });
+  });
+
+  test("stores one rowid table per collection, named by number, and a catalog", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      await store.collection("notes").put("n1", { title: "x" });
+      await store.collection("Notes").put("n1", { title: "y" });
+      await store.close();
+      const tables = await rawQuery(
+        path,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'quire%' ORDER BY name",
+      );
+      assert.deepEqual(tables.map((row) => row.name), [
+        "quire_collections",
+        "quire_docs_1",
+        "quire_docs_2",
+      ]);
+      const catalog = await rawQuery(
+        path,
+        "SELECT id, name, options FROM quire_collections ORDER BY id",
+      );
+      assert.deepEqual(catalog, [{ id: 1, name: "notes", options: "{}" }, {
+        id: 2,
+        name: "Notes",
+        options: "{}",
+      }]);
+      const rows = await rawQuery(path, "SELECT id, rev, data FROM quire_docs_1");
+      assert.deepEqual(rows, [{ id: "n1", rev: 1, data: '{"title":"x"}' }]);
+      const marks = await rawQuery(
+        path,
+        "SELECT * FROM pragma_application_id, pragma_user_version",
+      );
+      assert.deepEqual(marks, [{ application_id: 0x71756972, user_version: SCHEMA_VERSION }]);
+    });
+  });
+
+  test("a database from a newer quire is refused with SCHEMA_TOO_NEW and left alone", async () => {
+    await withPath(async (path) => {
+      await (await open(`sqlite://${path}`)).close();
+      const db = await openDriver(path);
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+      db.close();
+      const error = await rejectsWith(open(`sqlite://${path}`), "SCHEMA_TOO_NEW");
+      assert.match(error.message, /upgrade quire/);
+      assert.deepEqual(await rawQuery(path, "PRAGMA user_version"), [{
+        user_version: SCHEMA_VERSION + 1,
+      }]);
+    });
+  });
+
+  test("another application's database is refused; a plain empty SQLite file is adopted", async () => {
+    await withPath(async (path, dir) => {
+      const db = await openDriver(path);
+      db.exec("CREATE TABLE theirs (x); PRAGMA user_version = 7");
+      db.close();
+      await rejectsWith(open(`sqlite://${path}`), "UNSUPPORTED");
+      assert.deepEqual(await rawQuery(path, "PRAGMA user_version"), [{ user_version: 7 }]);
+      const plain = join(dir, "plain.db");
+      const other = await openDriver(plain);
+      other.exec("CREATE TABLE keep (x); INSERT INTO keep VALUES (1)");
+      other.close();
+      const store = await open(`sqlite://${plain}`);
+      await store.collection("notes").put("n", {});
+      await store.close();
+      assert.deepEqual(await rawQuery(plain, "SELECT x FROM keep"), [{ x: 1 }]);
+    });
+  });
+
+  test("migrations run forward in one transaction; a failing one leaves the previous version", async () => {
+    await withPath(async (path) => {
+      const db = await openDriver(path);
+      const v1 = "CREATE TABLE one (x)";
+      const v2 = "CREATE TABLE two (x); INSERT INTO two VALUES (2)";
+      migrate(db, [v1], false);
+      assert.equal(
+        db.prepare("PRAGMA user_version").get<{ user_version: number }>()!.user_version,
+        1,
+      );
+      migrate(db, [v1, v2], false); // only v2 runs: v1 again would fail ("table one already exists")
+      assert.equal(
+        db.prepare("PRAGMA user_version").get<{ user_version: number }>()!.user_version,
+        2,
+      );
+      const broken = "CREATE TABLE three (x); CREATE TABLE two (x)"; // fails half-way
+      throwsWith(() => migrate(db, [v1, v2, broken], false), "STORAGE");
+      assert.equal(
+        db.prepare("PRAGMA user_version").get<{ user_version: number }>()!.user_version,
+        2,
+      );
+      const three = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'three'").get<
+        { n: number }
+      >();
+      assert.equal(three!.n, 0, "the failed migration left nothing behind");
+      assert.equal(db.depth, 0);
+      // A read-only database that needs migrating is refused.
+      throwsWith(() => migrate(db, [v1, v2, "CREATE TABLE four (x)"], true), "READ_ONLY");
+      db.close();
+    });
+  });
+
+  test("an empty (0-byte) file is CORRUPT, not a new database", async () => {
+    await withPath(async (path) => {
+      writeFileSync(path, "");
+      const error = await rejectsWith(open(`sqlite://${path}`), "CORRUPT");
+      assert.match(error.message, /empty/);
+      assert.equal(statSync(path).size, 0, "the file was not initialised");
+    });
+  });
+
+  test("a file that is not a database is CORRUPT and left untouched", async () => {
+    await withPath(async (path) => {
+      const text = "Dear diary, this is not SQLite. ".repeat(100);
+      writeFileSync(path, text);
+      await rejectsWith(open(`sqlite://${path}`), "CORRUPT");
+      assert.equal(readFileSync(path, "utf8"), text);
+    });
+  });
+
+  test("damaged pages are reported as CORRUPT at open or by check(), never silently", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      const notes = store.collection("notes", { indexes: ["n"] });
+      for (let batch = 0; batch < 10; batch++) {
+        await notes.putMany(
+          Array.from(
+            { length: 100 },
+            (_, i) => [`n${batch}-${i}`, { n: i, text: "y".repeat(300) }] as const,
+          ),
+        );
+      }
+      await store.close();
+      const bytes = readFileSync(path);
+      assert.ok(bytes.length > 40_000);
+      // Overwrite a run of pages in the middle (past the header and schema page) with garbage.
+      for (let i = 8192; i < 8192 + 12_000; i++) bytes[i] = (i * 7919) & 0xff;
+      writeFileSync(path, bytes);
+      let damaged: Store | undefined;
+      try {
+        damaged = await open(`sqlite://${path}`);
+      } catch (error) {
+        assert.ok(
+          error instanceof QuireError && error.code === "CORRUPT",
+          `open failed with ${error}`,
+        );
+        return;
+      }
+      try {
+        const report = await damaged.check();
+        assert.equal(report.ok, false);
+        assert.ok(
+          report.problems.some((problem) => problem.code === "CORRUPT"),
+          JSON.stringify(report.problems),
+        );
+      } catch (error) {
+        assert.ok(
+          error instanceof QuireError && error.code === "CORRUPT",
+          `check failed with ${error}`,
+        );
+      } finally {
+        await damaged.close().catch(() => {});
+      }
+    });
+  });
+
+  test("a document that is not valid JSON is reported by check() and is CORRUPT when read", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      await store.collection("notes").put("good", {});
+      await store.collection("notes").put("bad", {});
+      const db = await openDriver(path);
+      db.prepare("UPDATE quire_docs_1 SET data = '{broken' WHERE id = 'bad'").run();
+      db.close();
+      const report = await store.check().catch((error) => error);
+      assert.ok(!(report instanceof Error), "check() reports instead of throwing");
+      assert.deepEqual(report.problems.map((p: { code: string; id?: string }) => [p.code, p.id]), [[
+        "CORRUPT",
+        "bad",
+      ]]);
+      await rejectsWith(store.collection("notes").get("bad"), "CORRUPT");
+      assert.deepEqual(await store.collection("notes").get("good"), {});
+      await store.close();
+    });
+  });
+
+  test("read-only: a missing file is NOT_FOUND and nothing is created", async () => {
+    await withPath(async (path) => {
+      await rejectsWith(open({ backend: "sqlite", path, readonly: true }), "NOT_FOUND");
+      assert.equal(existsSync(path), false);
+    });
+  });
+
+  test("read-only opens a WAL database after the writer closed", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      await store.collection("notes").put("n1", { v: 1 });
+      await store.close();
+      const ro = await open({ backend: "sqlite", path, readonly: true });
+      assert.deepEqual(await ro.collection("notes").get("n1"), { v: 1 });
+      await rejectsWith(ro.collection("notes").put("n2", {}), "READ_ONLY");
+      await ro.close();
+    });
+  });
+
+  test("a second connection waits for the writer, then gets BUSY after its timeout", async () => {
+    await withPath(async (path) => {
+      const a = await open(`sqlite://${path}`);
+      await a.collection("notes").put("seed", {});
+      const b = await open({ backend: "sqlite", path, busyTimeoutMs: 50 });
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const tx = a.transaction(async () => {
+        await a.collection("notes").put("a", {});
+        await gate;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await rejectsWith(b.collection("notes").put("b", {}), "BUSY");
+      // Readers are not blocked by the writer in WAL mode, and see only committed data.
+      assert.equal(await b.collection("notes").has("a"), false);
+      assert.equal(await b.collection("notes").has("seed"), true);
+      release();
+      await tx;
+      await b.collection("notes").put("b", {});
+      assert.equal(await a.collection("notes").count(), 3);
+      await a.close();
+      await b.close();
+    });
+  });
+
+  test("a second store on the same file sees the data and the collection options", async () => {
+    await withPath(async (path) => {
+      const a = await open(`sqlite://${path}`);
+      await a.collection("notes", { indexes: ["year"] }).put("n1", { year: 1 });
+      const b = await open(`sqlite://${path}`);
+      assert.deepEqual(await b.collections(), [{ name: "notes", options: { indexes: ["year"] } }]);
+      assert.deepEqual(await b.collection("notes").get("n1"), { year: 1 });
+      await a.close();
+      await b.close();
+    });
+  });
+
+  test("indexes become expression indexes on json_extract, and follow the options", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      await store.collection("notes", { indexes: ["year", ["party", "author.name"], "tags.0"] })
+        .put("n", {});
+      const indexes = async () =>
+        (await rawQuery(
+          path,
+          "SELECT sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'quire_docs_1_ix_%'",
+        ))
+          .map((row) => String(row.sql).replace(/^CREATE INDEX \S+ ON /, "")).sort();
+      assert.deepEqual(await indexes(), [
+        `quire_docs_1 (json_extract(data, '$."party"'), json_extract(data, '$."author"."name"'))`,
+        `quire_docs_1 (json_extract(data, '$."tags"[0]'))`,
+        `quire_docs_1 (json_extract(data, '$."year"'))`,
+      ]);
+      const plan = await rawQuery(
+        path,
+        `EXPLAIN QUERY PLAN SELECT id FROM quire_docs_1 WHERE json_extract(data, '$."year"') = ?`,
+        2000,
+      );
+      assert.match(String(plan.map((row) => row.detail).join(" ")), /USING INDEX quire_docs_1_ix_/);
+      await store.collection("notes", { indexes: ["year", "title"] }).count();
+      assert.deepEqual(await indexes(), [
+        `quire_docs_1 (json_extract(data, '$."title"'))`,
+        `quire_docs_1 (json_extract(data, '$."year"'))`,
+      ]);
+      // A key with a quote in it cannot be put into a JSON path safely: refused.
+      throwsWith(() => store.collection("notes", { indexes: ['a"b'] }), "INVALID_OPTION");
+      // Anything else is a key like any other: quoted, it stays data.
+      await store.collection("notes", { indexes: ["x'); DROP TABLE quire_collections; --"] })
+        .count();
+      assert.deepEqual(await rawQuery(path, "SELECT count(*) AS n FROM quire_collections"), [{
+        n: 1,
+      }]);
+      await store.close();
+    });
+  });
+
+  test("index paths with quotes and odd characters stay data in the SQL", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      await store.collection("notes", { indexes: ["it's", "a b", "$x", "[0]"] }).put("n", {
+        "it's": 1,
+      });
+      const sql = (await rawQuery(path, "SELECT sql FROM sqlite_master WHERE type = 'index'")).map((
+        row,
+      ) => row.sql);
+      assert.ok(
+        sql.some((text) => String(text).includes(`json_extract(data, '$."it''s"')`)),
+        sql.join("\n"),
+      );
+      assert.deepEqual(await rawQuery(path, "SELECT count(*) AS n FROM quire_collections"), [{
+        n: 1,
+      }]);
+      await store.close();
+    });
+  });
+
+  test("backup of a live WAL database holds every committed write", async () => {
+    await withPath(async (path, dir) => {
+      const store = await open(`sqlite://${path}`);
+      const notes = store.collection("notes");
+      await notes.putMany(Array.from({ length: 500 }, (_, i) => [`n${i}`, { i }] as const));
+      const other = await open(`sqlite://${path}`);
+      await other.collection("notes").put("from-other", { other: true });
+      assert.ok(existsSync(`${path}-wal`), "the writes are still in the WAL");
+      const copy = join(dir, "copy.db");
+      await store.backup(copy);
+      await notes.put("after-backup", {});
+      const restored = await open({ backend: "sqlite", path: copy, readonly: true });
+      assert.equal(await restored.collection("notes").count(), 501);
+      assert.deepEqual(await restored.collection("notes").get("from-other"), { other: true });
+      assert.equal(await restored.collection("notes").has("after-backup"), false);
+      assert.deepEqual(await restored.check(), { ok: true, documents: 501, problems: [] });
+      await restored.close();
+      await other.close();
+      await store.close();
+    });
+  });
+
+  test("a writer killed mid-batch leaves whole batches only", async () => {
+    await withPath(async (path) => {
+      await (await open(`sqlite://${path}`)).close();
+      const script = resolve(import.meta.dirname ?? ".", "fixtures/sqlite_crash_writer.ts");
+      const child = spawn(process.execPath, scriptArgs(script, path), {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on("data", (chunk) => String(chunk).includes("ready") && resolve());
+        child.on("exit", (code) => reject(new Error(`writer exited early with ${code}`)));
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.on("close", resolve));
+      const store = await open(`sqlite://${path}`);
+      const items = await store.collection("items").find({}, { limit: 1000 });
+      const batches = new Set(
+        items.items.filter((e) => e.id.startsWith("item-")).map((e) => e.doc.batch),
+      );
+      assert.ok(items.items.length > 0, "the writer wrote something");
+      assert.equal(batches.size, 1, `every item carries the same batch: ${[...batches]}`);
+      assert.deepEqual(await store.check(), {
+        ok: true,
+        documents: items.items.length,
+        problems: [],
+      });
+      await store.close();
+    });
+  });
+});
+
+describe("open() URLs", () => {
+  test("the URL table", () => {
+    assert.deepEqual(parseUrl("sqlite://data/app.db"), { backend: "sqlite", path: "data/app.db" });
+    assert.deepEqual(parseUrl("sqlite:///abs/app.db"), { backend: "sqlite", path: "/abs/app.db" });
+    assert.deepEqual(parseUrl("sqlite://my%20notes.db"), {
+      backend: "sqlite",
+      path: "my notes.db",
+    });
+    assert.deepEqual(parseUrl("sqlite::memory:"), { backend: "sqlite", path: ":memory:" });
+    assert.deepEqual(parseUrl("memory://"), { backend: "memory" });
+    assert.deepEqual(parseUrl("file://data/docs"), { backend: "file", dir: "data/docs" });
+    assert.deepEqual(parseUrl("file:///var/docs"), { backend: "file", dir: "/var/docs" });
+  });
+
+  test("unknown URLs are INVALID_OPTION and never echo what follows the scheme", () => {
+    for (
+      const url of [
+        "postgres://admin:hunter2@db.example/app",
+        "mysql://root:hunter2@x",
+        "hunter2",
+        "sqlite:",
+        "sqlite://",
+        "sqlite://%zz",
+      ]
+    ) {
+      const error = throwsWith(() => parseUrl(url), "INVALID_OPTION");
+      assert.ok(!error.message.includes("hunter2"), error.message);
+    }
+    throwsWith(() => parseUrl("sqlite://a%00b.db"), "INVALID_OPTION");
+  });
+
+  test("relative sqlite:// paths are taken from the working directory", async () => {
+    const { dir, remove } = tempDir();
+    const before = process.cwd();
+    try {
+      process.chdir(dir);
+      const store = await open("sqlite://relative.db");
+      await store.collection("notes").put("n", {});
+      await store.close();
+      assert.ok(existsSync(join(dir, "relative.db")));
+    } finally {
+      process.chdir(before);
+      remove();
+    }
+  });
+
+  test("with no argument: QUIRE_URL, else DATABASE_URL, else sqlite://quire.db", async () => {
+    const { dir, remove } = tempDir();
+    const saved = { QUIRE_URL: process.env.QUIRE_URL, DATABASE_URL: process.env.DATABASE_URL };
+    const before = process.cwd();
+    try {
+      process.chdir(dir);
+      process.env.QUIRE_URL = "memory://";
+      process.env.DATABASE_URL = "sqlite://database-url.db";
+      let store = await open();
+      assert.equal(store.backend, "memory");
+      await store.close();
+      delete process.env.QUIRE_URL;
+      store = await open();
+      assert.equal((await store.stats()).location, "database-url.db");
+      await store.close();
+      delete process.env.DATABASE_URL;
+      store = await open();
+      assert.equal((await store.stats()).location, "quire.db");
+      await store.close();
+      assert.ok(existsSync(join(dir, "quire.db")));
+    } finally {
+      process.chdir(before);
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      remove();
+    }
+  });
+
+  test("bad option objects are INVALID_OPTION", async () => {
+    await rejectsWith(open({ backend: "nosql" } as never), "INVALID_OPTION");
+    await rejectsWith(open({ backend: "sqlite" }), "INVALID_OPTION");
+    await rejectsWith(open({ backend: "file" }), "INVALID_OPTION");
+    await rejectsWith(open({ backend: "memory", maxDocumentBytes: 0 }), "INVALID_OPTION");
+    await rejectsWith(open(42 as never), "INVALID_OPTION");
+  });
+});
