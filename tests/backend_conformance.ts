@@ -107,7 +107,7 @@ export function runBackendTests(backend: BackendUnderTest): void {
   /** A case on a fresh store; the store and its data are removed afterwards. */
   function it(
     name: string,
-    fn: (store: Store, env: ReturnType<BackendUnderTest["setup"]>) => Promise<void>,
+    fn: (store: Store, env: ReturnType<BackendUnderTest["setup"]>) => Promise<void> | void,
   ) {
     const reason = skipped.get(name);
     if (reason !== undefined) {
