@@ -12,9 +12,13 @@ import { encodeDocument, isPlainObject } from "./document.ts";
 import { QuireError } from "./errors.ts";
 import { checkCollectionName, checkId } from "./names.ts";
 
-/** What `import()` reads: records, or NDJSON as one string or as chunks of text or bytes. */
+/**
+ * What `import()` reads: records, or NDJSON as one string or buffer, or as chunks of text or
+ * bytes (a ReadableStream, a Node stream, an async generator).
+ */
 export type ImportSource =
   | string
+  | Uint8Array
   | Iterable<unknown>
   | AsyncIterable<unknown>;
 
@@ -196,7 +200,8 @@ function errorText(error: unknown): string {
  * boundaries) yields its lines; any other item counts as one record.
  */
 async function* numbered(source: ImportSource): AsyncGenerator<[number, unknown]> {
-  if (typeof source === "string") source = [source];
+  // A whole text or buffer is one chunk (a Uint8Array is iterable too, but by byte).
+  if (typeof source === "string" || source instanceof Uint8Array) source = [source];
   if (
     source === null || typeof source !== "object" ||
     !(Symbol.iterator in source || Symbol.asyncIterator in source)

@@ -162,7 +162,7 @@ export class FileStore implements RecordStore {
         cause: error,
       });
     }
-    const collections = this.#checkFormat(value, path, "collections");
+    const collections = this.#checkFormat(value, path, "catalog");
     return collections.map((entry) => {
       if (!isPlainObject(entry)) throw damagedCatalog(path, "an entry is not an object");
       try {
@@ -251,7 +251,6 @@ export class FileStore implements RecordStore {
     }
     // The batch is committed: from here on it is finished, now or later, but never undone.
     this.#pending = toPending(changes, undefined);
-    this.#listings.clear();
     try {
       this.#finishPending();
     } catch {
@@ -386,7 +385,7 @@ export class FileStore implements RecordStore {
     const text = this.#readText(path, "the journal");
     if (text === undefined) return undefined;
     try {
-      return toPending(parseJournal(this.#checkFormat(JSON.parse(text), path, "changes")), stamp);
+      return toPending(parseJournal(this.#checkFormat(JSON.parse(text), path, "journal")), stamp);
     } catch (error) {
       if (error instanceof QuireError && error.code === "SCHEMA_TOO_NEW") throw error;
       throw new QuireError(
@@ -422,6 +421,7 @@ export class FileStore implements RecordStore {
       for (const directory of directories) syncDirectory(directory);
       removeFileAtomic(join(this.#dir, JOURNAL_FILE));
     } catch (error) {
+      // Listings built from now on lay the pending batch over the directory.
       this.#listings.clear();
       throw storageError(
         `Cannot finish a committed batch of ${pending.changes.length} changes (it stays in "${
@@ -431,7 +431,7 @@ export class FileStore implements RecordStore {
       );
     }
     this.#pending = undefined;
-    this.#listings.clear();
+    for (const collection of pending.byCollection.keys()) this.#restamp(collection);
   }
 
   #applyChange(change: Change, sync: boolean, directories?: Set<string>): void {
@@ -492,7 +492,9 @@ export class FileStore implements RecordStore {
         let id = decodeFileName(name);
         if (id === undefined) {
           if (isHashedFileName(name)) id = idInFile(join(directory, name), name);
-          else if (isTempName(name) && !this.#readonly) removedTemp ||= removeStale(join(directory, name));
+          else if (isTempName(name) && !this.#readonly && removeStale(join(directory, name))) {
+            removedTemp = true;
+          }
         }
         if (id !== undefined) ids.push(id);
       }
@@ -557,10 +559,11 @@ export class FileStore implements RecordStore {
     }
   }
 
-  /** Checks the `format` of the catalog or the journal and returns its list under `key`. */
-  #checkFormat(value: unknown, path: string, key: string): unknown[] {
+  /** Checks the `format` of the catalog or the journal and returns its list of entries. */
+  #checkFormat(value: unknown, path: string, kind: "catalog" | "journal"): unknown[] {
+    const key = kind === "catalog" ? "collections" : "changes";
     if (!isPlainObject(value) || !Number.isSafeInteger(value.format) || !Array.isArray(value[key])) {
-      throw new QuireError("CORRUPT", `Cannot read "${path}": it is not a quire file store's ${key} file`);
+      throw new QuireError("CORRUPT", `Cannot read "${path}": it is not a quire ${kind} file`);
     }
     if ((value.format as number) > FILE_FORMAT) {
       throw new QuireError(
@@ -640,7 +643,7 @@ function parseJournal(changes: unknown[]): Change[] {
     if (!isMeta(record) || typeof record.data !== "string" || record.id !== id) {
       throw new Error(`the change of ${collection}/${quote(id)} is not a record`);
     }
-    return { collection, id, record: { ...toRecord(record, record.data) } };
+    return { collection, id, record: toRecord(record, record.data) };
   });
 }
 
