@@ -6,7 +6,7 @@
 // over to the real command with node_modules/.bin first on PATH (so scripts and tests can
 // call `bun` / `deno` by name).
 //
-// Usage: node scripts/bootstrap.mjs <start|test|bench> [args...]
+// Usage: node scripts/bootstrap.mjs <start|test|bench|quire> [args...]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
@@ -112,9 +112,12 @@ async function bench(args) {
 const [command, ...args] = process.argv.slice(2);
 const commands = {
   start: () => run(BUN, [join("scripts", "start.ts"), ...args]),
+  quire: () => run(BUN, [join("scripts", "quire.ts"), ...args]),
   test: () => run(process.execPath, [join(ROOT, "scripts", "run_tests.mjs"), ...args]),
   bench: () => bench(args),
 };
-if (!(command in commands)) fail("usage: node scripts/bootstrap.mjs <start|test|bench> [args...]");
+if (!(command in commands)) {
+  fail("usage: node scripts/bootstrap.mjs <start|test|bench|quire> [args...]");
+}
 ensureInstalled();
 process.exitCode = await commands[command]();
