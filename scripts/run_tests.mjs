@@ -220,6 +220,8 @@ if (!focused) {
   const targets = ["mod.ts", "src", "tests", "scripts", "bench", "examples"]
     .filter((p) => existsSync(join(ROOT, p)));
   await checkStep("deno check", ["check", ...targets]);
+  // The @example blocks of the public API's JSDoc must compile too.
+  await checkStep("deno check --doc", ["check", "--doc", "mod.ts", "src"]);
   await checkStep("deno lint", ["lint"]);
   await checkStep("deno fmt", ["fmt", "--check"]);
 }

@@ -11,6 +11,7 @@ import { type Document, encodeDocument, isPlainObject } from "./document.ts";
 import { QuireError, quote } from "./errors.ts";
 import { checkId, newId } from "./names.ts";
 import { type RefLoader, resolveRefs } from "./refs.ts";
+import { conflict } from "./backends/buffered_backend.ts";
 
 export type { Meta };
 
@@ -52,14 +53,23 @@ export const MAX_LIMIT = 10_000;
 /** Most references `get` follows in depth. */
 export const MAX_RESOLVE_DEPTH = 16;
 
+/** What an operation does to a collection: reads it, changes it, or may create it. */
+export type Access = "read" | "write" | "create";
+
 /** What a Collection needs from its Store. */
 export interface CollectionHost {
   readonly maxDocumentBytes: number;
   /**
-   * Runs `fn` on the backend once the collection exists, serialised with transactions. When the
-   * collection does not exist and cannot be created (read-only store), returns `whenMissing`.
+   * Runs `fn` on the backend, serialised with transactions. `"create"` makes the collection
+   * first if it does not exist; for `"read"` and `"write"` a missing collection is left alone
+   * and `whenMissing()` answers instead.
    */
-  run<T>(name: string, write: boolean, fn: (backend: Backend) => T, whenMissing: T): Promise<T>;
+  run<T>(
+    name: string,
+    access: Access,
+    fn: (backend: Backend) => T,
+    whenMissing?: () => T,
+  ): Promise<T>;
   /** Runs `fn` in one transaction (joining an open one). */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Reads a reference's target (inside `run`). */
@@ -98,12 +108,7 @@ export class Collection<T extends object = Document> {
   put(id: string, doc: T, options: WriteOptions = {}): Promise<Meta> {
     try {
       const request = this.#putRequest(id, doc, options.ifRev);
-      return this.#host.run(
-        this.name,
-        true,
-        (backend) => backend.put(this.name, request),
-        undefined as never,
-      );
+      return this.#host.run(this.name, "create", (backend) => backend.put(this.name, request));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -140,9 +145,8 @@ export class Collection<T extends object = Document> {
     return this.#host.transaction(() =>
       this.#host.run(
         this.name,
-        true,
+        "create",
         (backend) => requests.map((request) => backend.put(this.name, request)),
-        [],
       )
     );
   }
@@ -155,12 +159,12 @@ export class Collection<T extends object = Document> {
   async get(id: string, options: GetOptions = {}): Promise<T | undefined> {
     checkId(id);
     const depth = resolveDepth(options.resolve);
-    return await this.#host.run(this.name, false, (backend) => {
+    return await this.#host.run(this.name, "read", (backend) => {
       const entry = backend.get(this.name, id);
       if (entry === undefined) return undefined;
       if (depth === 0) return entry.doc as T;
       return resolveRefs(entry.doc, depth, this.#host.loadRef, [`${this.name}/${id}`]) as T;
-    }, undefined);
+    }, () => undefined);
   }
 
   /** Reads a document with its metadata, or `undefined`. */
@@ -168,16 +172,21 @@ export class Collection<T extends object = Document> {
     checkId(id);
     return await this.#host.run(
       this.name,
-      false,
+      "read",
       (backend) => backend.get(this.name, id) as Entry<T> | undefined,
-      undefined,
+      () => undefined,
     );
   }
 
   /** Whether the document exists. */
   async has(id: string): Promise<boolean> {
     checkId(id);
-    return await this.#host.run(this.name, false, (backend) => backend.has(this.name, id), false);
+    return await this.#host.run(
+      this.name,
+      "read",
+      (backend) => backend.has(this.name, id),
+      () => false,
+    );
   }
 
   /**
@@ -190,16 +199,19 @@ export class Collection<T extends object = Document> {
     const ifRev = checkIfRev(options.ifRev);
     return await this.#host.run(
       this.name,
-      true,
+      "write",
       (backend) => backend.delete(this.name, id, ifRev),
-      false,
+      () => {
+        if (ifRev !== undefined && ifRev > 0) throw conflict(this.name, id, ifRev, 0);
+        return false;
+      },
     );
   }
 
   /** How many documents the collection holds. */
   async count(filter?: Record<string, never>): Promise<number> {
     checkNoFilter(filter);
-    return await this.#host.run(this.name, false, (backend) => backend.count(this.name), 0);
+    return await this.#host.run(this.name, "read", (backend) => backend.count(this.name), () => 0);
   }
 
   /**
@@ -221,9 +233,9 @@ export class Collection<T extends object = Document> {
     const after = options.after === undefined ? undefined : decodeCursor(options.after, "id");
     const rows = await this.#host.run(
       this.name,
-      false,
+      "read",
       (backend) => backend.page(this.name, { after, limit: limit + 1 }),
-      [] as StoredEntry[],
+      (): StoredEntry[] => [],
     );
     const items = rows.slice(0, limit) as Entry<T>[];
     return rows.length > limit
@@ -233,7 +245,7 @@ export class Collection<T extends object = Document> {
 
   /** Deletes every document; returns how many there were. */
   async clear(): Promise<number> {
-    return await this.#host.run(this.name, true, (backend) => backend.clear(this.name), 0);
+    return await this.#host.run(this.name, "write", (backend) => backend.clear(this.name), () => 0);
   }
 
   #putRequest(id: string, doc: unknown, ifRev: number | undefined) {

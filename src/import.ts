@@ -250,9 +250,13 @@ async function* numbered(source: ImportSource): AsyncGenerator<[number, unknown]
   try {
     pending += decoder.decode(); // flushes, and fails on a character cut off at the very end
   } catch (error) {
-    throw new QuireError("INVALID_DOCUMENT", `Cannot import: input is not UTF-8 near line ${line + 1}`, {
-      cause: error,
-    });
+    throw new QuireError(
+      "INVALID_DOCUMENT",
+      `Cannot import: input is not UTF-8 near line ${line + 1}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (pending !== "") yield [++line, pending];
 }

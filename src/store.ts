@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync } from "node:fs";
 import type { Backend, Problem } from "./backends/backend.ts";
 import { openSqliteBackend } from "./backends/sqlite/sqlite_backend.ts";
-import { Collection, type CollectionHost } from "./collection.ts";
+import { type Access, Collection, type CollectionHost } from "./collection.ts";
 import { type CollectionOptions, normalizeOptions, sameOptions } from "./collection_options.ts";
 import type { Document } from "./document.ts";
 import { QuireError } from "./errors.ts";
@@ -89,8 +89,8 @@ export class Store implements AsyncDisposable {
     this.#readCatalog();
     this.#host = {
       maxDocumentBytes: settings.maxDocumentBytes,
-      run: (name, write, fn, whenMissing) =>
-        this.#run(write, () => this.#use(name, fn, whenMissing)),
+      run: (name, access, fn, whenMissing) =>
+        this.#run(access !== "read", () => this.#use(name, access, fn, whenMissing)),
       transaction: (fn) => this.transaction(fn),
       loadRef: (ref: Ref) => {
         if (!this.#catalog.has(ref.$ref)) return undefined;
@@ -359,16 +359,20 @@ export class Store implements AsyncDisposable {
     return result;
   }
 
-  /** Makes sure the collection exists with the wanted options, then runs `fn`. */
-  #use<T>(name: string, fn: (backend: Backend) => T, whenMissing: T): T {
+  /**
+   * Runs `fn` once the collection has the wanted options. A collection that does not exist is
+   * created for `"create"`; otherwise nothing is created and `whenMissing()` answers.
+   */
+  #use<T>(name: string, access: Access, fn: (backend: Backend) => T, whenMissing?: () => T): T {
     const wanted = this.#wanted.get(name);
     const current = this.#catalog.get(name);
-    if (current === undefined || (wanted !== undefined && !sameOptions(wanted, current))) {
-      if (this.#settings.readonly) {
-        if (current === undefined) return whenMissing;
-      } else {
-        this.#writeCatalog(name, wanted ?? {});
-      }
+    if (current === undefined) {
+      if (access !== "create" && whenMissing !== undefined) return whenMissing();
+      this.#writeCatalog(name, wanted ?? {});
+      this.#wanted.delete(name);
+    } else if (wanted !== undefined && !this.#settings.readonly) {
+      if (!sameOptions(wanted, current)) this.#writeCatalog(name, wanted);
+      this.#wanted.delete(name);
     }
     return fn(this.#backend);
   }

@@ -175,6 +175,21 @@ export function runBackendTests(backend: BackendUnderTest): void {
         assert.deepEqual(names, ["Notes", "notes", "other"]);
       });
 
+      it("reading a collection that does not exist creates nothing", async (store) => {
+        const ghost = store.collection("ghost", { indexes: ["year"] });
+        assert.equal(await ghost.get("x"), undefined);
+        assert.equal(await ghost.has("x"), false);
+        assert.equal(await ghost.count(), 0);
+        assert.deepEqual(await ghost.find(), { items: [] });
+        assert.equal(await ghost.delete("x"), false);
+        assert.deepEqual(await store.collections(), []);
+        await ghost.put("x", {});
+        assert.deepEqual(await store.collections(), [{
+          name: "ghost",
+          options: { indexes: ["year"] },
+        }]);
+      });
+
       it("every valid id works and stays distinct", async (store) => {
         const notes = store.collection("notes");
         for (const id of ODD_IDS) await notes.put(id, { id });

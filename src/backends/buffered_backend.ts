@@ -173,21 +173,23 @@ export class BufferedBackend implements Backend {
   }
 
   commit(): void {
-    const top = this.#layers.pop();
+    const top = this.#layers.at(-1);
     if (top === undefined) throw new QuireError("STORAGE", "Cannot commit: no transaction is open");
-    const below = this.#layers.at(-1);
+    const below = this.#layers.at(-2);
     if (below !== undefined) {
       for (const [collection, changes] of top) {
         const target = below.get(collection) ?? below.set(collection, new Map()).get(collection)!;
         for (const [id, record] of changes) target.set(id, record);
       }
-      return;
+    } else {
+      const changes: Change[] = [];
+      for (const [collection, records] of top) {
+        for (const [id, record] of records) changes.push({ collection, id, record });
+      }
+      // If this throws, the layer stays for the caller's rollback, as in SQLite.
+      if (changes.length > 0) this.#store.apply(changes);
     }
-    const changes: Change[] = [];
-    for (const [collection, records] of top) {
-      for (const [id, record] of records) changes.push({ collection, id, record });
-    }
-    if (changes.length > 0) this.#store.apply(changes);
+    this.#layers.pop();
   }
 
   rollback(): void {

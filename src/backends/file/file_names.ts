@@ -50,7 +50,8 @@ export const TEMP_PREFIX = ".tmp-";
 const HASH_MARK = "~~";
 const HEX = "0123456789abcdef";
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the id, not a byte order mark to drop.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 // A name that is a plain escaped id: literal characters and escapes only.
 const PLAIN_NAME = /^_((?:[a-z0-9_-]|~[0-9a-f]{2})+)\.json$/;
 const HASHED_NAME = /^_((?:[a-z0-9_-]|~[0-9a-f]{2})*)~~[0-9a-f]{64}\.json$/;

@@ -22,8 +22,8 @@
  * If the process dies in between, the next open finds the journal and applies it again (which
  * is idempotent: every change is a whole record, or a removal). If applying fails in a live
  * process (a full disk, say), the batch stays committed: reads see it through an in-memory
- * overlay of the journal, and the next write (or `close()`) first finishes it, and fails with
- * `STORAGE` if it still cannot.
+ * overlay of the journal, and the next write first finishes it (failing with `STORAGE` while
+ * it cannot); `close()` tries too, and otherwise the next open does.
  *
  * **Read-only.** Nothing is ever written, removed or replayed; a missing directory is
  * `NOT_FOUND`. A journal left by a writer that died is laid over the files in memory, so reads
@@ -40,6 +40,14 @@
  * store's directory at open and from a collection's directory the first time it is listed (a
  * listing reads that directory anyway; doing it at open would cost a directory read per
  * collection, half a second per 100k documents on Deno). They are never taken for documents.
+ *
+ * **Stats.** `bytes` is the sum of the documents' JSON text in UTF-8, as the other backends
+ * count it (so the figures compare across backends), not the files' sizes on disk, which add
+ * about 100 bytes of metadata per document. Computing it reads every file of the collection.
+ *
+ * **Backups** copy the catalog, any journal and every document file (no temporary files) to a
+ * new directory and flush them. The Store holds its lock meanwhile, so the copy is consistent as
+ * long as no other process writes.
  *
  * **One writer.** The file backend assumes one process writes at a time (any number may read,
  * without isolation from a live writer's batches). For several writing processes use SQLite.
@@ -247,7 +255,10 @@ export class FileStore implements RecordStore {
       } catch {
         // Nothing more can be done here.
       }
-      throw storageError(`Cannot write a batch of ${changes.length} changes to "${journal}"`, error);
+      throw storageError(
+        `Cannot write a batch of ${changes.length} changes to "${journal}"`,
+        error,
+      );
     }
     // The batch is committed: from here on it is finished, now or later, but never undone.
     this.#pending = toPending(changes, undefined);
@@ -367,7 +378,9 @@ export class FileStore implements RecordStore {
       throw new QuireError("STORAGE", `Cannot open "${dir}": it is not a directory`);
     }
     if (existsSync(join(dir, CATALOG_FILE))) return;
-    const foreign = readdirSync(dir).filter((name) => !name.startsWith(".") && name !== JOURNAL_FILE);
+    const foreign = readdirSync(dir).filter((name) =>
+      !name.startsWith(".") && name !== JOURNAL_FILE
+    );
     if (foreign.length > 0) {
       throw new QuireError(
         "UNSUPPORTED",
@@ -455,6 +468,7 @@ export class FileStore implements RecordStore {
       syncDirectory(this.#dir);
     } catch (error) {
       if (errorCode(error) !== "EEXIST") throw error;
+      if (!statSync(directory).isDirectory()) throw new Error(`"${directory}" is not a directory`);
     }
     this.#created.add(directory);
   }
@@ -483,7 +497,8 @@ export class FileStore implements RecordStore {
       try {
         names = readdirSync(directory);
       } catch (error) {
-        if (errorCode(error) !== "ENOENT") {
+        const code = errorCode(error);
+        if (code !== "ENOENT" && code !== "ENOTDIR") {
           throw storageError(`Cannot list collection "${collection}" in "${directory}"`, error);
         }
         names = [];
@@ -562,7 +577,9 @@ export class FileStore implements RecordStore {
   /** Checks the `format` of the catalog or the journal and returns its list of entries. */
   #checkFormat(value: unknown, path: string, kind: "catalog" | "journal"): unknown[] {
     const key = kind === "catalog" ? "collections" : "changes";
-    if (!isPlainObject(value) || !Number.isSafeInteger(value.format) || !Array.isArray(value[key])) {
+    if (
+      !isPlainObject(value) || !Number.isSafeInteger(value.format) || !Array.isArray(value[key])
+    ) {
       throw new QuireError("CORRUPT", `Cannot read "${path}": it is not a quire ${kind} file`);
     }
     if ((value.format as number) > FILE_FORMAT) {
@@ -576,7 +593,10 @@ export class FileStore implements RecordStore {
 
   #checkWritable(): void {
     if (this.#readonly) {
-      throw new QuireError("READ_ONLY", `Cannot write to "${this.#dir}": the store is open read-only`);
+      throw new QuireError(
+        "READ_ONLY",
+        `Cannot write to "${this.#dir}": the store is open read-only`,
+      );
     }
   }
 }
