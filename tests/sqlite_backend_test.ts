@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { describe, test } from "node:test";
@@ -272,6 +272,40 @@ describe("sqlite backend", () => {
       assert.deepEqual(await ro.collection("notes").get("n1"), { v: 1 });
       await rejectsWith(ro.collection("notes").put("n2", {}), "READ_ONLY");
       await ro.close();
+    });
+  });
+
+  test("read-only opens a database in a directory the process cannot write to", async () => {
+    await withPath(async (path, dir) => {
+      const store = await open(`sqlite://${path}`);
+      await store.collection("notes").put("n1", { v: 1 });
+      await store.close();
+      assert.ok(!existsSync(`${path}-shm`), "a clean close leaves no -shm file");
+      chmodSync(path, 0o444);
+      chmodSync(dir, 0o555);
+      try {
+        // Root ignores file modes, so as root the reader runs as "nobody".
+        const asRoot = process.getuid?.() === 0;
+        const reader = resolve(import.meta.dirname ?? ".", "fixtures/sqlite_readonly_reader.ts");
+        const command = asRoot ? "runuser" : process.execPath;
+        const args = asRoot
+          ? ["-u", "nobody", "--", process.execPath, ...scriptArgs(reader, path)]
+          : scriptArgs(reader, path);
+        const result = spawnSync(command, args, {
+          encoding: "utf8",
+          env: { ...process.env, NO_COLOR: "1" },
+        });
+        assert.equal(result.status, 0, result.stderr);
+        assert.deepEqual(JSON.parse(result.stdout.trim().split("\n").pop()!), {
+          doc: { v: 1 },
+          count: 1,
+          writeError: "READ_ONLY",
+        });
+        assert.ok(!existsSync(`${path}-shm`), "nothing was created beside the database");
+      } finally {
+        chmodSync(dir, 0o755);
+        chmodSync(path, 0o644);
+      }
     });
   });
 

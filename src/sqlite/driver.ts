@@ -20,6 +20,7 @@
  * @module
  */
 
+import { resolve } from "node:path";
 import { QuireError } from "../errors.ts";
 import { RUNTIME } from "../runtime.ts";
 import { toQuireError } from "./sqlite_error.ts";
@@ -49,6 +50,12 @@ export interface Statement {
 export interface DriverOptions {
   /** Open without write access (and without creating the file): writes fail with `READ_ONLY`. @default false */
   readonly?: boolean;
+  /**
+   * Open read-only as SQLite's `immutable` file: no locks and no `-shm` file, so a database in
+   * a read-only directory can be read. Only safe when nothing else writes to it.
+   * @default false
+   */
+  immutable?: boolean;
 }
 
 /** The binding-specific part: what driver_bun.ts and driver_deno.ts implement. */
@@ -103,6 +110,12 @@ export interface Database {
 export async function openDriver(path: string, options: DriverOptions = {}): Promise<Database> {
   const raw = await openRaw(path, options);
   return new Driver(raw, RUNTIME ?? "unknown", RUNTIME === "deno");
+}
+
+/** The `file:` URI that opens `path` as an immutable, read-only database. */
+export function immutableUri(path: string): string {
+  const encoded = encodeURI(resolve(path)).replaceAll("?", "%3F").replaceAll("#", "%23");
+  return `file:${encoded}?immutable=1`;
 }
 
 async function openRaw(path: string, options: DriverOptions): Promise<RawDatabase> {

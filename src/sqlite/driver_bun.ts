@@ -5,7 +5,14 @@
  * @module
  */
 
-import type { DriverOptions, RawDatabase, RawStatement, RunResult, SqlValue } from "./driver.ts";
+import {
+  type DriverOptions,
+  immutableUri,
+  type RawDatabase,
+  type RawStatement,
+  type RunResult,
+  type SqlValue,
+} from "./driver.ts";
 
 // The minimal shape of bun:sqlite that quire uses, declared here (as Kysely does) so that the
 // Deno type check needs no Bun types.
@@ -24,15 +31,20 @@ interface BunDatabase {
 }
 type BunDatabaseClass = new (
   path: string,
-  options: { readonly?: boolean; create?: boolean; readwrite?: boolean; strict?: boolean },
+  options: { readonly?: boolean; create?: boolean; readwrite?: boolean } | number,
 ) => BunDatabase;
 
 const bunSqlite = "bun:sqlite";
-const { Database } = await import(bunSqlite) as { Database: BunDatabaseClass };
+const { Database, constants } = await import(bunSqlite) as {
+  Database: BunDatabaseClass;
+  constants: Record<string, number>;
+};
 
 /** Opens `path` with bun:sqlite. */
 export function openRawDatabase(path: string, options: DriverOptions): RawDatabase {
-  const db = options.readonly === true
+  const db = options.immutable === true
+    ? new Database(immutableUri(path), constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI)
+    : options.readonly === true
     ? new Database(path, { readonly: true })
     : new Database(path, { readwrite: true, create: true });
   return {

@@ -6,11 +6,19 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import type { DriverOptions, RawDatabase, RawStatement, RunResult } from "./driver.ts";
+import {
+  type DriverOptions,
+  immutableUri,
+  type RawDatabase,
+  type RawStatement,
+  type RunResult,
+} from "./driver.ts";
 
 /** Opens `path` with node:sqlite. */
 export function openRawDatabase(path: string, options: DriverOptions): RawDatabase {
-  const db = new DatabaseSync(path, { readOnly: options.readonly === true });
+  const db = options.immutable === true
+    ? new DatabaseSync(immutableUri(path), { readOnly: true })
+    : new DatabaseSync(path, { readOnly: options.readonly === true });
   return {
     prepare(sql: string, bigints: boolean): RawStatement {
       const statement = db.prepare(sql);

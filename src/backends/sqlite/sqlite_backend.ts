@@ -79,13 +79,35 @@ export async function openSqliteBackend(
 ): Promise<SqliteBackend> {
   const readonly = options.readonly === true;
   if (path !== ":memory:") checkFile(path, readonly);
-  const db = await openDriver(path, { readonly });
+  try {
+    return await connect(path, options, false);
+  } catch (error) {
+    // A WAL database in a directory this process cannot write to cannot be opened the usual
+    // way, not even read-only: SQLite wants to create the "-shm" file beside it. With no WAL
+    // content to read, opening it as immutable gives the same data without that file.
+    const cannotCreateShm = error instanceof QuireError && error.code === "READ_ONLY";
+    if (!readonly || !cannotCreateShm || hasWalContent(path)) throw error;
+    return await connect(path, options, true);
+  }
+}
+
+async function connect(
+  path: string,
+  options: SqliteOptions,
+  immutable: boolean,
+): Promise<SqliteBackend> {
+  const db = await openDriver(path, { readonly: options.readonly === true, immutable });
   try {
     return new SqliteBackend(db, path, options);
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+function hasWalContent(path: string): boolean {
+  const wal = `${path}-wal`;
+  return existsSync(wal) && statSync(wal).size > 0;
 }
 
 function checkFile(path: string, readonly: boolean): void {
