@@ -9,8 +9,10 @@ import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "no
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { describe, test } from "node:test";
-import { open, parseUrl, QuireError, type Store } from "../mod.ts";
+import { open, parseUrl, QuireError } from "../mod.ts";
 import { migrate, SCHEMA_VERSION } from "../src/backends/sqlite/schema.ts";
+import { openSqliteBackend } from "../src/backends/sqlite/sqlite_backend.ts";
+import { Store } from "../src/store.ts";
 import { openDriver } from "../src/sqlite/driver.ts";
 import { runBackendTests } from "./backend_conformance.ts";
 import { rejectsWith, scriptArgs, tempDir, throwsWith } from "./helpers.ts";
@@ -169,6 +171,31 @@ describe("sqlite backend", () => {
       // A read-only database that needs migrating is refused.
       throwsWith(() => migrate(db, [v1, v2, "CREATE TABLE four (x)"], true), "READ_ONLY");
       db.close();
+    });
+  });
+
+  test("a full database is STORAGE, and the failed putMany leaves nothing behind", async () => {
+    await withPath(async (path) => {
+      const backend = await openSqliteBackend(path);
+      const store = new Store(backend, { readonly: false, maxDocumentBytes: 1 << 20 });
+      const notes = store.collection("notes");
+      await notes.put("first", { v: 1 });
+      const pages =
+        backend.database.prepare("PRAGMA page_count").get<{ page_count: number }>()!.page_count;
+      backend.database.exec(`PRAGMA max_page_count = ${pages + 3}`);
+      const big = Array.from(
+        { length: 100 },
+        (_, i) => [`n${i}`, { text: "z".repeat(2000) }] as const,
+      );
+      const error = await rejectsWith(notes.putMany(big), "STORAGE");
+      assert.match(error.message, /full/);
+      assert.equal(await notes.count(), 1);
+      await rejectsWith(store.transaction(() => notes.putMany(big)), "STORAGE");
+      assert.equal(await notes.count(), 1);
+      backend.database.exec("PRAGMA max_page_count = 1000000");
+      await notes.putMany(big);
+      assert.equal(await notes.count(), 101);
+      await store.close();
     });
   });
 
