@@ -185,7 +185,15 @@ async function importCommand(args: Args): Promise<number> {
   const source = file === "-" ? process.stdin : createReadStream(file);
   const result = await store.import(source as AsyncIterable<Uint8Array>, {
     onConflict: args.flags.has("replace") ? "replace" : "skip",
+    onProgress: ({ imported, skipped, failed, line }) => {
+      if (process.stderr.isTTY) {
+        process.stderr.write(
+          `\rline ${line}: ${imported} imported, ${skipped} skipped, ${failed} failed`,
+        );
+      }
+    },
   });
+  if (process.stderr.isTTY) process.stderr.write("\n");
   console.log(
     `imported ${result.imported}, skipped ${result.skipped}, failed ${result.failedCount}`,
   );

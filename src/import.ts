@@ -28,6 +28,17 @@ export interface ImportOptions {
   onConflict?: RestoreMode;
   /** Records per transaction. @default 1000 */
   batchSize?: number;
+  /** Called after every batch, with the counts so far and the last line read. */
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** What `onProgress` is told after each batch. */
+export interface ImportProgress {
+  imported: number;
+  skipped: number;
+  failed: number;
+  /** The last line (or record) read. */
+  line: number;
 }
 
 /** A record that could not be imported. */
@@ -91,12 +102,15 @@ export async function importRecords(
   const headerOptions = new Map<string, CollectionOptions>();
   const ensured = new Set<string>();
   let batch: ImportRecord[] = [];
+  let lastLine = 0;
 
   const flush = async () => {
     if (batch.length === 0) return;
     const written = await host.writeBatch(batch, mode);
     for (const ok of written) ok ? result.imported++ : result.skipped++;
     batch = [];
+    const { imported, skipped, failedCount: failed } = result;
+    options.onProgress?.({ imported, skipped, failed, line: lastLine });
   };
   const fail = (line: number, error: unknown, id?: string) => {
     result.failedCount++;
@@ -106,6 +120,7 @@ export async function importRecords(
   };
 
   for await (const [line, item] of numbered(source)) {
+    lastLine = line;
     let value = item;
     if (typeof item === "string") {
       if (item.trim() === "") continue;

@@ -880,7 +880,15 @@ export function runBackendTests(backend: BackendUnderTest): void {
           for (let i = 0; i < 25; i++) yield { collection: "notes", id: `n${i}`, doc: { i } };
           throw new Error("the source broke");
         }
-        await assert.rejects(store.import(source(), { batchSize: 10 }), /the source broke/);
+        const progress: number[][] = [];
+        await assert.rejects(
+          store.import(source(), {
+            batchSize: 10,
+            onProgress: (p) => progress.push([p.imported, p.skipped, p.failed, p.line]),
+          }),
+          /the source broke/,
+        );
+        assert.deepEqual(progress, [[10, 0, 0, 10], [20, 0, 0, 20]]);
         // Two whole batches were committed; the third, unfinished one left nothing.
         assert.equal(await store.collection("notes").count(), 20);
         // Inside a transaction that fails, nothing at all is left.
