@@ -45,6 +45,7 @@ export type {
   ExportHeader,
   ImportFailure,
   ImportOptions,
+  ImportProgress,
   ImportResult,
   ImportSource,
 } from "./src/import.ts";

@@ -1,6 +1,6 @@
 /**
  * The file backend: file names for every id, the layout on disk, damage, leftovers of a killed
- * writer (temporary files, a journal), read-only mode, and a real crash (SIGKILL) in the middle
+ * writer (temporary files in .tmp/, a journal), read-only mode, and a real crash (SIGKILL) in the middle
  * of writes. Runs on Bun and on Deno.
  */
 
@@ -294,7 +294,8 @@ describe("file backend", () => {
       await store.collection("Notes").put("x", { other: true });
       await store.close();
 
-      assert.deepEqual(readdirSync(dir).sort(), ["_catalog.json", "_notes", "_~4eotes"]);
+      assert.deepEqual(readdirSync(dir).sort(), [".tmp", "_catalog.json", "_notes", "_~4eotes"]);
+      assert.deepEqual(readdirSync(join(dir, ".tmp")), [], "no temporary file outlives its write");
       const text = readFileSync(join(dir, "_notes", "_~48ello~20~57orld.json"), "utf8");
       assert.equal(
         text,
@@ -430,27 +431,57 @@ describe("file backend", () => {
     });
   });
 
-  test("ignores leftover temporary files and removes them", async () => {
-    await withDir(async (dir) => {
+  test("empties .tmp/ at open and ignores stray files in a collection's directory", async () => {
+    await withDir(async (dir, root) => {
       const store = await open({ backend: "file", dir });
       await store.collection("notes").put("a", { a: 1 });
       await store.close();
-      const rootTemp = join(dir, ".tmp-00112233");
-      const collectionTemp = join(dir, "_notes", ".tmp-44556677");
-      writeFileSync(rootTemp, "{garbage");
-      writeFileSync(collectionTemp, '{"id":"b"');
+      // What a killed writer leaves in .tmp/, and a stray file where no write puts one.
+      const tmp = join(dir, ".tmp");
+      writeFileSync(join(tmp, "0011223344556677"), "{garbage");
+      writeFileSync(join(tmp, "_a.json"), '{"id":"b"');
+      const stray = join(dir, "_notes", ".tmp-44556677");
+      writeFileSync(stray, '{"id":"b"');
+      const before = snapshot(dir);
 
       const readonly = await open({ backend: "file", dir, readonly: true });
       assert.deepEqual(await allIds(readonly, "notes"), ["a"]);
-      assert.ok(existsSync(rootTemp) && existsSync(collectionTemp), "read-only removes nothing");
+      assert.equal(await readonly.collection("notes").count(), 1);
       await readonly.close();
+      assert.deepEqual(snapshot(dir), before, "read-only removes nothing");
 
       const writable = await open({ backend: "file", dir });
-      assert.equal(existsSync(rootTemp), false, "removed at open");
-      assert.equal(await writable.collection("notes").count(), 1);
-      assert.equal(existsSync(collectionTemp), false, "removed when the collection is listed");
-      assert.equal((await writable.check()).ok, true);
+      assert.deepEqual(readdirSync(tmp), [], "emptied at open");
+      assert.deepEqual(await allIds(writable, "notes"), ["a"]);
+      assert.deepEqual(await writable.collection("notes").get("a"), { a: 1 });
+      await writable.collection("notes").put("b", { b: 1 });
+      assert.deepEqual(await allIds(writable, "notes"), ["a", "b"]);
+      assert.deepEqual(await writable.check(), { ok: true, documents: 2, problems: [] });
       await writable.close();
+      assert.equal(readFileSync(stray, "utf8"), '{"id":"b"', "not a document: left alone");
+      assert.deepEqual(readdirSync(tmp), []);
+
+      // A missing .tmp/ is made again; a read-only store does without.
+      rmSync(tmp, { recursive: true });
+      const readonly2 = await open({ backend: "file", dir, readonly: true });
+      assert.deepEqual(await readonly2.collection("notes").get("b"), { b: 1 });
+      await readonly2.close();
+      assert.equal(existsSync(tmp), false);
+      const writable2 = await open({ backend: "file", dir });
+      await writable2.collection("notes").put("c", { c: 1 });
+      assert.equal(await writable2.collection("notes").count(), 3);
+      await writable2.close();
+      assert.deepEqual(readdirSync(tmp), []);
+
+      // A writer killed while creating the store leaves only .tmp/: that opens as a new store.
+      const fresh = join(root, "fresh");
+      mkdirSync(join(fresh, ".tmp"), { recursive: true });
+      writeFileSync(join(fresh, ".tmp", "8899aabbccddeeff"), '{"format":1,"coll');
+      const created = await open({ backend: "file", dir: fresh });
+      assert.deepEqual(await created.collections(), []);
+      await created.close();
+      assert.deepEqual(readdirSync(fresh).sort(), [".tmp", "_catalog.json"]);
+      assert.deepEqual(readdirSync(join(fresh, ".tmp")), []);
     });
   });
 
@@ -653,11 +684,13 @@ describe("file backend", () => {
       for (const id of ids) await store.collection("notes").put(id, { id });
       await store.collection("Other").put("o", { o: 1 });
       writeFileSync(join(dir, "_notes", ".tmp-0000"), "junk");
+      writeFileSync(join(dir, ".tmp", "0123456789abcdef"), "junk");
       const copy = join(root, "copy");
       await store.backup(copy);
       await assert.rejects(store.backup(copy), isCode("STORAGE"));
       await store.close();
 
+      assert.deepEqual(readdirSync(copy).sort(), ["_catalog.json", "_notes", "_~4fther"]);
       assert.equal(existsSync(join(copy, "_notes", ".tmp-0000")), false);
       const restored = await open({ backend: "file", dir: copy, readonly: true });
       assert.deepEqual(await allIds(restored, "notes"), [...ids].sort(compareCodePoints));
@@ -689,16 +722,18 @@ describe("file backend", () => {
         child.kill("SIGKILL");
         assert.equal(await exited, "SIGKILL");
 
-        const store = await open({ backend: "file", dir });
-        const report = await store.check();
-        assert.deepEqual(report.problems, []);
-        // Every document file parses (temporary files aside).
+        // Temporary files are only ever in .tmp/: every file elsewhere is a whole document.
         for (const collection of ["docs", "batches", "left", "right"]) {
           const directory = join(dir, encodeCollectionName(collection));
           for (const name of readdirSync(directory)) {
-            if (!name.startsWith(".tmp-")) JSON.parse(readFileSync(join(directory, name), "utf8"));
+            assert.ok(decodeFileName(name) !== undefined, `${collection}/${name}`);
+            JSON.parse(readFileSync(join(directory, name), "utf8"));
           }
         }
+        const store = await open({ backend: "file", dir });
+        assert.deepEqual(readdirSync(join(dir, ".tmp")), [], ".tmp/ emptied at open");
+        const report = await store.check();
+        assert.deepEqual(report.problems, []);
 
         // Each document is one of the versions written: its rev follows from its counter.
         let latest = 0;

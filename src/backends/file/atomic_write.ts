@@ -1,11 +1,12 @@
 /**
  * Durable, atomic file operations on `node:fs` sync APIs (they work on Bun and Deno).
  *
- * A write goes to a temporary file in the target's directory (its name starts with
- * {@linkcode TEMP_PREFIX}), is flushed with `fsync`, then renamed over the target, and the
- * directory is flushed so that the rename itself survives a power cut. A reader sees the old
- * file or the new one, never a mix, even if the process is killed part way; a killed writer can
- * only leave a temporary file behind, which the file store removes later.
+ * A write goes to a new file with a random name in a directory the caller names (the file store
+ * keeps one, `.tmp/`, on the same file system as its files, so that the rename below stays
+ * atomic), is flushed with `fsync`, then renamed over the target, and the target's directory is
+ * flushed so that the rename itself survives a power cut. A reader sees the old file or the new
+ * one, never a mix, even if the process is killed part way; a killed writer can only leave a
+ * temporary file behind, in the temporary directory, which the file store empties at open.
  *
  * On Windows, directories cannot be opened for `fsync`; NTFS journals the rename itself, so the
  * directory flush is skipped there.
@@ -27,9 +28,6 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
-import { TEMP_PREFIX } from "./file_names.ts";
-
-export { TEMP_PREFIX };
 
 /** Options of {@linkcode writeFileAtomic} and {@linkcode removeFileAtomic}. */
 export interface SyncOptions {
@@ -47,19 +45,22 @@ export interface SyncOptions {
  * @example
  * ```ts
  * import { writeFileAtomic } from "./atomic_write.ts";
- * writeFileAtomic("/tmp/settings.json", JSON.stringify({ theme: "dark" }));
+ * writeFileAtomic("/tmp/settings.json", JSON.stringify({ theme: "dark" }), "/tmp");
  * ```
  * @param path The file to write; its directory must exist.
  * @param data The whole new content; a string is written as UTF-8.
- * @param options Whether to flush the directory.
+ * @param tempDirectory Where the new content is written first; it must exist, on the same file
+ *   system as `path`. It is not flushed: a temporary file that reappears there after a power
+ *   cut is a leftover like any other.
+ * @param options Whether to flush `path`'s directory.
  */
 export function writeFileAtomic(
   path: string,
   data: string | Uint8Array,
+  tempDirectory: string,
   options: SyncOptions = {},
 ): void {
-  const directory = dirname(path);
-  const temp = tempPath(directory);
+  const temp = tempPath(tempDirectory);
   try {
     const fd = openSync(temp, "wx", 0o644);
     try {
@@ -73,7 +74,7 @@ export function writeFileAtomic(
     removeQuietly(temp);
     throw error;
   }
-  if (options.syncDirectory !== false) syncDirectory(directory);
+  if (options.syncDirectory !== false) syncDirectory(dirname(path));
 }
 
 /**
@@ -130,24 +131,6 @@ export function syncDirectory(directory: string): void {
   }
 }
 
-/**
- * A new temporary file name in `directory`: {@linkcode TEMP_PREFIX} and 16 random hex digits.
- *
- * @param directory Where the file will be.
- * @returns The path.
- */
-export function tempPath(directory: string): string {
-  const random = crypto.getRandomValues(new Uint8Array(8));
-  let hex = "";
-  for (const byte of random) hex += byte.toString(16).padStart(2, "0");
-  return join(directory, `${TEMP_PREFIX}${hex}`);
-}
-
-/** Whether a directory entry is a temporary file left by a write. */
-export function isTempName(name: string): boolean {
-  return name.startsWith(TEMP_PREFIX);
-}
-
 /** The `code` of a file system error (`"ENOENT"`, ...), if it has one. */
 export function errorCode(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
@@ -161,4 +144,13 @@ function removeQuietly(path: string): void {
   } catch {
     // It was never created, or it is gone already.
   }
+}
+
+/** A new file name in `directory`: 16 random hex digits. */
+function tempPath(directory: string): string {
+  let hex = "";
+  for (const byte of crypto.getRandomValues(new Uint8Array(8))) {
+    hex += byte.toString(16).padStart(2, "0");
+  }
+  return join(directory, hex);
 }

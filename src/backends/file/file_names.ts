@@ -11,8 +11,8 @@
  *    names, and none of `<>:"/\|?*`, dots, spaces or path separators is left.
  * 2. Prefix with `_` and add `.json`: `notes` → `_notes.json`, `CON` → `_~43~4f~4e.json`,
  *    `../x` → `_~2e~2e~2fx.json`. No name is a reserved Windows device name (they never start
- *    with `_`), starts with a dot (temporary files do, so they can never be mistaken for
- *    documents) or ends with a dot or a space. Since `.json` is a four-letter extension, no
+ *    with `_`), starts with a dot (so none is hidden, and no collection's directory can be the
+ *    store's `.tmp/`) or ends with a dot or a space. Since `.json` is a four-letter extension, no
  *    name is a valid 8.3 short name either.
  * 3. Long ids: when the escaped form is over {@linkcode MAX_PLAIN_CHARS} characters, the name
  *    is `_` + its first {@linkcode HASHED_PREFIX_CHARS} characters (never splitting an escape)
@@ -29,8 +29,8 @@
  * `Notes` → `_~4eotes`. Collection names are at most 64 characters, so never hashed.
  *
  * Decoding is strict: a name decodes only if it is exactly what encoding its id gives
- * ({@linkcode encodeFileName}`(decodeFileName(name)) === name`), so temporary files, stray
- * files and hand-made variants (`_~61.json` for `a`) are not documents and listings skip them.
+ * ({@linkcode encodeFileName}`(decodeFileName(name)) === name`), so stray files and hand-made
+ * variants (`_~61.json` for `a`) are not documents and listings skip them.
  *
  * @module
  */
@@ -44,8 +44,6 @@ export const MAX_PLAIN_CHARS = 200;
 export const HASHED_PREFIX_CHARS = 120;
 /** The extension of document files. */
 export const DOCUMENT_EXTENSION = ".json";
-/** The prefix of temporary files; they start with a dot, so they never decode. */
-export const TEMP_PREFIX = ".tmp-";
 
 const HASH_MARK = "~~";
 const HEX = "0123456789abcdef";
@@ -125,7 +123,7 @@ export function encodeFileName(id: string): string {
  * The id a plain (not hashed) document file name stands for.
  *
  * @returns The id, or `undefined` when the name is not exactly what {@linkcode encodeFileName}
- *   makes of some valid id (temporary and stray files, hashed names).
+ *   makes of some valid id (stray files, hashed names).
  */
 export function decodeFileName(name: string): string | undefined {
   const match = PLAIN_NAME.exec(name);

@@ -5,6 +5,7 @@
  * <dir>/_catalog.json              {"format":1,"collections":[{"name":…,"options":…}]}
  * <dir>/_journal.json              only while a batch is being applied (see below)
  * <dir>/<collection>/<document>    one file per document, names as in file_names.ts
+ * <dir>/.tmp/                      temporary files of writes in progress (see below)
  * ```
  *
  * A document file is one JSON object, metadata first and the document last:
@@ -15,50 +16,64 @@
  * A file that is not a document file, or that holds another id than its name says, is `CORRUPT`
  * when read and a problem in `check()`.
  *
- * **Atomic writes.** Every file is replaced by write-to-temporary, `fsync`, rename, `fsync` of
- * the directory (atomic_write.ts), so a file is always whole. A batch of several changes (a
- * transaction, `putMany`, `clear`) is first written to `_journal.json`, atomically: once that
- * rename is done the batch is committed. Then each change is applied and the journal removed.
- * If the process dies in between, the next open finds the journal and applies it again (which
- * is idempotent: every change is a whole record, or a removal). If applying fails in a live
- * process (a full disk, say), the batch stays committed: reads see it through an in-memory
- * overlay of the journal, and the next write first finishes it (failing with `STORAGE` while
- * it cannot); `close()` tries too, and otherwise the next open does.
+ * **Atomic writes.** Every file is replaced by writing a temporary file in `<dir>/.tmp/`,
+ * `fsync`, renaming it into place and `fsync` of the target's directory (atomic_write.ts), so a
+ * file is always whole: a process killed mid-write leaves the previous version. A batch of
+ * several changes (a transaction, `putMany`, `clear`) is first written to `_journal.json`,
+ * atomically: once that rename is done the batch is committed. Then each change is applied and
+ * the journal removed. If the process dies in between, the next open finds the journal and
+ * applies it again (which is idempotent: every change is a whole record, or a removal). If
+ * applying fails in a live process (a full disk, say), the batch stays committed: reads see it
+ * through an in-memory overlay of the journal, and the next write first finishes it (failing
+ * with `STORAGE` while it cannot); `close()` tries too, and otherwise the next open does.
  *
  * **Read-only.** Nothing is ever written, removed or replayed; a missing directory is
  * `NOT_FOUND`. A journal left by a writer that died is laid over the files in memory, so reads
  * see the committed state; the overlay is dropped once the journal is gone (a writer opened the
  * store and finished it) and reloaded when it changes.
  *
- * **Listings.** `ids()` and `count()` come from a sorted list of ids cached per collection. The
- * store keeps it up to date on its own writes, and lists the directory again when its mtime
- * changes (one `stat` per call), so paging through 100k documents reads the directory once.
- * A read-only store does not trust a listing taken within a second of the directory's mtime,
- * since a write in the same clock tick would not change it.
+ * **Listings.** `ids()` and `count()` come from the set of ids cached per collection, sorted
+ * when `ids()` needs it. The store keeps it up to date on its own writes (a few changes are
+ * spliced into the sorted list, a big batch has it sorted again), and lists the directory again
+ * when its mtime changes (one `stat` per call), so paging through 100k documents reads the
+ * directory once. A read-only store does not trust a listing taken within a second of the
+ * directory's mtime, since a write in the same clock tick would not change it. Names that are
+ * not document file names (see file_names.ts) are not listed, and are left alone.
  *
- * **Housekeeping.** Temporary files (`.tmp-*`) left by a killed writer are removed from the
- * store's directory at open and from a collection's directory the first time it is listed (a
- * listing reads that directory anyway; doing it at open would cost a directory read per
- * collection, half a second per 100k documents on Deno). They are never taken for documents.
+ * **Temporary files** are only ever written in `<dir>/.tmp/`, which is on the store's file
+ * system, so renaming one into place is atomic; a killed writer leaves nothing behind in the
+ * collections' directories. Opening a store, unless read-only, creates `.tmp/` if it is missing
+ * and removes every file in it (one small directory to read, however many documents the store
+ * holds); a read-only store never touches it. So a writer opened while another one is writing
+ * can make that one's write fail with `STORAGE`, though never damage a file: see "One writer".
  *
  * **Stats.** `bytes` is the sum of the documents' JSON text in UTF-8, as the other backends
  * count it (so the figures compare across backends), not the files' sizes on disk, which add
  * about 100 bytes of metadata per document. Computing it reads every file of the collection.
  *
- * **Backups** copy the catalog, any journal and every document file (no temporary files) to a
- * new directory and flush them. The Store holds its lock meanwhile, so the copy is consistent as
- * long as no other process writes.
+ * **Backups** copy the catalog, any journal and every document file (not `.tmp/`, nor stray
+ * files in the collections' directories) to a new directory and flush them. The Store holds its
+ * lock meanwhile, so the copy is consistent as long as no other process writes.
  *
  * **One writer.** The file backend assumes one process writes at a time (any number may read,
  * without isolation from a live writer's batches). For several writing processes use SQLite.
  *
  * Opening an existing directory that holds no `_catalog.json` is refused unless it is empty
- * (dot files aside), so that pointing a store at the wrong directory cannot clutter it.
+ * (dot files, `.tmp/` among them, and a journal aside), so that pointing a store at the wrong
+ * directory cannot clutter it.
  *
  * @module
  */
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { normalizeOptions } from "../../collection_options.ts";
 import { isPlainObject, utf8Length } from "../../document.ts";
@@ -69,7 +84,6 @@ import type { Change, RecordStore, StoredRecord } from "../buffered_backend.ts";
 import {
   copyFileDurable,
   errorCode,
-  isTempName,
   removeFileAtomic,
   syncDirectory,
   writeFileAtomic,
@@ -87,10 +101,12 @@ export const FILE_FORMAT = 1;
 export const CATALOG_FILE = "_catalog.json";
 /** The journal file of a batch being applied. */
 export const JOURNAL_FILE = "_journal.json";
+/** The directory of temporary files. */
+export const TEMP_DIR = ".tmp";
 
 // A read-only store distrusts a listing taken this soon after the directory's mtime.
 const RACY_MS = 1000;
-// Up to this many changes are spliced into a sorted listing; more are merged.
+// Up to this many changes are spliced into a sorted listing; after more, it is sorted again.
 const SPLICE_LIMIT = 64;
 const SEPARATOR = ',"doc":';
 
@@ -102,13 +118,9 @@ export interface FileStoreOptions {
 
 /** A collection's ids as the directory holds them, kept up to date on this store's writes. */
 interface Listing {
-  /** Sorted in code point order, but for the two sets below. */
-  ids: string[];
-  members: Set<string>;
-  /** Ids in `members` not yet in `ids`. */
-  added: Set<string>;
-  /** Ids still in `ids` but no longer in `members`. */
-  removed: Set<string>;
+  ids: Set<string>;
+  /** `ids` in code point order, or `undefined` until `ids()` next needs it. */
+  sorted: string[] | undefined;
   /** The directory's mtime the listing matches; -1 when it did not exist. */
   mtimeMs: number;
   /** Whether the mtime can tell if the listing is still current. */
@@ -128,16 +140,16 @@ export class FileStore implements RecordStore {
   readonly kind = "file";
   readonly location: string;
   #dir: string;
+  #tempDir: string;
   #readonly: boolean;
   #listings = new Map<string, Listing>();
-  #directories = new Map<string, string>();
   // Collection directories known to exist.
   #created = new Set<string>();
   #pending: Pending | undefined;
 
   /**
-   * Opens (creating if needed) a file store: replays a leftover journal and removes leftover
-   * temporary files, unless read-only.
+   * Opens (creating if needed) a file store: replays a leftover journal and empties `.tmp/`,
+   * unless read-only.
    *
    * @param dir The store's directory.
    * @param options `readonly`.
@@ -147,15 +159,19 @@ export class FileStore implements RecordStore {
   constructor(dir: string, options: FileStoreOptions = {}) {
     this.location = dir;
     this.#dir = dir;
+    this.#tempDir = join(dir, TEMP_DIR);
     this.#readonly = options.readonly === true;
-    this.#openDirectory();
+    const isStore = this.#openDirectory();
+    if (!this.#readonly) {
+      this.#emptyTempDir();
+      if (!isStore) this.writeCatalog([]);
+    }
     this.readCatalog(); // fails early on a damaged or newer catalog
     const pending = this.#loadJournal();
     if (pending !== undefined) {
       this.#pending = pending;
       if (!this.#readonly) this.#finishPending();
     }
-    if (!this.#readonly) this.#removeTempFiles(this.#dir);
   }
 
   readCatalog(): CatalogEntry[] {
@@ -187,7 +203,7 @@ export class FileStore implements RecordStore {
     const text = JSON.stringify({ format: FILE_FORMAT, collections: entries }, null, 2) + "\n";
     const path = join(this.#dir, CATALOG_FILE);
     try {
-      writeFileAtomic(path, text);
+      writeFileAtomic(path, text, this.#tempDir);
     } catch (error) {
       throw storageError(`Cannot write the catalog "${path}"`, error);
     }
@@ -221,11 +237,12 @@ export class FileStore implements RecordStore {
   }
 
   ids(collection: string): readonly string[] {
-    return sortedIds(this.#listing(collection));
+    const listing = this.#listing(collection);
+    return listing.sorted ??= [...listing.ids].sort(compareCodePoints);
   }
 
   count(collection: string): number {
-    return this.#listing(collection).members.size;
+    return this.#listing(collection).ids.size;
   }
 
   apply(changes: Change[]): void {
@@ -242,12 +259,12 @@ export class FileStore implements RecordStore {
         this.#listings.delete(change.collection);
         throw storageError(`Cannot write ${change.collection}/${quote(change.id)}`, error);
       }
-      this.#restamp(change.collection);
+      this.#noteChanges(changes);
       return;
     }
     const journal = join(this.#dir, JOURNAL_FILE);
     try {
-      writeFileAtomic(journal, JSON.stringify({ format: FILE_FORMAT, changes }));
+      writeFileAtomic(journal, JSON.stringify({ format: FILE_FORMAT, changes }), this.#tempDir);
     } catch (error) {
       // If the journal got into place, the next open would apply the batch: take it back.
       try {
@@ -352,8 +369,12 @@ export class FileStore implements RecordStore {
     this.#created.clear();
   }
 
-  /** Checks (or creates) the directory; see the module documentation. */
-  #openDirectory(): void {
+  /**
+   * Checks (or creates) the directory; see the module documentation.
+   *
+   * @returns Whether it holds a catalog.
+   */
+  #openDirectory(): boolean {
     const dir = this.#dir;
     let stat;
     try {
@@ -371,13 +392,12 @@ export class FileStore implements RecordStore {
       } catch (error) {
         throw storageError(`Cannot create "${dir}"`, error);
       }
-      this.writeCatalog([]);
-      return;
+      return false;
     }
     if (!stat.isDirectory()) {
       throw new QuireError("STORAGE", `Cannot open "${dir}": it is not a directory`);
     }
-    if (existsSync(join(dir, CATALOG_FILE))) return;
+    if (existsSync(join(dir, CATALOG_FILE))) return true;
     const foreign = readdirSync(dir).filter((name) =>
       !name.startsWith(".") && name !== JOURNAL_FILE
     );
@@ -387,7 +407,24 @@ export class FileStore implements RecordStore {
         `Cannot open "${dir}": it is not a quire file store (no ${CATALOG_FILE}) and it is not empty`,
       );
     }
-    if (!this.#readonly) this.writeCatalog([]);
+    return false;
+  }
+
+  /** Creates `.tmp/`, or removes the files a killed writer left in it. */
+  #emptyTempDir(): void {
+    const directory = this.#tempDir;
+    try {
+      mkdirSync(directory, { recursive: true });
+      for (const name of readdirSync(directory)) {
+        try {
+          unlinkSync(join(directory, name));
+        } catch {
+          // Not a file (no write leaves one): harmless, so left alone.
+        }
+      }
+    } catch (error) {
+      throw storageError(`Cannot prepare "${directory}"`, error);
+    }
   }
 
   /** The journal left by an unfinished batch, if any. */
@@ -444,7 +481,7 @@ export class FileStore implements RecordStore {
       );
     }
     this.#pending = undefined;
-    for (const collection of pending.byCollection.keys()) this.#restamp(collection);
+    this.#noteChanges(pending.changes);
   }
 
   #applyChange(change: Change, sync: boolean, directories?: Set<string>): void {
@@ -454,11 +491,9 @@ export class FileStore implements RecordStore {
       removeFileAtomic(path, { syncDirectory: sync });
     } else {
       this.#createDirectory(directory);
-      writeFileAtomic(path, composeRecord(change.record), { syncDirectory: sync });
+      writeFileAtomic(path, composeRecord(change.record), this.#tempDir, { syncDirectory: sync });
     }
     directories?.add(directory);
-    const listing = this.#listings.get(change.collection);
-    if (listing !== undefined) noteChange(listing, change.id, change.record !== null);
   }
 
   #createDirectory(directory: string): void {
@@ -489,9 +524,8 @@ export class FileStore implements RecordStore {
     const directory = this.#collectionDir(collection);
     const listedAt = Date.now();
     // The mtime is taken first: a change made while the directory is read changes it again.
-    let mtimeMs = mtimeOf(directory);
+    const mtimeMs = mtimeOf(directory);
     const ids: string[] = [];
-    let removedTemp = false;
     if (mtimeMs !== -1) {
       let names: string[];
       try {
@@ -504,28 +538,20 @@ export class FileStore implements RecordStore {
         names = [];
       }
       for (const name of names) {
-        let id = decodeFileName(name);
-        if (id === undefined) {
-          if (isHashedFileName(name)) id = idInFile(join(directory, name), name);
-          else if (isTempName(name) && !this.#readonly && removeStale(join(directory, name))) {
-            removedTemp = true;
-          }
-        }
+        const id = decodeFileName(name) ??
+          (isHashedFileName(name) ? idInFile(join(directory, name), name) : undefined);
         if (id !== undefined) ids.push(id);
       }
     }
-    if (removedTemp) mtimeMs = mtimeOf(directory);
     ids.sort(compareCodePoints);
     const listing: Listing = {
-      ids,
-      members: new Set(ids),
-      added: new Set(),
-      removed: new Set(),
+      ids: new Set(ids),
+      sorted: ids,
       mtimeMs,
       trusted: !this.#readonly || listedAt - mtimeMs > RACY_MS,
     };
     for (const [id, record] of this.#pending?.byCollection.get(collection) ?? []) {
-      noteChange(listing, id, record !== null);
+      noteChange(listing, id, record !== null, false);
     }
     return listing;
   }
@@ -538,29 +564,23 @@ export class FileStore implements RecordStore {
     }
   }
 
-  /** After this store's own write: the listing is current again at the new mtime. */
-  #restamp(collection: string): void {
-    const listing = this.#listings.get(collection);
-    if (listing !== undefined) listing.mtimeMs = mtimeOf(this.#collectionDir(collection));
+  /** After this store's own changes: its listings hold them, current at the new mtimes. */
+  #noteChanges(changes: Change[]): void {
+    const splice = changes.length <= SPLICE_LIMIT;
+    const touched = new Map<string, Listing>();
+    for (const { collection, id, record } of changes) {
+      const listing = this.#listings.get(collection);
+      if (listing === undefined) continue;
+      noteChange(listing, id, record !== null, splice);
+      touched.set(collection, listing);
+    }
+    for (const [collection, listing] of touched) {
+      listing.mtimeMs = mtimeOf(this.#collectionDir(collection));
+    }
   }
 
   #collectionDir(collection: string): string {
-    let directory = this.#directories.get(collection);
-    if (directory === undefined) {
-      directory = join(this.#dir, encodeCollectionName(collection));
-      this.#directories.set(collection, directory);
-    }
-    return directory;
-  }
-
-  #removeTempFiles(directory: string): void {
-    try {
-      for (const name of readdirSync(directory)) {
-        if (isTempName(name)) removeStale(join(directory, name));
-      }
-    } catch (error) {
-      throw storageError(`Cannot clean up "${directory}"`, error);
-    }
+    return join(this.#dir, encodeCollectionName(collection));
   }
 
   /** A file's text, or `undefined` when there is no such file. */
@@ -677,33 +697,19 @@ function toPending(changes: Change[], stamp: string | undefined): Pending {
   return { changes, byCollection, stamp };
 }
 
-/** Records in a listing that an id now exists (or not). */
-function noteChange(listing: Listing, id: string, exists: boolean): void {
-  if (exists === listing.members.has(id)) return;
-  if (exists) {
-    listing.members.add(id);
-    if (!listing.removed.delete(id)) listing.added.add(id);
-  } else {
-    listing.members.delete(id);
-    if (!listing.added.delete(id)) listing.removed.add(id);
-  }
-}
-
-/** The listing's ids in code point order, folding in the changes noted since last time. */
-function sortedIds(listing: Listing): string[] {
-  const { added, removed } = listing;
-  if (added.size === 0 && removed.size === 0) return listing.ids;
-  if (added.size + removed.size <= SPLICE_LIMIT) {
-    const ids = listing.ids;
-    for (const id of removed) ids.splice(search(ids, id), 1);
-    for (const id of added) ids.splice(search(ids, id), 0, id);
-  } else {
-    const kept = removed.size === 0 ? listing.ids : listing.ids.filter((id) => !removed.has(id));
-    listing.ids = merge(kept, [...added].sort(compareCodePoints));
-  }
-  added.clear();
-  removed.clear();
-  return listing.ids;
+/**
+ * Records in a listing that an id now exists (or not): spliced into its sorted ids, or left for
+ * `ids()` to sort again (quick: `ids` keeps the sorted order, new ids after it).
+ */
+function noteChange(listing: Listing, id: string, exists: boolean, splice: boolean): void {
+  if (exists === listing.ids.has(id)) return;
+  if (exists) listing.ids.add(id);
+  else listing.ids.delete(id);
+  const sorted = listing.sorted;
+  if (sorted === undefined) return;
+  if (!splice) listing.sorted = undefined;
+  else if (exists) sorted.splice(search(sorted, id), 0, id);
+  else sorted.splice(search(sorted, id), 1);
 }
 
 /** The index of the first id not before `id`. */
@@ -716,19 +722,6 @@ function search(ids: readonly string[], id: string): number {
     else high = middle;
   }
   return low;
-}
-
-function merge(a: readonly string[], b: readonly string[]): string[] {
-  const out: string[] = new Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) {
-    out[k++] = compareCodePoints(a[i], b[j]) <= 0 ? a[i++] : b[j++];
-  }
-  while (i < a.length) out[k++] = a[i++];
-  while (j < b.length) out[k++] = b[j++];
-  return out;
 }
 
 /** The id in a file with a hashed name, if the file is whole and holds that name's id. */
@@ -800,14 +793,6 @@ function fileStamp(path: string): string | undefined {
     return stat && `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
   } catch {
     return undefined;
-  }
-}
-
-function removeStale(path: string): boolean {
-  try {
-    return removeFileAtomic(path, { syncDirectory: false });
-  } catch {
-    return false; // It is ignored either way; the next open tries again.
   }
 }
 
