@@ -1,7 +1,7 @@
 /**
  * The file backend: file names for every id, the layout on disk, damage, leftovers of a killed
- * writer (temporary files in .tmp/, a journal), read-only mode, and a real crash (SIGKILL) in the middle
- * of writes. Runs on Bun and on Deno.
+ * writer (temporary files in .tmp/, a journal), read-only mode, and a real crash (SIGKILL) in
+ * the middle of writes. Runs on Bun and on Deno.
  */
 
 import assert from "node:assert/strict";

@@ -32,13 +32,12 @@
  * see the committed state; the overlay is dropped once the journal is gone (a writer opened the
  * store and finished it) and reloaded when it changes.
  *
- * **Listings.** `ids()` and `count()` come from the set of ids cached per collection, sorted
- * when `ids()` needs it. The store keeps it up to date on its own writes (a few changes are
- * spliced into the sorted list, a big batch has it sorted again), and lists the directory again
- * when its mtime changes (one `stat` per call), so paging through 100k documents reads the
- * directory once. A read-only store does not trust a listing taken within a second of the
- * directory's mtime, since a write in the same clock tick would not change it. Names that are
- * not document file names (see file_names.ts) are not listed, and are left alone.
+ * **Listings.** `ids()` and `count()` come from a sorted list of ids cached per collection. The
+ * store keeps it up to date on its own writes, and lists the directory again when its mtime
+ * changes (one `stat` per call), so paging through 100k documents reads the directory once.
+ * A read-only store does not trust a listing taken within a second of the directory's mtime,
+ * since a write in the same clock tick would not change it. Names that are not document file
+ * names (see file_names.ts) are not listed, and are left alone.
  *
  * **Temporary files** are only ever written in `<dir>/.tmp/`, which is on the store's file
  * system, so renaming one into place is atomic; a killed writer leaves nothing behind in the
@@ -65,15 +64,7 @@
  * @module
  */
 
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  unlinkSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { normalizeOptions } from "../../collection_options.ts";
 import { isPlainObject, utf8Length } from "../../document.ts";
@@ -106,7 +97,7 @@ export const TEMP_DIR = ".tmp";
 
 // A read-only store distrusts a listing taken this soon after the directory's mtime.
 const RACY_MS = 1000;
-// Up to this many changes are spliced into a sorted listing; after more, it is sorted again.
+// Up to this many changes are spliced into a sorted listing; more are merged.
 const SPLICE_LIMIT = 64;
 const SEPARATOR = ',"doc":';
 
@@ -118,9 +109,13 @@ export interface FileStoreOptions {
 
 /** A collection's ids as the directory holds them, kept up to date on this store's writes. */
 interface Listing {
-  ids: Set<string>;
-  /** `ids` in code point order, or `undefined` until `ids()` next needs it. */
-  sorted: string[] | undefined;
+  /** Sorted in code point order, but for the two sets below. */
+  ids: string[];
+  members: Set<string>;
+  /** Ids in `members` not yet in `ids`. */
+  added: Set<string>;
+  /** Ids still in `ids` but no longer in `members`. */
+  removed: Set<string>;
   /** The directory's mtime the listing matches; -1 when it did not exist. */
   mtimeMs: number;
   /** Whether the mtime can tell if the listing is still current. */
@@ -237,12 +232,11 @@ export class FileStore implements RecordStore {
   }
 
   ids(collection: string): readonly string[] {
-    const listing = this.#listing(collection);
-    return listing.sorted ??= [...listing.ids].sort(compareCodePoints);
+    return sortedIds(this.#listing(collection));
   }
 
   count(collection: string): number {
-    return this.#listing(collection).ids.size;
+    return this.#listing(collection).members.size;
   }
 
   apply(changes: Change[]): void {
@@ -259,7 +253,7 @@ export class FileStore implements RecordStore {
         this.#listings.delete(change.collection);
         throw storageError(`Cannot write ${change.collection}/${quote(change.id)}`, error);
       }
-      this.#noteChanges(changes);
+      this.#restamp(change.collection);
       return;
     }
     const journal = join(this.#dir, JOURNAL_FILE);
@@ -417,9 +411,9 @@ export class FileStore implements RecordStore {
       mkdirSync(directory, { recursive: true });
       for (const name of readdirSync(directory)) {
         try {
-          unlinkSync(join(directory, name));
+          rmSync(join(directory, name));
         } catch {
-          // Not a file (no write leaves one): harmless, so left alone.
+          // A directory (no write leaves one), or a file it cannot remove: harmless.
         }
       }
     } catch (error) {
@@ -481,7 +475,7 @@ export class FileStore implements RecordStore {
       );
     }
     this.#pending = undefined;
-    this.#noteChanges(pending.changes);
+    for (const collection of pending.byCollection.keys()) this.#restamp(collection);
   }
 
   #applyChange(change: Change, sync: boolean, directories?: Set<string>): void {
@@ -494,6 +488,8 @@ export class FileStore implements RecordStore {
       writeFileAtomic(path, composeRecord(change.record), this.#tempDir, { syncDirectory: sync });
     }
     directories?.add(directory);
+    const listing = this.#listings.get(change.collection);
+    if (listing !== undefined) noteChange(listing, change.id, change.record !== null);
   }
 
   #createDirectory(directory: string): void {
@@ -545,13 +541,15 @@ export class FileStore implements RecordStore {
     }
     ids.sort(compareCodePoints);
     const listing: Listing = {
-      ids: new Set(ids),
-      sorted: ids,
+      ids,
+      members: new Set(ids),
+      added: new Set(),
+      removed: new Set(),
       mtimeMs,
       trusted: !this.#readonly || listedAt - mtimeMs > RACY_MS,
     };
     for (const [id, record] of this.#pending?.byCollection.get(collection) ?? []) {
-      noteChange(listing, id, record !== null, false);
+      noteChange(listing, id, record !== null);
     }
     return listing;
   }
@@ -564,19 +562,10 @@ export class FileStore implements RecordStore {
     }
   }
 
-  /** After this store's own changes: its listings hold them, current at the new mtimes. */
-  #noteChanges(changes: Change[]): void {
-    const splice = changes.length <= SPLICE_LIMIT;
-    const touched = new Map<string, Listing>();
-    for (const { collection, id, record } of changes) {
-      const listing = this.#listings.get(collection);
-      if (listing === undefined) continue;
-      noteChange(listing, id, record !== null, splice);
-      touched.set(collection, listing);
-    }
-    for (const [collection, listing] of touched) {
-      listing.mtimeMs = mtimeOf(this.#collectionDir(collection));
-    }
+  /** After this store's own write: the listing is current again at the new mtime. */
+  #restamp(collection: string): void {
+    const listing = this.#listings.get(collection);
+    if (listing !== undefined) listing.mtimeMs = mtimeOf(this.#collectionDir(collection));
   }
 
   #collectionDir(collection: string): string {
@@ -697,19 +686,33 @@ function toPending(changes: Change[], stamp: string | undefined): Pending {
   return { changes, byCollection, stamp };
 }
 
-/**
- * Records in a listing that an id now exists (or not): spliced into its sorted ids, or left for
- * `ids()` to sort again (quick: `ids` keeps the sorted order, new ids after it).
- */
-function noteChange(listing: Listing, id: string, exists: boolean, splice: boolean): void {
-  if (exists === listing.ids.has(id)) return;
-  if (exists) listing.ids.add(id);
-  else listing.ids.delete(id);
-  const sorted = listing.sorted;
-  if (sorted === undefined) return;
-  if (!splice) listing.sorted = undefined;
-  else if (exists) sorted.splice(search(sorted, id), 0, id);
-  else sorted.splice(search(sorted, id), 1);
+/** Records in a listing that an id now exists (or not). */
+function noteChange(listing: Listing, id: string, exists: boolean): void {
+  if (exists === listing.members.has(id)) return;
+  if (exists) {
+    listing.members.add(id);
+    if (!listing.removed.delete(id)) listing.added.add(id);
+  } else {
+    listing.members.delete(id);
+    if (!listing.added.delete(id)) listing.removed.add(id);
+  }
+}
+
+/** The listing's ids in code point order, folding in the changes noted since last time. */
+function sortedIds(listing: Listing): string[] {
+  const { added, removed } = listing;
+  if (added.size === 0 && removed.size === 0) return listing.ids;
+  if (added.size + removed.size <= SPLICE_LIMIT) {
+    const ids = listing.ids;
+    for (const id of removed) ids.splice(search(ids, id), 1);
+    for (const id of added) ids.splice(search(ids, id), 0, id);
+  } else {
+    const kept = removed.size === 0 ? listing.ids : listing.ids.filter((id) => !removed.has(id));
+    listing.ids = merge(kept, [...added].sort(compareCodePoints));
+  }
+  added.clear();
+  removed.clear();
+  return listing.ids;
 }
 
 /** The index of the first id not before `id`. */
@@ -722,6 +725,19 @@ function search(ids: readonly string[], id: string): number {
     else high = middle;
   }
   return low;
+}
+
+function merge(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    out[k++] = compareCodePoints(a[i], b[j]) <= 0 ? a[i++] : b[j++];
+  }
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
 }
 
 /** The id in a file with a hashed name, if the file is whole and holds that name's id. */
