@@ -36,6 +36,7 @@ import {
   unescapeText,
 } from "../src/backends/file/file_names.ts";
 import { compareCodePoints } from "../src/names.ts";
+import { seededRandom } from "./helpers.ts";
 
 const encoder = new TextEncoder();
 const utf8 = (text: string) => encoder.encode(text).length;
@@ -107,16 +108,6 @@ const NASTY_IDS = [
   "ab" + "😀".repeat(127) + "ab",
 ];
 
-/** A small seeded generator, so a failure can be replayed. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A random valid id: no control characters, no lone surrogates, at most 512 UTF-8 bytes. */
 function randomId(random: () => number): string {
   const long = random() < 0.2;
@@ -138,7 +129,7 @@ function randomId(random: () => number): string {
 }
 
 const RANDOM_IDS = (() => {
-  const random = mulberry32(20240611);
+  const random = seededRandom(20240611);
   return Array.from({ length: 2000 }, () => randomId(random));
 })();
 

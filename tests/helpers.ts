@@ -48,3 +48,13 @@ export function throwsWith(fn: () => unknown, code: string): QuireError {
 export function scriptArgs(script: string, ...args: string[]): string[] {
   return runtime === "deno" ? ["run", "-A", script, ...args] : [script, ...args];
 }
+
+/** A seeded random generator (mulberry32) in [0, 1), so a failing case can be replayed. */
+export function seededRandom(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -10,17 +10,7 @@ import { exportNdjson, open, writeExport } from "../mod.ts";
 import { decodeCursor, encodeCursor } from "../src/cursor.ts";
 import { encodeDocument, utf8Length } from "../src/document.ts";
 import { compareCodePoints, newId } from "../src/names.ts";
-import { tempDir, throwsWith } from "./helpers.ts";
-
-/** A seeded generator (mulberry32), so failures can be replayed. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom, tempDir, throwsWith } from "./helpers.ts";
 
 const SAMPLES = [
   0x41,
@@ -47,7 +37,7 @@ function randomString(next: () => number): string {
 
 describe("rules", () => {
   test("compareCodePoints orders as UTF-8 bytes do (SQLite's BINARY collation)", () => {
-    const next = random(7);
+    const next = seededRandom(7);
     const bytes = (text: string) => [...new TextEncoder().encode(text)];
     for (let i = 0; i < 5000; i++) {
       const a = randomString(next);
@@ -66,7 +56,7 @@ describe("rules", () => {
   });
 
   test("utf8Length agrees with TextEncoder", () => {
-    const next = random(11);
+    const next = seededRandom(11);
     for (let i = 0; i < 2000; i++) {
       const text = randomString(next) + randomString(next);
       assert.equal(utf8Length(text), new TextEncoder().encode(text).length);
