@@ -107,7 +107,7 @@ export class Collection<T extends object = Document> {
    */
   put(id: string, doc: T, options: WriteOptions = {}): Promise<Meta> {
     try {
-      const request = this.#putRequest(id, doc, options.ifRev);
+      const request = this.#putRequest(id, doc, options.ifRev, new Date().toISOString());
       return this.#host.run(this.name, "create", (backend) => backend.put(this.name, request));
     } catch (error) {
       return Promise.reject(error);
@@ -123,11 +123,13 @@ export class Collection<T extends object = Document> {
   }
 
   /**
-   * Creates or replaces many documents in one transaction: all or nothing.
+   * Creates or replaces many documents in one transaction: all or nothing. They share one
+   * `updatedAt`, the transaction's time.
    * @param entries `[id, doc]` pairs.
    * @returns The metadata of each write, in order.
    */
   putMany(entries: Iterable<readonly [string, T]>): Promise<Meta[]> {
+    const now = new Date().toISOString();
     let requests;
     try {
       requests = Array.from(entries, (entry, index) => {
@@ -137,7 +139,7 @@ export class Collection<T extends object = Document> {
             `Cannot store entry ${index}: expected an [id, doc] pair`,
           );
         }
-        return this.#putRequest(entry[0], entry[1], undefined);
+        return this.#putRequest(entry[0], entry[1], undefined, now);
       });
     } catch (error) {
       return Promise.reject(error);
@@ -156,15 +158,20 @@ export class Collection<T extends object = Document> {
    * @param options `resolve: n` replaces references n levels deep (cycles stop, missing → null).
    * @returns The document, deep-equal to what was put, or `undefined`.
    */
-  async get(id: string, options: GetOptions = {}): Promise<T | undefined> {
-    checkId(id);
-    const depth = resolveDepth(options.resolve);
-    return await this.#host.run(this.name, "read", (backend) => {
-      const entry = backend.get(this.name, id);
-      if (entry === undefined) return undefined;
-      if (depth === 0) return entry.doc as T;
-      return resolveRefs(entry.doc, depth, this.#host.loadRef, [`${this.name}/${id}`]) as T;
-    }, () => undefined);
+  get(id: string, options: GetOptions = {}): Promise<T | undefined> {
+    // Not an async function: get is the hottest path, and this saves a promise per call.
+    try {
+      checkId(id);
+      const depth = resolveDepth(options.resolve);
+      return this.#host.run(this.name, "read", (backend) => {
+        const entry = backend.get(this.name, id);
+        if (entry === undefined) return undefined;
+        if (depth === 0) return entry.doc as T;
+        return resolveRefs(entry.doc, depth, this.#host.loadRef, [`${this.name}/${id}`]) as T;
+      }, () => undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Reads a document with its metadata, or `undefined`. */
@@ -248,12 +255,12 @@ export class Collection<T extends object = Document> {
     return await this.#host.run(this.name, "write", (backend) => backend.clear(this.name), () => 0);
   }
 
-  #putRequest(id: string, doc: unknown, ifRev: number | undefined) {
+  #putRequest(id: string, doc: unknown, ifRev: number | undefined, now: string) {
     return {
       id: checkId(id),
       data: encodeDocument(doc, this.#host.maxDocumentBytes),
       ifRev: checkIfRev(ifRev),
-      now: new Date().toISOString(),
+      now,
     };
   }
 }

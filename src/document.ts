@@ -45,7 +45,22 @@ export function encodeDocument(doc: unknown, maxBytes: number): string {
       `Cannot store document: expected a plain object, got ${describe(doc)}`,
     );
   }
-  checkValue(doc, "$", 1, new Set());
+  try {
+    // The fast pass keeps no set of ancestors: a cycle runs into the depth limit, and only then
+    // is the document walked again with the set, to tell a cycle from deep nesting.
+    try {
+      checkValue(doc, 1, undefined);
+    } catch (error) {
+      if (!(error instanceof Refusal && error.tooDeep)) throw error;
+      checkValue(doc, 1, new Set());
+    }
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    throw new QuireError(
+      "INVALID_DOCUMENT",
+      `Cannot store document: the value at ${formatPath(error.segments)} ${error.what}`,
+    );
+  }
   const text = JSON.stringify(doc);
   // A UTF-8 byte count is only needed when the text could be over the limit.
   if (text.length * 3 > maxBytes) {
@@ -78,15 +93,24 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
-function checkValue(value: unknown, path: string, depth: number, ancestors: Set<object>): void {
+/**
+ * Why a value was refused, and where: the path is collected while the refusal travels back up,
+ * so the common case (nothing wrong) builds no path strings at all.
+ */
+class Refusal {
+  segments: (string | number)[] = [];
+  constructor(readonly what: string, readonly tooDeep = false) {}
+}
+
+function checkValue(value: unknown, depth: number, ancestors: Set<object> | undefined): void {
   switch (typeof value) {
     case "string":
-      if (!value.isWellFormed()) refuse(path, "is a string with a lone surrogate");
+      if (!value.isWellFormed()) throw new Refusal("is a string with a lone surrogate");
       return;
     case "number":
-      if (!Number.isFinite(value)) refuse(path, `is ${value}, which JSON cannot hold`);
+      if (!Number.isFinite(value)) throw new Refusal(`is ${value}, which JSON cannot hold`);
       if (Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 1e21) {
-        refuse(path, `is an integer beyond ±(2^53−1) (${value}); store it as a string`);
+        throw new Refusal(`is an integer beyond ±(2^53−1) (${value}); store it as a string`);
       }
       return;
     case "boolean":
@@ -95,35 +119,45 @@ function checkValue(value: unknown, path: string, depth: number, ancestors: Set<
       if (value === null) return;
       break;
     default:
-      refuse(path, `is ${describe(value)}, which JSON cannot hold`);
+      throw new Refusal(`is ${describe(value)}, which JSON cannot hold`);
   }
   const object = value as object;
-  if (depth > MAX_DEPTH) refuse(path, `is nested deeper than ${MAX_DEPTH} levels`);
-  if (ancestors.has(object)) refuse(path, "refers back to an object that contains it (a cycle)");
-  ancestors.add(object);
+  if (ancestors?.has(object)) {
+    throw new Refusal("refers back to an object that contains it (a cycle)");
+  }
+  if (depth > MAX_DEPTH) throw new Refusal(`is nested deeper than ${MAX_DEPTH} levels`, true);
+  ancestors?.add(object);
   if (Array.isArray(object)) {
-    if (Object.getPrototypeOf(object) !== Array.prototype) refuse(path, `is ${describe(object)}`);
+    if (Object.getPrototypeOf(object) !== Array.prototype) {
+      throw new Refusal(`is ${describe(object)}`);
+    }
     for (let i = 0; i < object.length; i++) {
-      if (!(i in object)) refuse(`${path}[${i}]`, "is a hole in a sparse array");
-      const item = object[i];
-      if (item === undefined) {
-        refuse(`${path}[${i}]`, "is undefined, which JSON arrays cannot hold");
+      try {
+        if (!(i in object)) throw new Refusal("is a hole in a sparse array");
+        const item = object[i];
+        if (item === undefined) throw new Refusal("is undefined, which JSON arrays cannot hold");
+        checkValue(item, depth + 1, ancestors);
+      } catch (error) {
+        if (error instanceof Refusal) error.segments.unshift(i);
+        throw error;
       }
-      checkValue(item, `${path}[${i}]`, depth + 1, ancestors);
     }
   } else {
-    if (!isPlainObject(object)) refuse(path, `is ${describe(object)}, not a plain object`);
-    if (Object.getOwnPropertySymbols(object).length > 0) refuse(path, "has a symbol key");
-    for (const key in object) {
-      if (!Object.hasOwn(object, key)) continue;
-      const childPath = appendKey(path, key);
-      if (!key.isWellFormed()) refuse(childPath, "is a key with a lone surrogate");
-      const item = (object as Record<string, unknown>)[key];
-      // An undefined property is left out, as JSON.stringify does.
-      if (item !== undefined) checkValue(item, childPath, depth + 1, ancestors);
+    if (!isPlainObject(object)) throw new Refusal(`is ${describe(object)}, not a plain object`);
+    if (Object.getOwnPropertySymbols(object).length > 0) throw new Refusal("has a symbol key");
+    for (const key of Object.keys(object)) {
+      try {
+        if (!key.isWellFormed()) throw new Refusal("is a key with a lone surrogate");
+        const item = (object as Record<string, unknown>)[key];
+        // An undefined property is left out, as JSON.stringify does.
+        if (item !== undefined) checkValue(item, depth + 1, ancestors);
+      } catch (error) {
+        if (error instanceof Refusal) error.segments.unshift(key);
+        throw error;
+      }
     }
   }
-  ancestors.delete(object);
+  ancestors?.delete(object);
 }
 
 /** Whether `value` is an object whose prototype is Object.prototype or null. */
@@ -133,15 +167,15 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** Appends a key to a `$.a["b c"]` style path. */
-function appendKey(path: string, key: string): string {
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key)
-    ? `${path}.${key}`
-    : `${path}[${JSON.stringify(key.slice(0, 40))}]`;
-}
-
-function refuse(path: string, what: string): never {
-  throw new QuireError("INVALID_DOCUMENT", `Cannot store document: the value at ${path} ${what}`);
+/** A `$.a["b c"][2]` style path. */
+function formatPath(segments: (string | number)[]): string {
+  let path = "$";
+  for (const segment of segments) {
+    if (typeof segment === "number") path += `[${segment}]`;
+    else if (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(segment)) path += `.${segment}`;
+    else path += `[${JSON.stringify(segment.slice(0, 40))}]`;
+  }
+  return path;
 }
 
 function describe(value: unknown): string {

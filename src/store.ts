@@ -327,11 +327,22 @@ export class Store implements AsyncDisposable {
     await this.close();
   }
 
-  /** Runs one synchronous backend job, after any transaction other than the caller's. */
-  async #run<T>(write: boolean, fn: () => T): Promise<T> {
-    this.#checkOpen();
-    if (write && this.#settings.readonly) throw readOnly();
-    if (this.#context.getStore()?.active || !this.#lock.held) return fn();
+  /**
+   * Runs one synchronous backend job, after any transaction other than the caller's. Not an
+   * async function: on the fast path (no lock to wait for) it costs one resolved promise.
+   */
+  #run<T>(write: boolean, fn: () => T): Promise<T> {
+    try {
+      this.#checkOpen();
+      if (write && this.#settings.readonly) throw readOnly();
+      if (this.#context.getStore()?.active || !this.#lock.held) return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#runAfterLock(fn);
+  }
+
+  async #runAfterLock<T>(fn: () => T): Promise<T> {
     await this.#lock.acquire();
     try {
       this.#checkOpen();
