@@ -11,7 +11,7 @@ import process from "node:process";
 import { describe, test } from "node:test";
 import { open, parseUrl, QuireError } from "../mod.ts";
 import { migrate, SCHEMA_VERSION } from "../src/backends/sqlite/schema.ts";
-import { openSqliteBackend } from "../src/backends/sqlite/sqlite_backend.ts";
+import { checkFts5, openSqliteBackend } from "../src/backends/sqlite/sqlite_backend.ts";
 import { Store } from "../src/store.ts";
 import { openDriver } from "../src/sqlite/driver.ts";
 import { runBackendTests } from "./backend_conformance.ts";
@@ -197,6 +197,20 @@ describe("sqlite backend", () => {
       assert.equal(await notes.count(), 101);
       await store.close();
     });
+  });
+
+  test("FTS5 is checked at open: a build without it is UNSUPPORTED with a clear message", async () => {
+    const db = await openDriver(":memory:");
+    checkFts5(db); // both runtimes ship FTS5
+    db.close();
+    const withoutFts5 = {
+      exec(sql: string) {
+        if (sql.includes("fts5")) throw new Error("no such module: fts5");
+      },
+    };
+    const error = throwsWith(() => checkFts5(withoutFts5), "UNSUPPORTED");
+    assert.match(error.message, /no FTS5/);
+    assert.match(String((error.cause as Error).message), /no such module/);
   });
 
   test("an empty (0-byte) file is CORRUPT, not a new database", async () => {

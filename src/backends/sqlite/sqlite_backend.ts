@@ -466,7 +466,8 @@ function parseOptions(name: string, text: string): CollectionOptions {
   }
 }
 
-function checkFts5(db: Database): void {
+/** Fails with `UNSUPPORTED` when this SQLite build has no FTS5 (quire needs it for search). */
+export function checkFts5(db: Pick<Database, "exec">): void {
   try {
     db.exec(
       "CREATE VIRTUAL TABLE temp.quire_fts5_probe USING fts5(x); DROP TABLE temp.quire_fts5_probe",
