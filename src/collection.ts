@@ -8,10 +8,9 @@
 import type { Backend, Meta, StoredEntry } from "./backends/backend.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { type Document, encodeDocument, isPlainObject } from "./document.ts";
-import { QuireError, quote } from "./errors.ts";
+import { conflict, QuireError, quote } from "./errors.ts";
 import { checkId, newId } from "./names.ts";
 import { type RefLoader, resolveRefs } from "./refs.ts";
-import { conflict } from "./backends/buffered_backend.ts";
 
 export type { Meta };
 

@@ -73,3 +73,18 @@ export function quote(value: unknown, max = 60): string {
   }
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
+
+/** The CONFLICT error every backend raises for a failed `ifRev`. */
+export function conflict(
+  collection: string,
+  id: string,
+  expected: number,
+  found: number,
+): QuireError {
+  const what = found === 0 ? "it does not exist" : `its rev is ${found}`;
+  const wanted = expected === 0 ? "expected it not to exist" : `expected rev ${expected}`;
+  return new QuireError(
+    "CONFLICT",
+    `Conflict on ${collection}/${quote(id)}: ${wanted}, but ${what}`,
+  );
+}

@@ -9,7 +9,7 @@
  */
 
 import type { CollectionOptions } from "../collection_options.ts";
-import { QuireError } from "../errors.ts";
+import { conflict, QuireError } from "../errors.ts";
 import { compareCodePoints } from "../names.ts";
 import type {
   Backend,
@@ -265,21 +265,6 @@ function checkRev(
   if (ifRev === undefined) return;
   const found = current?.rev ?? 0;
   if (found !== ifRev) throw conflict(collection, id, ifRev, found);
-}
-
-/** The CONFLICT error every backend raises for a failed `ifRev`. */
-export function conflict(
-  collection: string,
-  id: string,
-  expected: number,
-  found: number,
-): QuireError {
-  const what = found === 0 ? "it does not exist" : `its rev is ${found}`;
-  const wanted = expected === 0 ? "expected it not to exist" : `expected rev ${expected}`;
-  return new QuireError(
-    "CONFLICT",
-    `Conflict on ${collection}/${JSON.stringify(id)}: ${wanted}, but ${what}`,
-  );
 }
 
 function decode(collection: string, record: StoredRecord): StoredEntry {

@@ -9,7 +9,7 @@
 
 import { existsSync, statSync } from "node:fs";
 import { type CollectionOptions, normalizeOptions } from "../../collection_options.ts";
-import { QuireError } from "../../errors.ts";
+import { conflict, QuireError } from "../../errors.ts";
 import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
 import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
 import type {
@@ -24,7 +24,6 @@ import type {
   RestoreRequest,
   StoredEntry,
 } from "../backend.ts";
-import { conflict } from "../buffered_backend.ts";
 import { createDocumentTable, documentTable, migrate, MIGRATIONS } from "./schema.ts";
 
 /** Options of the SQLite backend. */
