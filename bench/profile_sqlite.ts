@@ -42,6 +42,7 @@ import type { Statement } from "../src/sqlite/driver.ts";
 import { checkId } from "../src/names.ts";
 import { Store } from "../src/store.ts";
 import { buildDocuments, documentIds, shuffled, type SotuDocument } from "./lib/documents.ts";
+import { collectGarbage, median, printTable, runtimeName } from "./lib/measure.ts";
 import {
   bindingName,
   openRawDocsDatabase,
@@ -429,34 +430,4 @@ function chunked<T>(n: number, size: number, body: (start: number, end: number) 
     chunks.push(() => body(start, end));
   }
   return chunks;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function collectGarbage(): void {
-  const global = globalThis as { Bun?: { gc(force: boolean): void }; gc?: () => void };
-  if (global.Bun !== undefined) global.Bun.gc(true);
-  else global.gc?.();
-}
-
-function runtimeName(): string {
-  const global = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
-  if (global.Bun !== undefined) return `Bun ${global.Bun.version}`;
-  if (global.Deno !== undefined) return `Deno ${global.Deno.version.deno}`;
-  return `Node ${process.version}`;
-}
-
-function printTable(rows: string[][], right: boolean[]): void {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const [index, row] of rows.entries()) {
-    console.log(
-      row.map((cell, i) => right[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i])).join("  ")
-        .trimEnd(),
-    );
-    if (index === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  }
 }
