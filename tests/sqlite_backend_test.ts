@@ -414,8 +414,17 @@ describe("sqlite backend", () => {
         `quire_docs_1 (json_extract(data, '$."title"'))`,
         `quire_docs_1 (json_extract(data, '$."year"'))`,
       ]);
-      // A key with a quote in it cannot be put into a JSON path safely: refused.
-      throwsWith(() => store.collection("notes", { indexes: ['a"b'] }), "INVALID_OPTION");
+      // Keys with quotes, backslashes and dots are data too.
+      await store.collection("notes", { indexes: ['a"b', "c\\d"] }).count();
+      const quoted = await indexes();
+      assert.ok(
+        quoted.some((sql) => sql.includes(`json_extract(data, '$."a\\"b"')`)),
+        quoted.join("\n"),
+      );
+      assert.ok(
+        quoted.some((sql) => sql.includes(`json_extract(data, '$."c\\\\d"')`)),
+        quoted.join("\n"),
+      );
       // Anything else is a key like any other: quoted, it stays data.
       await store.collection("notes", { indexes: ["x'); DROP TABLE quire_collections; --"] })
         .count();
