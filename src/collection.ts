@@ -5,14 +5,16 @@
  * @module
  */
 
-import type { Backend, Meta, StoredEntry } from "./backends/backend.ts";
+import type { Backend, Explain, Meta, StoredEntry } from "./backends/backend.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import { type Document, encodeDocument, isPlainObject } from "./document.ts";
+import { type Document, encodeDocument } from "./document.ts";
 import { conflict, QuireError, quote } from "./errors.ts";
 import { checkId, newId } from "./names.ts";
 import { type RefLoader, resolveRefs } from "./refs.ts";
+import { parseFields, project } from "./query/project.ts";
+import { type FilterInput, parseFilter, prepareQuery } from "./query/query.ts";
 
-export type { Meta };
+export type { Explain, FilterInput, Meta };
 
 /** A document with its metadata. */
 export interface Entry<T = Document> extends Meta {
@@ -33,10 +35,14 @@ export interface GetOptions {
 
 /** Options of `find`. */
 export interface FindOptions {
+  /** Sort keys, e.g. `"-year,title"` (`-` = descending); ties are broken by id. @default id order */
+  sort?: string | string[];
   /** Largest page, 1 to 10,000; larger values are clamped. @default 50 */
   limit?: number;
-  /** The `next` cursor of the previous page. */
+  /** The `next` cursor of the previous page of the same query. */
   after?: string;
+  /** Dotted paths to keep in each document (an array, or one comma-separated string). */
+  fields?: string | string[];
 }
 
 /** One page of `find` results; `next` is there when more may follow. */
@@ -214,39 +220,99 @@ export class Collection<T extends object = Document> {
     );
   }
 
-  /** How many documents the collection holds. */
-  async count(filter?: Record<string, never>): Promise<number> {
-    checkNoFilter(filter);
-    return await this.#host.run(this.name, "read", (backend) => backend.count(this.name), () => 0);
+  /**
+   * How many documents match `filter` (all of them without one).
+   * @param filter The object form (`{ year: { $gte: 2000 } }`) or the text form (`"year >= 2000"`).
+   */
+  async count(filter?: FilterInput): Promise<number> {
+    const parsed = parseFilter(filter);
+    return await this.#host.run(
+      this.name,
+      "read",
+      (backend) => backend.count(this.name, parsed),
+      () => 0,
+    );
   }
 
   /**
-   * Lists documents in id order (code point order), a page at a time.
+   * Finds documents, a page at a time: those matching `filter`, in the order of `sort` (ties,
+   * and no sort at all, by id in code point order).
    *
    * @example
    * ```ts
    * import { open } from "quire";
    * const notes = (await open("memory://")).collection("notes");
-   * let page = await notes.find({}, { limit: 100 });
-   * while (page.next) page = await notes.find({}, { limit: 100, after: page.next });
+   * let page = await notes.find({ year: { $gte: 2000 } }, { sort: "-year", limit: 100 });
+   * while (page.next) {
+   *   page = await notes.find({ year: { $gte: 2000 } }, { sort: "-year", limit: 100, after: page.next });
+   * }
+   * await notes.find('year >= 2000 and party = "Whig"', { fields: ["year", "president"] });
    * ```
-   * @param filter Only `{}` (or nothing) until the query DSL arrives.
-   * @param options `limit` (default 50, at most 10,000) and `after` (a previous page's `next`).
+   * @param filter The object form, the text form, or nothing (every document).
+   * @param options `sort`, `limit` (default 50, at most 10,000), `after` (a previous page's
+   *   `next`: pages stay stable while others write), `fields` (a projection).
+   * @throws {QuireError} `INVALID_FILTER` for a bad filter, sort, projection or cursor.
    */
-  async find(filter?: Record<string, never>, options: FindOptions = {}): Promise<Page<T>> {
-    checkNoFilter(filter);
+  async find(filter?: FilterInput, options: FindOptions = {}): Promise<Page<T>> {
+    const query = prepareQuery(filter, options.sort);
     const limit = checkLimit(options.limit);
-    const after = options.after === undefined ? undefined : decodeCursor(options.after, "id");
+    const fields = parseFields(options.fields);
+    const after = options.after === undefined
+      ? undefined
+      : decodeCursor(options.after, query.tag, query.sort.length + 1);
+    const request = { filter: query.filter, sort: query.sort, after, limit: limit + 1 };
     const rows = await this.#host.run(
       this.name,
       "read",
-      (backend) => backend.page(this.name, { after, limit: limit + 1 }),
+      (backend) => backend.find(this.name, request),
       (): StoredEntry[] => [],
     );
     const items = rows.slice(0, limit) as Entry<T>[];
-    return rows.length > limit
-      ? { items, next: encodeCursor("id", items[items.length - 1].id) }
-      : { items };
+    const next = rows.length > limit
+      ? encodeCursor(query.tag, query.keyOf(items[items.length - 1]))
+      : undefined;
+    if (fields !== undefined) {
+      for (const item of items) {
+        item.doc = project(item.doc as Record<string, unknown>, fields) as T;
+      }
+    }
+    return next === undefined ? { items } : { items, next };
+  }
+
+  /**
+   * Deletes every document matching `filter`, in one transaction.
+   * @returns How many were deleted.
+   */
+  async deleteMany(filter: FilterInput): Promise<number> {
+    const parsed = parseFilter(filter);
+    return await this.#host.run(
+      this.name,
+      "write",
+      (backend) => backend.deleteMany(this.name, parsed),
+      () => 0,
+    );
+  }
+
+  /**
+   * How the backend would run `find(filter, options)`: on SQLite the statement, its plan and
+   * the indexes (as lists of paths) it uses; the memory and file backends scan.
+   */
+  async explain(
+    filter?: FilterInput,
+    options: Pick<FindOptions, "sort" | "limit"> = {},
+  ): Promise<Explain> {
+    const query = prepareQuery(filter, options.sort);
+    const request = {
+      filter: query.filter,
+      sort: query.sort,
+      limit: checkLimit(options.limit) + 1,
+    };
+    return await this.#host.run(
+      this.name,
+      "read",
+      (backend) => backend.explain(this.name, request),
+      (): Explain => ({ backend: "none", plan: ["the collection does not exist"], indexes: [] }),
+    );
   }
 
   /** Deletes every document; returns how many there were. */
@@ -297,9 +363,4 @@ function resolveDepth(depth: unknown): number {
     );
   }
   return depth;
-}
-
-function checkNoFilter(filter: unknown): void {
-  if (filter === undefined || (isPlainObject(filter) && Object.keys(filter).length === 0)) return;
-  throw new QuireError("UNSUPPORTED", "Filters are not supported yet: pass {} or nothing");
 }

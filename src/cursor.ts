@@ -1,18 +1,22 @@
 /**
- * Opaque pagination cursors: base64url JSON that names the query it belongs to and the last
- * key the previous page returned.
+ * Opaque pagination cursors: base64url JSON that names the query it belongs to (a hash of its
+ * filter and sort) and the sort values and id of the last item of the previous page.
  *
  * @module
  */
 
 import { isPlainObject } from "./document.ts";
 import { QuireError } from "./errors.ts";
+import { fnv1a } from "./hash.ts";
+
+/** A value a cursor holds: what SQLite's json_extract gives for a sort key, or an id. */
+export type CursorValue = null | number | string;
 
 const MAX_CURSOR_LENGTH = 4096;
 
-/** Encodes a cursor for `query` (a short tag naming the query) resuming after `key`. */
-export function encodeCursor(query: string, key: string): string {
-  const bytes = new TextEncoder().encode(JSON.stringify({ q: query, k: key }));
+/** Encodes a cursor for `query` (a short tag naming the query) resuming after `values`. */
+export function encodeCursor(query: string, values: readonly CursorValue[]): string {
+  const bytes = new TextEncoder().encode(JSON.stringify({ q: query, k: values }));
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
@@ -20,9 +24,11 @@ export function encodeCursor(query: string, key: string): string {
 
 /**
  * Decodes a cursor made by {@linkcode encodeCursor} for the same `query`.
+ *
+ * @param length How many values the query's cursors hold (sort keys + 1 for the id).
  * @throws {QuireError} `INVALID_FILTER` when the cursor is malformed or from another query.
  */
-export function decodeCursor(cursor: unknown, query: string): string {
+export function decodeCursor(cursor: unknown, query: string, length: number): CursorValue[] {
   const invalid = () =>
     new QuireError(
       "INVALID_FILTER",
@@ -42,6 +48,18 @@ export function decodeCursor(cursor: unknown, query: string): string {
   } catch {
     throw invalid();
   }
-  if (!isPlainObject(value) || value.q !== query || typeof value.k !== "string") throw invalid();
-  return value.k;
+  if (!isPlainObject(value) || value.q !== query || !Array.isArray(value.k)) throw invalid();
+  const values = value.k as unknown[];
+  const ok = values.length === length && typeof values[length - 1] === "string" &&
+    values.every((item) =>
+      item === null || typeof item === "string" ||
+      (typeof item === "number" && Number.isFinite(item))
+    );
+  if (!ok) throw invalid();
+  return values as CursorValue[];
+}
+
+/** A short, stable tag for a query (a hash of its canonical JSON), so cursors stay with it. */
+export function queryTag(query: unknown): string {
+  return fnv1a(JSON.stringify(query));
 }

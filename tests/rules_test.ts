@@ -71,12 +71,15 @@ describe("rules", () => {
   });
 
   test("cursors round-trip and refuse everything else", () => {
-    const cursor = encodeCursor("id", "a/b \u{1F600}");
+    const values = [null, 2.5, "a/b \u{1F600}", "id-1"];
+    const cursor = encodeCursor("tag", values);
     assert.match(cursor, /^[A-Za-z0-9_-]+$/);
-    assert.equal(decodeCursor(cursor, "id"), "a/b \u{1F600}");
-    throwsWith(() => decodeCursor(cursor, "other query"), "INVALID_FILTER");
+    assert.deepEqual(decodeCursor(cursor, "tag", 4), values);
+    throwsWith(() => decodeCursor(cursor, "other query", 4), "INVALID_FILTER");
+    throwsWith(() => decodeCursor(cursor, "tag", 3), "INVALID_FILTER");
+    throwsWith(() => decodeCursor(encodeCursor("tag", [1, 2]), "tag", 2), "INVALID_FILTER");
     for (const bad of [undefined, 5, "", "%%%", "e30", cursor.slice(0, -2), "a".repeat(5000)]) {
-      throwsWith(() => decodeCursor(bad, "id"), "INVALID_FILTER");
+      throwsWith(() => decodeCursor(bad, "tag", 4), "INVALID_FILTER");
     }
   });
 

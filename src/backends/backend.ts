@@ -7,6 +7,8 @@
  */
 
 import type { CollectionOptions } from "../collection_options.ts";
+import type { Filter } from "../query/ast.ts";
+import type { FindRequest } from "../query/query.ts";
 
 /** A stored document with its metadata, as a backend returns it (`doc` is a fresh object). */
 export interface StoredEntry {
@@ -67,6 +69,18 @@ export interface Problem {
   message: string;
 }
 
+/** What `explain()` reports. */
+export interface Explain {
+  backend: string;
+  /** The plan, one step a line (SQLite's EXPLAIN QUERY PLAN details). */
+  plan: string[];
+  /** The indexes the plan uses, each as the list of paths it covers. */
+  indexes: string[][];
+  /** SQLite: the statement that would run, and its parameters. */
+  sql?: string;
+  params?: unknown[];
+}
+
 /** A collection as the catalog holds it. */
 export interface CatalogEntry {
   name: string;
@@ -93,7 +107,14 @@ export interface Backend {
   restore(collection: string, request: RestoreRequest, mode: RestoreMode): boolean;
   /** Deletes; false when absent. Throws `CONFLICT` when `ifRev` is given and does not match. */
   delete(collection: string, id: string, ifRev?: number): boolean;
-  count(collection: string): number;
+  /** How many documents match (all of them without a filter). */
+  count(collection: string, filter?: Filter): number;
+  /** Documents matching the filter, in the sort's order (ties by id), after the cursor. */
+  find(collection: string, request: FindRequest): StoredEntry[];
+  /** Deletes every document matching the filter; returns how many. */
+  deleteMany(collection: string, filter: Filter): number;
+  /** How the backend would run a find: its plan and the indexes it would use. */
+  explain(collection: string, request: FindRequest): Explain;
   /** Entries in id order (code point order, as SQLite's BINARY collation). */
   page(collection: string, request: PageRequest): StoredEntry[];
   /** Deletes every document of the collection; returns how many. */

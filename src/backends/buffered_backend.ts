@@ -10,11 +10,16 @@
 
 import type { CollectionOptions } from "../collection_options.ts";
 import { conflict, QuireError } from "../errors.ts";
+import type { CursorValue } from "../cursor.ts";
 import { compareCodePoints } from "../names.ts";
+import { type Filter, isMatchAll } from "../query/ast.ts";
+import { compileFilter, compileSort } from "../query/evaluate.ts";
+import type { FindRequest } from "../query/query.ts";
 import type {
   Backend,
   CatalogEntry,
   CollectionStats,
+  Explain,
   Meta,
   PageRequest,
   Problem,
@@ -62,6 +67,8 @@ export class BufferedBackend implements Backend {
   readonly location: string;
   #store: RecordStore;
   #layers: Layer[] = [];
+  // Documents parsed for filters, by record: records are immutable once stored.
+  #parsed = new WeakMap<StoredRecord, Record<string, unknown>>();
   #catalog: Map<string, CollectionOptions>;
 
   constructor(store: RecordStore) {
@@ -123,9 +130,56 @@ export class BufferedBackend implements Backend {
     return true;
   }
 
-  count(collection: string): number {
-    if (!this.#hasPending(collection)) return this.#store.count(collection);
-    return this.#visibleIds(collection).length;
+  count(collection: string, filter?: Filter): number {
+    if (filter === undefined || isMatchAll(filter)) {
+      return this.#hasPending(collection)
+        ? this.#visibleIds(collection).length
+        : this.#store.count(collection);
+    }
+    const matches = compileFilter(filter);
+    let count = 0;
+    this.#scan(collection, (_record, entry) => {
+      if (matches(entry)) count++;
+    });
+    return count;
+  }
+
+  find(collection: string, request: FindRequest): StoredEntry[] {
+    const matches = compileFilter(request.filter);
+    const sorter = compileSort(request.sort);
+    const after = request.after;
+    const hits: { record: StoredRecord; key: CursorValue[] }[] = [];
+    // Without a sort the scan runs in id order already, so it can stop at the limit.
+    const unsorted = request.sort.length === 0;
+    this.#scan(collection, (record, entry) => {
+      if (!matches(entry)) return;
+      const key = sorter.key(entry);
+      if (after !== undefined && sorter.compare(key, after) <= 0) return;
+      hits.push({ record, key });
+      return unsorted && hits.length >= request.limit;
+    });
+    if (!unsorted) hits.sort((a, b) => sorter.compare(a.key, b.key));
+    return hits.slice(0, request.limit).map(({ record }) => decode(collection, record));
+  }
+
+  deleteMany(collection: string, filter: Filter): number {
+    if (isMatchAll(filter)) return this.clear(collection);
+    const matches = compileFilter(filter);
+    const ids: string[] = [];
+    this.#scan(collection, (record, entry) => {
+      if (matches(entry)) ids.push(record.id);
+    });
+    this.#writeAll(collection, ids);
+    return ids.length;
+  }
+
+  explain(_collection: string, request: FindRequest): Explain {
+    const sorted = request.sort.length > 0 ? ", then sort the matches" : " in id order";
+    return {
+      backend: this.kind,
+      plan: [`scan every document and evaluate the filter in memory${sorted}`],
+      indexes: [],
+    };
   }
 
   page(collection: string, request: PageRequest): StoredEntry[] {
@@ -159,12 +213,7 @@ export class BufferedBackend implements Backend {
     const ids = this.#hasPending(collection)
       ? this.#visibleIds(collection)
       : [...this.#store.ids(collection)];
-    if (ids.length === 0) return 0;
-    if (this.#layers.length === 0) {
-      this.#store.apply(ids.map((id) => ({ collection, id, record: null })));
-    } else {
-      for (const id of ids) this.#write(collection, id, null);
-    }
+    this.#writeAll(collection, ids);
     return ids.length;
   }
 
@@ -227,6 +276,46 @@ export class BufferedBackend implements Backend {
       if (record !== undefined) return record ?? undefined;
     }
     return this.#store.read(collection, id);
+  }
+
+  /** Deletes `ids` at once: one atomic batch outside a transaction. */
+  #writeAll(collection: string, ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    if (this.#layers.length === 0) {
+      this.#store.apply(ids.map((id) => ({ collection, id, record: null })));
+    } else {
+      for (const id of ids) this.#write(collection, id, null);
+    }
+  }
+
+  /**
+   * Calls `visit` for every visible document in id order, with its parsed document (parsed
+   * once per record and kept, never handed out); `visit` returns true to stop.
+   */
+  #scan(
+    collection: string,
+    visit: (record: StoredRecord, entry: StoredEntry) => boolean | void,
+  ): void {
+    const ids = this.#hasPending(collection)
+      ? this.#visibleIds(collection)
+      : this.#store.ids(collection);
+    for (const id of ids) {
+      const record = this.#read(collection, id);
+      if (record === undefined) continue;
+      let doc = this.#parsed.get(record);
+      if (doc === undefined) {
+        doc = decode(collection, record).doc;
+        this.#parsed.set(record, doc);
+      }
+      const entry = {
+        id,
+        rev: record.rev,
+        createdAt: record.createdAt,
+        updatedAt: record.updatedAt,
+        doc,
+      };
+      if (visit(record, entry)) return;
+    }
   }
 
   #write(collection: string, id: string, record: StoredRecord | null): void {

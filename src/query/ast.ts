@@ -23,8 +23,9 @@
  * - `and` / `or` as usual; `and` of no terms matches everything, `or` of no terms nothing.
  *
  * Sorting orders by the value SQLite's `json_extract` gives: missing and `null` first (as SQL
- * NULL), then booleans and numbers together (false = 0, true = 1), then strings by code point,
- * then arrays and objects by their JSON text; ties are broken by id.
+ * NULL), then booleans and numbers together (false = 0, true = 1), then text by code point,
+ * where an array or object counts as its JSON text (so `[…]` and `{…}` sort among the strings);
+ * ties are broken by id.
  *
  * @module
  */
@@ -87,6 +88,11 @@ export const FILTER_LIMITS = {
 
 /** A filter that matches every document. */
 export const MATCH_ALL: Filter = and([]);
+
+/** Whether `filter` matches everything without looking (an `and` of no terms). */
+export function isMatchAll(filter: Filter): boolean {
+  return filter.kind === "and" && filter.terms.length === 0;
+}
 
 /** A path field. */
 export function pathField(segments: readonly PathSegment[]): Field {

@@ -80,8 +80,12 @@ export interface RawStatement {
 export interface Database {
   /** `"bun"` or `"deno"`: which binding this is. */
   readonly runtime: string;
-  /** Prepares (and caches, by SQL text) a statement. */
-  prepare(sql: string, options?: { bigints?: boolean }): Statement;
+  /**
+   * Prepares (and caches, by SQL text) a statement. A `transient` statement (a query built
+   * from a user's filter) goes to a small least-recently-used cache instead, whose evicted
+   * statements are finalized: use it for one call, do not keep it.
+   */
+  prepare(sql: string, options?: { bigints?: boolean; transient?: boolean }): Statement;
   /** Runs one or more statements without results. */
   exec(sql: string): void;
   /**
@@ -139,11 +143,15 @@ async function openRaw(path: string, options: DriverOptions): Promise<RawDatabas
   }
 }
 
+/** How many transient statements (see `prepare`) stay prepared. */
+const TRANSIENT_STATEMENTS = 64;
+
 class Driver implements Database {
   readonly runtime: string;
   #raw: RawDatabase;
   #statements = new Map<string, Statement>();
   #raws: RawStatement[] = [];
+  #transient = new Map<string, { raw: RawStatement; statement: Statement }>();
   #depth = 0;
   #integersAsBigInt: boolean;
 
@@ -157,22 +165,45 @@ class Driver implements Database {
     return this.#depth;
   }
 
-  prepare(sql: string, options: { bigints?: boolean } = {}): Statement {
+  prepare(sql: string, options: { bigints?: boolean; transient?: boolean } = {}): Statement {
     const bigints = options.bigints === true;
     const key = bigints ? `bigints:${sql}` : sql;
+    if (options.transient === true) return this.#prepareTransient(key, sql, bigints);
     let statement = this.#statements.get(key);
     if (statement === undefined) {
-      let raw: RawStatement;
-      try {
-        raw = this.#raw.prepare(sql, bigints);
-      } catch (error) {
-        throw toQuireError(error, "SQLite could not prepare a statement");
-      }
+      const raw = this.#compile(sql, bigints);
       this.#raws.push(raw);
       statement = wrapStatement(raw, this.#integersAsBigInt);
       this.#statements.set(key, statement);
     }
     return statement;
+  }
+
+  #prepareTransient(key: string, sql: string, bigints: boolean): Statement {
+    const cached = this.#transient.get(key);
+    if (cached !== undefined) {
+      // Map order is the recency order: move this one to the end.
+      this.#transient.delete(key);
+      this.#transient.set(key, cached);
+      return cached.statement;
+    }
+    const raw = this.#compile(sql, bigints);
+    const entry = { raw, statement: wrapStatement(raw, this.#integersAsBigInt) };
+    this.#transient.set(key, entry);
+    if (this.#transient.size > TRANSIENT_STATEMENTS) {
+      const [oldest, { raw: evicted }] = this.#transient.entries().next().value!;
+      this.#transient.delete(oldest);
+      evicted.finalize();
+    }
+    return entry.statement;
+  }
+
+  #compile(sql: string, bigints: boolean): RawStatement {
+    try {
+      return this.#raw.prepare(sql, bigints);
+    } catch (error) {
+      throw toQuireError(error, "SQLite could not prepare a statement");
+    }
   }
 
   exec(sql: string): void {
@@ -226,7 +257,9 @@ class Driver implements Database {
 
   close(): void {
     for (const raw of this.#raws) raw.finalize();
+    for (const { raw } of this.#transient.values()) raw.finalize();
     this.#raws = [];
+    this.#transient.clear();
     this.#statements.clear();
     try {
       this.#raw.close();

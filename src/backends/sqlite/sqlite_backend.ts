@@ -10,12 +10,17 @@
 import { existsSync, statSync } from "node:fs";
 import { type CollectionOptions, normalizeOptions } from "../../collection_options.ts";
 import { conflict, QuireError } from "../../errors.ts";
+import { fnv1a } from "../../hash.ts";
+import { type Filter, isMatchAll } from "../../query/ast.ts";
 import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
+import type { FindRequest } from "../../query/query.ts";
+import { filterToSql, selectSql } from "../../query/to_sql.ts";
 import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
 import type {
   Backend,
   CatalogEntry,
   CollectionStats,
+  Explain,
   Meta,
   PageRequest,
   Problem,
@@ -246,8 +251,49 @@ export class SqliteBackend implements Backend {
     throw this.#conflict(collection, id, ifRev);
   }
 
-  count(collection: string): number {
-    return this.#for(collection).count.get<{ n: number }>()!.n;
+  count(collection: string, filter?: Filter): number {
+    const statements = this.#for(collection);
+    if (filter === undefined || isMatchAll(filter)) return statements.count.get<{ n: number }>()!.n;
+    const where = filterToSql(filter);
+    const sql = `SELECT count(*) AS n FROM ${statements.table} WHERE ${where.sql}`;
+    return this.#db.prepare(sql, { transient: true }).get<{ n: number }>(...where.params)!.n;
+  }
+
+  find(collection: string, request: FindRequest): StoredEntry[] {
+    const { sql, params } = selectSql(this.#for(collection).table, request);
+    const rows = this.#db.prepare(sql, { transient: true }).all<Row>(...params);
+    return decodeAll(collection, rows, false);
+  }
+
+  deleteMany(collection: string, filter: Filter): number {
+    const statements = this.#for(collection);
+    if (isMatchAll(filter)) return statements.clear.run().changes;
+    const where = filterToSql(filter);
+    const sql = `DELETE FROM ${statements.table} WHERE ${where.sql}`;
+    return this.#db.prepare(sql, { transient: true }).run(...where.params).changes;
+  }
+
+  explain(collection: string, request: FindRequest): Explain {
+    const { table } = this.#for(collection);
+    const { sql, params } = selectSql(table, request);
+    const rows = this.#db.prepare(`EXPLAIN QUERY PLAN ${sql}`, { transient: true }).all<
+      { detail: string }
+    >(...params);
+    const plan = rows.map((row) => row.detail);
+    // Index names carry a hash of their paths: map them back to the collection's options.
+    const byName = new Map<string, string[]>();
+    const options = this.collections().find((entry) => entry.name === collection)?.options;
+    for (const index of options?.indexes ?? []) {
+      const paths = typeof index === "string" ? [index] : index;
+      byName.set(indexName(table, paths), paths);
+    }
+    const indexes: string[][] = [];
+    for (const detail of plan) {
+      const name = /USING (?:COVERING )?INDEX (\S+)/.exec(detail)?.[1];
+      const paths = name === undefined ? undefined : byName.get(name);
+      if (paths !== undefined) indexes.push(paths);
+    }
+    return { backend: this.kind, plan, indexes, sql, params: [...params] };
   }
 
   page(collection: string, request: PageRequest): StoredEntry[] {
@@ -379,7 +425,7 @@ export class SqliteBackend implements Backend {
       const expressions = paths.map((path) =>
         `json_extract(data, ${sqlJsonPathLiteral(parsePath(path, "INVALID_OPTION"))})`
       );
-      wanted.set(`${table}_ix_${fnv1a(JSON.stringify(paths))}`, expressions.join(", "));
+      wanted.set(indexName(table, paths), expressions.join(", "));
     }
     const existing = this.#db.prepare(
       "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE ? ESCAPE '\\'",
@@ -425,6 +471,11 @@ function prepareStatements(db: Database, table: string): Statements {
     pageAfter: db.prepare(`SELECT ${COLUMNS} FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`),
     clear: db.prepare(`DELETE FROM ${table}`),
   };
+}
+
+/** The name of the index on `paths` of `table`: a hash of the paths keeps it stable. */
+function indexName(table: string, paths: readonly string[]): string {
+  return `${table}_ix_${fnv1a(JSON.stringify(paths))}`;
 }
 
 function decodeAll(collection: string, rows: Row[], skipCorrupt: boolean): StoredEntry[] {
@@ -488,14 +539,4 @@ function pick<T extends string>(value: string, allowed: readonly T[], name: stri
     );
   }
   return value as T;
-}
-
-/** 32-bit FNV-1a, as 8 hex digits: stable index names from path lists. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, "0");
 }

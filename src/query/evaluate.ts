@@ -1,0 +1,364 @@
+/**
+ * The evaluator back end (memory and file backends): compiles a filter AST once into a tree of
+ * closures that test documents with exactly the semantics of the SQL back end (to_sql.ts, see
+ * ast.ts): type-strict comparisons, strings in code point order, LIKE as SQLite runs it, array
+ * indexes that only read arrays. Nothing interprets the AST per document, and nothing is
+ * evaluated from text.
+ *
+ * What SQLite does that is mirrored here on purpose:
+ * - LIKE reads a value up to its first NUL character (SQLite matches it as a C string), folds
+ *   only ASCII letters, and `_` is one code point (a whole emoji).
+ * - Sort values are what `json_extract` returns (sql_value.ts): booleans as 1 and 0, arrays and
+ *   objects as their JSON text.
+ *
+ * @module
+ */
+
+import { QuireError, quote } from "../errors.ts";
+import { compareCodePoints } from "../names.ts";
+import type { CompareOp, Field, Filter, FilterKind, MetaName, Scalar, SortKey } from "./ast.ts";
+import type { PathSegment } from "./path.ts";
+import {
+  checkFilterValue,
+  checkLikePattern,
+  compareSqlValues,
+  type SqlSortValue,
+  sqlValueOf,
+} from "./sql_value.ts";
+
+/** What a filter tests: a document and its metadata. */
+export interface QueryEntry {
+  readonly id: string;
+  readonly rev: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** The document, a JSON value (as `JSON.parse` gives it). */
+  readonly doc: unknown;
+}
+
+/** A compiled filter. */
+export type EntryPredicate = (entry: QueryEntry) => boolean;
+
+/** A compiled sort: the key of an entry, and the order of keys. */
+export interface CompiledSort {
+  /** The entry's sort values (as SQLite's `json_extract` gives them), then its id. */
+  key(entry: QueryEntry): SqlSortValue[];
+  /** Compares two keys: the sort keys in their directions, then the ids, ascending. */
+  compare(a: readonly SqlSortValue[], b: readonly SqlSortValue[]): number;
+}
+
+type Reader = (entry: QueryEntry) => unknown;
+type ValueTest = (value: unknown) => boolean;
+
+const ALWAYS: EntryPredicate = () => true;
+const NEVER: EntryPredicate = () => false;
+const NEVER_VALUE: ValueTest = () => false;
+
+/**
+ * Compiles a filter into a predicate on entries.
+ *
+ * @param filter The filter AST.
+ * @returns A function telling whether an entry matches.
+ * @throws {QuireError} `INVALID_FILTER` for a node, field or value the semantics do not cover
+ *   (the same ones the SQL back end refuses).
+ *
+ * @example
+ * ```ts
+ * import { compare, pathField } from "./ast.ts";
+ * import { compileFilter } from "./evaluate.ts";
+ * const matches = compileFilter(compare("gte", pathField(["year"]), 2000));
+ * const entry = { id: "a", rev: 1, createdAt: "", updatedAt: "", doc: { year: 2001 } };
+ * matches(entry); // true
+ * ```
+ */
+export function compileFilter(filter: Filter): EntryPredicate {
+  const kind = (filter as { kind?: unknown } | null)?.kind;
+  if (typeof kind !== "string" || !Object.hasOwn(NODE_COMPILERS, kind)) {
+    throw new QuireError("INVALID_FILTER", `Cannot compile filter: unknown node ${quote(kind)}`);
+  }
+  return (NODE_COMPILERS[kind as FilterKind] as NodeCompiler<FilterKind>)(filter);
+}
+
+/**
+ * Compiles sort keys into a key function and a comparison, in the order of the SQL back end's
+ * `ORDER BY` (NULL first ascending, last descending; ties by id, ascending).
+ *
+ * @param sort The sort keys.
+ * @returns The compiled sort.
+ *
+ * @example
+ * ```ts
+ * import { pathField, sortKey } from "./ast.ts";
+ * import { compileSort } from "./evaluate.ts";
+ * const sorter = compileSort([sortKey(pathField(["year"]), true)]);
+ * const entry = { id: "a", rev: 1, createdAt: "", updatedAt: "", doc: { year: 2001 } };
+ * sorter.key(entry); // [2001, "a"]
+ * ```
+ */
+export function compileSort(sort: readonly SortKey[]): CompiledSort {
+  const readers = sort.map((key) => readerOf(key.field));
+  const signs = sort.map((key) => {
+    if (typeof key.descending !== "boolean") {
+      throw new QuireError("INVALID_FILTER", "Invalid sort key: expected a direction");
+    }
+    return key.descending ? -1 : 1;
+  });
+  const n = readers.length;
+  return Object.freeze({
+    key(entry: QueryEntry): SqlSortValue[] {
+      const key: SqlSortValue[] = new Array(n + 1);
+      for (let i = 0; i < n; i++) key[i] = sqlValueOf(readers[i](entry));
+      key[n] = entry.id;
+      return key;
+    },
+    compare(a: readonly SqlSortValue[], b: readonly SqlSortValue[]): number {
+      for (let i = 0; i < n; i++) {
+        const order = compareSqlValues(a[i], b[i]);
+        if (order !== 0) return order * signs[i];
+      }
+      return compareCodePoints(a[n] as string, b[n] as string);
+    },
+  });
+}
+
+// ---- filters ----
+
+type NodeOf<K extends FilterKind> = Extract<Filter, { kind: K }>;
+type NodeCompiler<K extends FilterKind> = (node: NodeOf<K>) => EntryPredicate;
+
+/** One compiler per node kind: a new kind fails to type-check until it is handled here. */
+const NODE_COMPILERS: { readonly [K in FilterKind]: NodeCompiler<K> } = Object.freeze({
+  and: (node) => junction(node.terms, true),
+  or: (node) => junction(node.terms, false),
+  not: (node) => {
+    const term = compileFilter(node.term);
+    return (entry) => !term(entry);
+  },
+  compare: (node) => {
+    if (!Object.hasOwn(COMPARE_TESTS, node.op)) {
+      throw new QuireError(
+        "INVALID_FILTER",
+        `Cannot compile filter: unknown operator ${quote(node.op)}`,
+      );
+    }
+    checkFilterValue(node.value);
+    return onValue(node.field, COMPARE_TESTS[node.op](node.value));
+  },
+  in: (node) => {
+    for (const value of node.values) checkFilterValue(value);
+    return onValue(node.field, inTest(node.values));
+  },
+  exists: (node) => {
+    const read = readerOf(node.field);
+    return (entry) => read(entry) !== undefined;
+  },
+  contains: (node) => {
+    checkFilterValue(node.value);
+    const equal = COMPARE_TESTS.eq(node.value);
+    return onValue(node.field, (value) => Array.isArray(value) && value.some(equal));
+  },
+  startsWith: (node) => {
+    const prefix = node.prefix;
+    if (typeof prefix !== "string") {
+      throw new QuireError(
+        "INVALID_FILTER",
+        `Invalid filter prefix ${quote(prefix)}: expected a string`,
+      );
+    }
+    checkFilterValue(prefix, "prefix");
+    // On well-formed strings a UTF-16 prefix is a code point prefix.
+    return onValue(node.field, (value) => typeof value === "string" && value.startsWith(prefix));
+  },
+  like: (node) => {
+    checkLikePattern(node.pattern);
+    const match = compileLike(node.pattern);
+    return onValue(node.field, (value) => typeof value === "string" && match(value));
+  },
+});
+
+function junction(terms: readonly Filter[], all: boolean): EntryPredicate {
+  const compiled = terms.map(compileFilter);
+  if (compiled.length === 0) return all ? ALWAYS : NEVER;
+  if (compiled.length === 1) return compiled[0];
+  if (compiled.length === 2) {
+    const [a, b] = compiled;
+    return all ? (entry) => a(entry) && b(entry) : (entry) => a(entry) || b(entry);
+  }
+  return all
+    ? (entry) => {
+      for (const term of compiled) if (!term(entry)) return false;
+      return true;
+    }
+    : (entry) => {
+      for (const term of compiled) if (term(entry)) return true;
+      return false;
+    };
+}
+
+function onValue(field: Field, test: ValueTest): EntryPredicate {
+  if (test === NEVER_VALUE) {
+    readerOf(field); // still refuses an invalid field
+    return NEVER;
+  }
+  const read = readerOf(field);
+  return (entry) => test(read(entry));
+}
+
+/** Type-strict comparisons: a number only meets numbers, a string strings (by code point). */
+const COMPARE_TESTS: Readonly<Record<CompareOp, (value: Scalar) => ValueTest>> = Object.freeze({
+  eq: (x) => (value) => value === x,
+  gt: (x) => range(x, (order) => order > 0),
+  gte: (x) => range(x, (order) => order >= 0),
+  lt: (x) => range(x, (order) => order < 0),
+  lte: (x) => range(x, (order) => order <= 0),
+});
+
+function range(x: Scalar, accept: (order: number) => boolean): ValueTest {
+  if (typeof x === "number") {
+    return (value) => typeof value === "number" && accept(value < x ? -1 : value > x ? 1 : 0);
+  }
+  if (typeof x === "string") {
+    return (value) => typeof value === "string" && accept(compareCodePoints(value, x));
+  }
+  // Booleans and null have no order.
+  return NEVER_VALUE;
+}
+
+function inTest(values: readonly Scalar[]): ValueTest {
+  const numbers = new Set<number>();
+  const strings = new Set<string>();
+  let hasTrue = false;
+  let hasFalse = false;
+  let hasNull = false;
+  for (const value of values) {
+    if (typeof value === "number") numbers.add(value);
+    else if (typeof value === "string") strings.add(value);
+    else if (value === true) hasTrue = true;
+    else if (value === false) hasFalse = true;
+    else hasNull = true;
+  }
+  if (values.length === 0) return NEVER_VALUE;
+  return (value) => {
+    switch (typeof value) {
+      case "number":
+        return numbers.has(value);
+      case "string":
+        return strings.has(value);
+      case "boolean":
+        return value ? hasTrue : hasFalse;
+      default:
+        return value === null && hasNull;
+    }
+  };
+}
+
+// ---- fields ----
+
+const META_READERS: Readonly<Record<MetaName, Reader>> = Object.freeze({
+  id: (entry) => entry.id,
+  rev: (entry) => entry.rev,
+  createdAt: (entry) => entry.createdAt,
+  updatedAt: (entry) => entry.updatedAt,
+});
+
+function readerOf(field: Field): Reader {
+  if (field?.kind === "meta") {
+    if (Object.hasOwn(META_READERS, field.name)) return META_READERS[field.name];
+    throw new QuireError("INVALID_FILTER", `Unknown field ${quote(`$${field.name}`)}`);
+  }
+  if (field?.kind === "path" && Array.isArray(field.segments)) {
+    const segments = [...field.segments];
+    for (const segment of segments) {
+      const ok = typeof segment === "string" ||
+        (typeof segment === "number" && Number.isSafeInteger(segment) && segment >= 0);
+      if (!ok) {
+        throw new QuireError("INVALID_FILTER", `Invalid path segment ${quote(segment)}`);
+      }
+    }
+    if (segments.length === 1) {
+      const [only] = segments;
+      return (entry) => step(entry.doc, only);
+    }
+    if (segments.length === 2) {
+      const [first, second] = segments;
+      return (entry) => {
+        const value = step(entry.doc, first);
+        return value === undefined ? undefined : step(value, second);
+      };
+    }
+    return (entry) => {
+      let value: unknown = entry.doc;
+      for (const segment of segments) {
+        value = step(value, segment);
+        if (value === undefined) return undefined;
+      }
+      return value;
+    };
+  }
+  throw new QuireError("INVALID_FILTER", `Invalid field ${quote(JSON.stringify(field))}`);
+}
+
+/** One step down a path: an index only reads an array, a key only an object's own keys. */
+function step(value: unknown, segment: PathSegment): unknown {
+  if (typeof segment === "number") {
+    return Array.isArray(value) && segment < value.length ? value[segment] : undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  return Object.hasOwn(value, segment) ? (value as Record<string, unknown>)[segment] : undefined;
+}
+
+// ---- LIKE ----
+
+/** `%` in a compiled pattern. */
+const ANY_RUN = -1;
+/** `_` in a compiled pattern. */
+const ANY_ONE = -2;
+
+/**
+ * SQLite's LIKE without ESCAPE: `%` any run of code points, `_` one code point, ASCII letters
+ * compared case-insensitively (no other folding), the value read up to its first NUL.
+ */
+function compileLike(pattern: string): (value: string) => boolean {
+  const tokens = Int32Array.from(pattern, (char) => {
+    if (char === "%") return ANY_RUN;
+    if (char === "_") return ANY_ONE;
+    return foldAscii(char.codePointAt(0)!);
+  });
+  const m = tokens.length;
+  return (value) => {
+    const nul = value.indexOf("\0");
+    const n = nul === -1 ? value.length : nul;
+    // Greedy matching that backtracks only to the last `%`: O(n·m), never exponential.
+    let s = 0;
+    let p = 0;
+    let starP = -1;
+    let starS = 0;
+    while (s < n) {
+      if (p < m) {
+        const token = tokens[p];
+        if (token === ANY_RUN) {
+          starP = ++p;
+          starS = s;
+          continue;
+        }
+        const c = value.codePointAt(s)!;
+        if (token === ANY_ONE || token === foldAscii(c)) {
+          p++;
+          s += c > 0xffff ? 2 : 1;
+          continue;
+        }
+      }
+      if (starP < 0) return false;
+      // Let the last `%` take one more code point, and retry from there.
+      starS += value.codePointAt(starS)! > 0xffff ? 2 : 1;
+      s = starS;
+      p = starP;
+    }
+    while (p < m && tokens[p] === ANY_RUN) p++;
+    return p === m;
+  };
+}
+
+function foldAscii(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c + 0x20 : c;
+}
