@@ -435,6 +435,49 @@ describe("sqlite backend", () => {
     });
   });
 
+  test("explain() shows that equality, ranges and matching sorts use the indexes", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      const speeches = store.collection("speeches", { indexes: ["year", ["party", "year"]] });
+      await speeches.putMany(
+        Array.from({ length: 2000 }, (_, i) =>
+          [
+            `s${i}`,
+            {
+              year: 1790 + (i % 230),
+              party: ["Whig", "Republican", "Democratic"][i % 3],
+              words: i,
+            },
+          ] as const),
+      );
+      await store.close(); // PRAGMA optimize gives the planner statistics
+      const again = await open(`sqlite://${path}`);
+      const indexed = again.collection("speeches");
+      const uses = async (filter: Record<string, unknown> | string, sort?: string) =>
+        (await indexed.explain(filter, { sort })).indexes;
+      assert.deepEqual(await uses({ year: 1861 }), [["year"]]);
+      assert.deepEqual(await uses({ year: { $gte: 1900, $lt: 1910 } }), [["year"]]);
+      assert.deepEqual(await uses('party = "Whig" and year >= 1900'), [["party", "year"]]);
+      assert.deepEqual(await uses({ party: "Whig" }, "year"), [["party", "year"]]);
+      assert.deepEqual(await uses({}, "-year"), [["year"]]);
+      // Without an index on `words`, the plan scans the table.
+      const plan = await indexed.explain({ words: { $gt: 10 } });
+      assert.deepEqual(plan.indexes, []);
+      assert.match(plan.plan.join("\n"), /SCAN/);
+      assert.match(plan.sql!, /^SELECT /);
+      // And the indexed query finds the same documents as a scan would.
+      const viaIndex = await indexed.find({ party: "Whig", year: { $gte: 1900 } }, {
+        limit: 10_000,
+      });
+      const all = await indexed.find({}, { limit: 10_000 });
+      const expected = all.items.filter((e) =>
+        e.doc.party === "Whig" && (e.doc.year as number) >= 1900
+      );
+      assert.deepEqual(viaIndex.items.map((e) => e.id), expected.map((e) => e.id));
+      await again.close();
+    });
+  });
+
   test("index paths with quotes and odd characters stay data in the SQL", async () => {
     await withPath(async (path) => {
       const store = await open(`sqlite://${path}`);
