@@ -313,31 +313,20 @@ class Regional<T extends Document & { region: string }> {
 
   async list(region?: string): Promise<T[]> {
     if (region === undefined) return await listAll(this.#collection);
-    // quire has no query DSL yet (find() takes only {}), and its `after` cursor is opaque, so
-    // a region cannot be looked up directly: page through the collection and keep the ids with
-    // the region's prefix. Ids come back in code point order, so every key starting with
-    // `${region}/` sits in one run and the walk can stop right after it. Once the DSL is here,
-    // this becomes `find({ region })` with an index on "region".
-    const prefix = regionalKey(region, "");
-    const found: T[] = [];
-    let after: string | undefined;
-    do {
-      const page = await this.#collection.find({}, { limit: PAGE, after });
-      for (const entry of page.items) {
-        if (entry.id.startsWith(prefix)) found.push(entry.doc);
-        else if (found.length > 0) return found;
-      }
-      after = page.next;
-    } while (after !== undefined);
-    return found;
+    // The region is the id's prefix: `$id` `$startsWith` reads just that run of ids (on SQLite
+    // through the id index).
+    return await listAll(this.#collection, { $id: { $startsWith: regionalKey(region, "") } });
   }
 }
 
-async function listAll<T extends Document>(collection: Collection<T>): Promise<T[]> {
+async function listAll<T extends Document>(
+  collection: Collection<T>,
+  filter: Record<string, unknown> = {},
+): Promise<T[]> {
   const found: T[] = [];
   let after: string | undefined;
   do {
-    const page = await collection.find({}, { limit: PAGE, after });
+    const page = await collection.find(filter, { limit: PAGE, after });
     for (const entry of page.items) found.push(entry.doc);
     after = page.next;
   } while (after !== undefined);

@@ -402,12 +402,7 @@ async function create<T extends Document>(
   }
 }
 
-/**
- * Every document whose id starts with `start`, in id order. quire's query DSL is not there yet
- * (find() takes only {}) and its `after` cursor is opaque, so this pages through the collection
- * from the start. Ids come back in code point order, so the matching ids form one run and the
- * walk stops right after it.
- */
+/** Every document whose id starts with `start`, in id order (on SQLite through the id index). */
 async function listPrefix<T extends Document>(
   collection: Collection<T>,
   start: string,
@@ -415,11 +410,8 @@ async function listPrefix<T extends Document>(
   const found: T[] = [];
   let after: string | undefined;
   do {
-    const page = await collection.find({}, { limit: PAGE, after });
-    for (const entry of page.items) {
-      if (entry.id.startsWith(start)) found.push(entry.doc);
-      else if (found.length > 0) return found;
-    }
+    const page = await collection.find({ $id: { $startsWith: start } }, { limit: PAGE, after });
+    for (const entry of page.items) found.push(entry.doc);
     after = page.next;
   } while (after !== undefined);
   return found;
