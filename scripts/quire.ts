@@ -37,6 +37,11 @@ commands:
   import [url] <file.ndjson> [--replace] import NDJSON ("-" reads stdin); existing ids are
                                          skipped unless --replace; exit code 1 when lines fail
   backup <url> <path>                    a consistent copy that open() can read
+  find [url] <collection> [filter]       documents as NDJSON (text-form filter, e.g.
+       [--sort -year,title] [--limit n]  'year >= 2000 and party = "Whig"'); --all pages
+       [--fields a,b.c] [--after cursor] through every match, else the next page's cursor
+       [--all]                           goes to stderr
+  count [url] <collection> [filter]      how many documents match
   help                                   this text
 
 url: sqlite://path.db, sqlite::memory:, memory:// or file://dir; default QUIRE_URL, else
@@ -216,12 +221,65 @@ async function backup(args: Args): Promise<number> {
   return 0;
 }
 
+/** Splits `[url] <collection> [filter]`: the first argument is a URL only if it looks like one. */
+function urlCollectionFilter(
+  command: string,
+  args: Args,
+): [string | undefined, string, string | undefined] {
+  const [first, ...rest] = args.positional;
+  if (first === undefined) throw usage(`Too few arguments for ${command}`);
+  const hasUrl = /^[a-z]+:/.test(first) && (first.includes("://") || first === "sqlite::memory:");
+  const [collection, filter] = hasUrl ? rest : [first, ...rest];
+  if (collection === undefined) throw usage(`Too few arguments for ${command}`);
+  return [hasUrl ? first : undefined, collection, filter];
+}
+
+async function find(args: Args): Promise<number> {
+  expect("find", args, 1, 3, ["sort", "limit", "fields", "after", "all"]);
+  const [url, name, filter] = urlCollectionFilter("find", args);
+  const limit = args.flags.has("limit") ? Number(args.flags.get("limit")) : undefined;
+  const options = {
+    sort: flag(args, "sort"),
+    fields: flag(args, "fields"),
+    limit,
+    after: flag(args, "after"),
+  };
+  await using store = await openStore(url, true);
+  const collection = store.collection(name);
+  for (;;) {
+    const page = await collection.find(filter, options);
+    for (const entry of page.items) await write(`${JSON.stringify(entry)}\n`);
+    if (page.next === undefined) break;
+    if (!args.flags.has("all")) {
+      console.error(`next: ${page.next}`);
+      break;
+    }
+    options.after = page.next;
+  }
+  return 0;
+}
+
+async function count(args: Args): Promise<number> {
+  expect("count", args, 1, 3);
+  const [url, name, filter] = urlCollectionFilter("count", args);
+  await using store = await openStore(url, true);
+  console.log(await store.collection(name).count(filter));
+  return 0;
+}
+
+function flag(args: Args, name: string): string | undefined {
+  const value = args.flags.get(name);
+  return typeof value === "string" ? value : undefined;
+}
+
 const COMMANDS: Record<string, (args: Args) => Promise<number>> = {
   stats,
   check,
   export: exportCommand,
   import: importCommand,
   backup,
+  find,
+  count,
   help: () => {
     console.log(USAGE);
     return Promise.resolve(0);
@@ -234,7 +292,7 @@ export async function main(argv: string[]): Promise<number> {
   if (name === "--help" || name === "-h") return await COMMANDS.help(parseArgs([], []));
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) throw usage(`Unknown command ${JSON.stringify(name)}`);
-  return await command(parseArgs(rest, ["out"]));
+  return await command(parseArgs(rest, ["out", "sort", "limit", "fields", "after"]));
 }
 
 if (import.meta.main) {

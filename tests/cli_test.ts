@@ -161,6 +161,46 @@ describe("quire CLI", () => {
     assert.match(broken.stdout, /3 documents checked, 1 problem$/m);
   });
 
+  test("find and count take the text form, with sort, fields and pages", SLOW, async () => {
+    const url = tempUrl();
+    {
+      await using store = await open(url);
+      await store.collection("speeches").putMany([
+        ["s1", { year: 1790, party: "none" }],
+        ["s2", { year: 1861, party: "Republican" }],
+        ["s3", { year: 2001, party: "Republican" }],
+      ]);
+    }
+    const count = await quire("count", url, "speeches", 'party = "Republican"');
+    assert.equal(count.code, 0, count.stderr);
+    assert.equal(count.stdout.trim(), "2");
+    const found = await quire(
+      "find",
+      url,
+      "speeches",
+      "year > 1800",
+      "--sort",
+      "-year",
+      "--fields",
+      "year",
+    );
+    assert.equal(found.code, 0, found.stderr);
+    const lines = found.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(lines.map((entry) => [entry.id, entry.doc]), [["s3", { year: 2001 }], ["s2", {
+      year: 1861,
+    }]]);
+    const first = await quire("find", url, "speeches", "--limit", "1");
+    const next = /^next: (\S+)$/m.exec(first.stderr)?.[1];
+    assert.ok(next, first.stderr);
+    const second = await quire("find", url, "speeches", "--limit", "1", "--after", next);
+    assert.equal(JSON.parse(second.stdout).id, "s2");
+    const all = await quire("find", url, "speeches", "--limit", "1", "--all");
+    assert.equal(all.stdout.trim().split("\n").length, 3);
+    const bad = await quire("find", url, "speeches", "year >>= 1");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^quire: Cannot parse filter at column 7: .* \(INVALID_FILTER\)$/m);
+  });
+
   test("an invalid URL exits 2 with one line naming the code", SLOW, async () => {
     const result = await quire("stats", "postgres://admin:s3cret@db.example/app");
     assert.equal(result.code, 2);
