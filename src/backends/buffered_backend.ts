@@ -13,7 +13,7 @@ import { conflict, QuireError } from "../errors.ts";
 import type { CursorValue } from "../cursor.ts";
 import { compareCodePoints } from "../names.ts";
 import { type Filter, isMatchAll } from "../query/ast.ts";
-import { compileFilter, compileSort } from "../query/evaluate.ts";
+import { compileFilter, compileSort, type QueryEntry } from "../query/evaluate.ts";
 import type { FindRequest } from "../query/query.ts";
 import type {
   Backend,
@@ -32,6 +32,11 @@ import type {
 /** A stored record: metadata plus the document's JSON text. */
 export interface StoredRecord extends Meta {
   data: string;
+  /**
+   * The record as filters read it, with the document parsed: made on the first query that
+   * scans the record and kept with it (records never change once stored). Never handed out.
+   */
+  queryEntry?: QueryEntry;
 }
 
 /** One change to apply: a record to write, or `null` to delete the id. */
@@ -50,6 +55,8 @@ export interface RecordStore {
   read(collection: string, id: string): StoredRecord | undefined;
   /** Every id of the collection, in code point order. */
   ids(collection: string): readonly string[];
+  /** Every record of the collection in id order, if the store keeps them at hand (memory). */
+  records?(collection: string): readonly StoredRecord[];
   count(collection: string): number;
   /** Applies every change or none. */
   apply(changes: Change[]): void;
@@ -67,8 +74,6 @@ export class BufferedBackend implements Backend {
   readonly location: string;
   #store: RecordStore;
   #layers: Layer[] = [];
-  // Documents parsed for filters, by record: records are immutable once stored.
-  #parsed = new WeakMap<StoredRecord, Record<string, unknown>>();
   #catalog: Map<string, CollectionOptions>;
 
   constructor(store: RecordStore) {
@@ -289,32 +294,27 @@ export class BufferedBackend implements Backend {
   }
 
   /**
-   * Calls `visit` for every visible document in id order, with its parsed document (parsed
-   * once per record and kept, never handed out); `visit` returns true to stop.
+   * Calls `visit` for every visible record in id order, with its query entry (the document
+   * parsed once per record and kept with it); `visit` returns true to stop.
    */
   #scan(
     collection: string,
-    visit: (record: StoredRecord, entry: StoredEntry) => boolean | void,
+    visit: (record: StoredRecord, entry: QueryEntry) => boolean | void,
   ): void {
+    if (!this.#hasPending(collection) && this.#store.records !== undefined) {
+      // The fast path (memory, outside a transaction): an array of records, no lookups.
+      for (const record of this.#store.records(collection)) {
+        if (visit(record, record.queryEntry ?? queryEntryOf(collection, record))) return;
+      }
+      return;
+    }
     const ids = this.#hasPending(collection)
       ? this.#visibleIds(collection)
       : this.#store.ids(collection);
     for (const id of ids) {
       const record = this.#read(collection, id);
       if (record === undefined) continue;
-      let doc = this.#parsed.get(record);
-      if (doc === undefined) {
-        doc = decode(collection, record).doc;
-        this.#parsed.set(record, doc);
-      }
-      const entry = {
-        id,
-        rev: record.rev,
-        createdAt: record.createdAt,
-        updatedAt: record.updatedAt,
-        doc,
-      };
-      if (visit(record, entry)) return;
+      if (visit(record, record.queryEntry ?? queryEntryOf(collection, record))) return;
     }
   }
 
@@ -354,6 +354,13 @@ function checkRev(
   if (ifRev === undefined) return;
   const found = current?.rev ?? 0;
   if (found !== ifRev) throw conflict(collection, id, ifRev, found);
+}
+
+/** Parses a record for filters and keeps the result with it. */
+function queryEntryOf(collection: string, record: StoredRecord): QueryEntry {
+  const { id, rev, createdAt, updatedAt } = record;
+  record.queryEntry = { id, rev, createdAt, updatedAt, doc: decode(collection, record).doc };
+  return record.queryEntry;
 }
 
 function decode(collection: string, record: StoredRecord): StoredEntry {

@@ -18,6 +18,8 @@ export class MemoryStore implements RecordStore {
   #collections = new Map<string, Map<string, StoredRecord>>();
   // Ids in code point order, rebuilt on demand after an id is added or removed.
   #sortedIds = new Map<string, string[]>();
+  // Records in id order, rebuilt on demand after any change.
+  #sortedRecords = new Map<string, StoredRecord[]>();
 
   readCatalog(): CatalogEntry[] {
     return structuredClone(this.#catalog);
@@ -40,6 +42,16 @@ export class MemoryStore implements RecordStore {
     return ids;
   }
 
+  records(collection: string): readonly StoredRecord[] {
+    let records = this.#sortedRecords.get(collection);
+    if (records === undefined) {
+      const byId = this.#collections.get(collection);
+      records = this.ids(collection).map((id) => byId!.get(id)!);
+      this.#sortedRecords.set(collection, records);
+    }
+    return records;
+  }
+
   count(collection: string): number {
     return this.#collections.get(collection)?.size ?? 0;
   }
@@ -55,6 +67,7 @@ export class MemoryStore implements RecordStore {
       if (record === null) records.delete(id);
       else records.set(id, record);
       if (existed !== (record !== null)) this.#sortedIds.delete(collection);
+      this.#sortedRecords.delete(collection);
     }
   }
 
@@ -72,5 +85,6 @@ export class MemoryStore implements RecordStore {
   close(): void {
     this.#collections.clear();
     this.#sortedIds.clear();
+    this.#sortedRecords.clear();
   }
 }
