@@ -1,0 +1,67 @@
+/**
+ * The in-memory query engines quire's memory backend is compared with: LokiJS (an in-memory
+ * document database; here without indexes, so its `find` scans) and mingo (MongoDB's query
+ * language over plain arrays). Both are npm packages without types of their own that Deno's
+ * check can use, so the parts used here are declared below.
+ *
+ * @module
+ */
+
+import lokiModule from "lokijs";
+import * as mingoModule from "mingo";
+
+/** A LokiJS result set (the chain returned by `collection.chain()`). */
+export interface LokiResultset<T> {
+  find(query: object): LokiResultset<T>;
+  simplesort(field: string): LokiResultset<T>;
+  limit(count: number): LokiResultset<T>;
+  data(): T[];
+  count(): number;
+}
+
+/** A LokiJS collection. */
+export interface LokiCollection<T> {
+  insert(docs: T[]): unknown;
+  find(query: object): T[];
+  count(query?: object): number;
+  chain(): LokiResultset<T>;
+}
+
+interface LokiDatabase {
+  addCollection<T>(name: string, options?: object): LokiCollection<T>;
+  close(): void;
+}
+
+type LokiClass = (new (name: string, options: object) => LokiDatabase) & {
+  LokiMemoryAdapter: new () => object;
+};
+
+/** A compiled mingo query. */
+export interface MingoQuery<T> {
+  test(doc: T): boolean;
+  find(docs: readonly T[]): MingoCursor<T>;
+}
+
+/** A mingo cursor. */
+export interface MingoCursor<T> {
+  sort(spec: Record<string, 1 | -1>): MingoCursor<T>;
+  limit(count: number): MingoCursor<T>;
+  all(): T[];
+}
+
+type MingoQueryClass = new <T>(criteria: object) => MingoQuery<T>;
+
+/** mingo's `Query` class. */
+export const MingoQuery = (mingoModule as unknown as { Query: MingoQueryClass }).Query;
+
+/**
+ * A LokiJS database in memory (the memory adapter: nothing is ever written to disk) with one
+ * collection of `docs` and no indexes besides LokiJS's own `$loki` id.
+ */
+export function lokiCollection<T extends object>(name: string, docs: T[]): LokiCollection<T> {
+  const Loki = lokiModule as unknown as LokiClass;
+  const db = new Loki(`${name}.db`, { adapter: new Loki.LokiMemoryAdapter() });
+  const collection = db.addCollection<T>(name);
+  collection.insert(docs);
+  return collection;
+}
