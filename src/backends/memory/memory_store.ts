@@ -66,8 +66,14 @@ export class MemoryStore implements RecordStore {
       const existed = records.has(id);
       if (record === null) records.delete(id);
       else records.set(id, record);
-      if (existed !== (record !== null)) this.#sortedIds.delete(collection);
-      this.#sortedRecords.delete(collection);
+      const ordered = this.#sortedRecords.get(collection);
+      if (existed && record !== null && ordered !== undefined) {
+        // A replacement keeps the set of ids: swap the record in place, no re-sort.
+        ordered[indexOf(this.#sortedIds.get(collection)!, id)] = record;
+      } else if (existed !== (record !== null)) {
+        this.#sortedIds.delete(collection);
+        this.#sortedRecords.delete(collection);
+      }
     }
   }
 
@@ -87,4 +93,16 @@ export class MemoryStore implements RecordStore {
     this.#sortedIds.clear();
     this.#sortedRecords.clear();
   }
+}
+
+/** The position of `id` in ids sorted by code point (it is there). */
+function indexOf(ids: readonly string[], id: string): number {
+  let low = 0;
+  let high = ids.length - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareCodePoints(ids[middle], id) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
