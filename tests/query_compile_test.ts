@@ -155,28 +155,28 @@ const CASES: Case[] = [
   {
     name: "number equality",
     filter: compare("eq", year, 1999),
-    sql: `(json_extract(data, '$."year"') = ? AND json_type(data, '$."year"') ${NUM})`,
+    sql: `json_extract(data, '$."year"') = ?`,
     params: [1999],
     ids: ["a"],
   },
   {
     name: "a number does not match a numeric string",
     filter: compare("eq", year, 2005),
-    sql: `(json_extract(data, '$."year"') = ? AND json_type(data, '$."year"') ${NUM})`,
+    sql: `json_extract(data, '$."year"') = ?`,
     params: [2005],
     ids: ["b"],
   },
   {
     name: "a string does not match a number",
     filter: compare("eq", year, "2005"),
-    sql: `(json_extract(data, '$."year"') = ? AND json_type(data, '$."year"') = 'text')`,
+    sql: `json_extract(data, '$."year"') = ?`,
     params: ["2005"],
     ids: ["c"],
   },
   {
     name: '"1" is not 1',
     filter: compare("eq", p("s"), "1"),
-    sql: `(json_extract(data, '$."s"') = ? AND json_type(data, '$."s"') = 'text')`,
+    sql: `json_extract(data, '$."s"') = ?`,
     params: ["1"],
     ids: ["a"],
   },
@@ -200,6 +200,14 @@ const CASES: Case[] = [
     sql: `(json_extract(data, '$."flag"') = ? AND json_type(data, '$."flag"') ${NUM})`,
     params: [1],
     ids: ["c"],
+  },
+  {
+    // json_extract gives an array as its JSON text "[30]": the type test must stay.
+    name: "a string that looks like an array's JSON text does not match the array",
+    filter: compare("eq", p("arr"), "[30]"),
+    sql: `(json_extract(data, '$."arr"') = ? AND json_type(data, '$."arr"') = 'text')`,
+    params: ["[30]"],
+    ids: [],
   },
   {
     name: "false is not 0",
@@ -268,8 +276,7 @@ const CASES: Case[] = [
   {
     name: "$ne also matches a missing path",
     filter: not(compare("eq", year, 1999)),
-    sql:
-      `NOT coalesce((json_extract(data, '$."year"') = ? AND json_type(data, '$."year"') ${NUM}), 0)`,
+    sql: `NOT coalesce(json_extract(data, '$."year"') = ?, 0)`,
     params: [1999],
     ids: ["b", "c", "d", "e", "f"],
   },
@@ -427,7 +434,7 @@ const CASES: Case[] = [
   {
     name: "equality reads a value past a NUL",
     filter: compare("eq", p("z"), "x"),
-    sql: `(json_extract(data, '$."z"') = ? AND json_type(data, '$."z"') = 'text')`,
+    sql: `json_extract(data, '$."z"') = ?`,
     params: ["x"],
     ids: ["a"],
   },
@@ -435,14 +442,14 @@ const CASES: Case[] = [
   {
     name: "a key with a dot is one key",
     filter: compare("eq", p("a.b"), "dotted"),
-    sql: `(json_extract(data, '$."a.b"') = ? AND json_type(data, '$."a.b"') = 'text')`,
+    sql: `json_extract(data, '$."a.b"') = ?`,
     params: ["dotted"],
     ids: ["a"],
   },
   {
     name: "two keys are a nested path",
     filter: compare("eq", p("a", "b"), "nested"),
-    sql: `(json_extract(data, '$."a"."b"') = ? AND json_type(data, '$."a"."b"') = 'text')`,
+    sql: `json_extract(data, '$."a"."b"') = ?`,
     params: ["nested"],
     ids: ["b"],
   },
@@ -455,18 +462,18 @@ const CASES: Case[] = [
       compare("eq", p("$"), "dollar"),
       compare("eq", p("sp ace"), "space"),
     ]),
-    sql: `((json_extract(data, '$."q\\"k"') = ? AND json_type(data, '$."q\\"k"') = 'text') AND ` +
-      `(json_extract(data, '$."it''s"') = ? AND json_type(data, '$."it''s"') = 'text') AND ` +
-      `(json_extract(data, '$."]"') = ? AND json_type(data, '$."]"') = 'text') AND ` +
-      `(json_extract(data, '$."$"') = ? AND json_type(data, '$."$"') = 'text') AND ` +
-      `(json_extract(data, '$."sp ace"') = ? AND json_type(data, '$."sp ace"') = 'text'))`,
+    sql: `(json_extract(data, '$."q\\"k"') = ? AND ` +
+      `json_extract(data, '$."it''s"') = ? AND ` +
+      `json_extract(data, '$."]"') = ? AND ` +
+      `json_extract(data, '$."$"') = ? AND ` +
+      `json_extract(data, '$."sp ace"') = ?)`,
     params: ["dq", "sq", "br", "dollar", "space"],
     ids: ["a"],
   },
   {
     name: 'an index reads arrays only, not a key "0"',
     filter: compare("eq", p("arr", 0), 10),
-    sql: `(json_extract(data, '$."arr"[0]') = ? AND json_type(data, '$."arr"[0]') ${NUM})`,
+    sql: `json_extract(data, '$."arr"[0]') = ?`,
     params: [10],
     ids: ["a"],
   },
@@ -482,24 +489,24 @@ const CASES: Case[] = [
   {
     name: "not of or, with a not inside",
     filter: not(or([compare("eq", year, 1999), not(exists(year))])),
-    sql: `NOT coalesce(((json_extract(data, '$."year"') = ? AND json_type(data, '$."year"') ` +
-      `${NUM}) OR NOT coalesce(json_type(data, '$."year"') IS NOT NULL, 0)), 0)`,
+    sql: `NOT coalesce((json_extract(data, '$."year"') = ? ` +
+      `OR NOT coalesce(json_type(data, '$."year"') IS NOT NULL, 0)), 0)`,
     params: [1999],
     ids: ["b", "c", "d", "f"],
   },
   {
     name: "not of not",
     filter: not(not(compare("eq", year, 1999))),
-    sql: `NOT coalesce(NOT coalesce((json_extract(data, '$."year"') = ? AND ` +
-      `json_type(data, '$."year"') ${NUM}), 0), 0)`,
+    sql: `NOT coalesce(NOT coalesce(json_extract(data, '$."year"') = ?, 0), 0)`,
     params: [1999],
     ids: ["a"],
   },
   {
     name: "not of and over a path some documents lack",
     filter: not(and([compare("gt", p("n"), 0), compare("lt", p("n"), 2)])),
-    sql: `NOT coalesce(((json_extract(data, '$."n"') > ? AND json_type(data, '$."n"') ${NUM}) ` +
-      `AND (json_extract(data, '$."n"') < ? AND json_type(data, '$."n"') ${NUM})), 0)`,
+    // Two range terms on one path share one type test.
+    sql: `NOT coalesce((json_extract(data, '$."n"') > ? AND json_type(data, '$."n"') ${NUM} ` +
+      `AND json_extract(data, '$."n"') < ?), 0)`,
     params: [0, 2],
     ids: ["b", "d", "f"],
   },

@@ -286,8 +286,69 @@ function junction(
   builder: SqlBuilder,
 ): string {
   if (terms.length === 0) return empty;
+  if (operator === "AND") {
+    const ranged = numericRanges(terms);
+    if (ranged !== undefined) return ranged(builder);
+  }
   const compiled = terms.map((term) => compileFilter(term, builder));
   return compiled.length === 1 ? compiled[0] : `(${compiled.join(` ${operator} `)})`;
+}
+
+/**
+ * An AND of terms where some are numeric range comparisons on the same JSON path: those are
+ * compiled with one json_type test per path (not one per term), and with none when the range
+ * has both bounds and excludes 0 and 1: then only numbers can be in it (text, arrays and objects
+ * compare above every number, NULL never matches, and booleans read as 0 and 1).
+ * undefined when no path has two range terms.
+ */
+function numericRanges(terms: readonly Filter[]): ((builder: SqlBuilder) => string) | undefined {
+  const groups = new Map<
+    string,
+    { lo: number; hi: number; lower: boolean; upper: boolean; n: number }
+  >();
+  for (const term of terms) {
+    if (term?.kind !== "compare" || term.op === "eq" || typeof term.value !== "number") continue;
+    if (term.field?.kind !== "path" || !Number.isFinite(term.value)) continue;
+    const target = targetOf(term.field) as JsonTarget;
+    const g = groups.get(target.path) ??
+      groups.set(target.path, { lo: -Infinity, hi: Infinity, lower: false, upper: false, n: 0 })
+        .get(target.path)!;
+    g.n++;
+    if (term.op === "gt" || term.op === "gte") {
+      g.lower = true;
+      g.lo = Math.max(g.lo, term.value);
+    } else {
+      g.upper = true;
+      g.hi = Math.min(g.hi, term.value);
+    }
+  }
+  if (![...groups.values()].some((g) => g.n > 1)) return undefined;
+  return (builder) => {
+    const compiled: string[] = [];
+    const typed = new Set<string>();
+    for (const term of terms) {
+      if (
+        term.kind === "compare" && term.op !== "eq" && typeof term.value === "number" &&
+        term.field.kind === "path"
+      ) {
+        const target = targetOf(term.field) as JsonTarget;
+        const g = groups.get(target.path);
+        if (g !== undefined && g.n > 1) {
+          compiled.push(
+            `${target.value} ${COMPARE_OPERATORS[term.op]} ${builder.appendValue(term.value)}`,
+          );
+          const untyped = g.lower && g.upper && (g.hi < 0 || g.lo > 1);
+          if (!untyped && !typed.has(target.path)) {
+            typed.add(target.path);
+            compiled.push(`${target.type} ${JSON_TYPE_TEST.number}`);
+          }
+          continue;
+        }
+      }
+      compiled.push(compileFilter(term, builder));
+    }
+    return compiled.length === 1 ? compiled[0] : `(${compiled.join(" AND ")})`;
+  };
 }
 
 function compileCompare(node: NodeOf<"compare">, builder: SqlBuilder): string {
@@ -306,6 +367,14 @@ function compileCompare(node: NodeOf<"compare">, builder: SqlBuilder): string {
     return `${target.column} ${operator} ${builder.appendValue(value as number | string)}`;
   }
   if (typeof value === "number" || typeof value === "string") {
+    // json_extract gives a string as text, a number as a number, a boolean as 0 or 1, an array
+    // or object as JSON text ("[…" or "{…"): equality with a string that cannot be JSON text of
+    // an array or object, or with a number other than 0 and 1, needs no type test.
+    const exact = node.op === "eq" &&
+      (typeof value === "string"
+        ? !value.startsWith("[") && !value.startsWith("{")
+        : value !== 0 && value !== 1);
+    if (exact) return `${target.value} = ${builder.appendValue(value)}`;
     const type = typeof value === "number" ? JSON_TYPE_TEST.number : JSON_TYPE_TEST.string;
     return `(${target.value} ${operator} ${builder.appendValue(value)} AND ${target.type} ${type})`;
   }
