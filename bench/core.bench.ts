@@ -34,14 +34,19 @@
  * @module
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { bench, do_not_optimize, group, run, summary } from "mitata";
 import { open, type Store } from "../mod.ts";
 import { buildDocuments, documentIds, shuffled, type SotuDocument } from "./lib/documents.ts";
-import { collectGarbage, machine, median, printTable, runtimeName } from "./lib/measure.ts";
+import {
+  collectGarbage,
+  machine,
+  median,
+  printTable,
+  runtimeName,
+  TempWorkspace,
+} from "./lib/measure.ts";
 import {
   bindingName,
   openRawDocsDatabase,
@@ -113,31 +118,9 @@ type Entry = readonly [string, SotuDocument];
 
 const runtime = runtimeName();
 const binding = bindingName();
-const dir = mkdtempSync(join(tmpdir(), "quire-bench-"));
-let removed = false;
-function removeDir(): void {
-  if (removed) return;
-  removed = true;
-  rmSync(dir, { recursive: true, force: true });
-}
-function onSignal(): void {
-  removeDir();
-  process.exit(130);
-}
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
-
-const stores: Store[] = [];
-const rawDatabases: RawDatabase[] = [];
-try {
-  await main();
-} finally {
-  for (const store of stores) await store.close();
-  for (const db of rawDatabases) db.close();
-  removeDir();
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
-}
+const workspace = new TempWorkspace("quire-bench-");
+const dir = workspace.dir;
+await workspace.run(main);
 
 async function main(): Promise<void> {
   const total = Math.max(COUNTS.get, COUNTS.put, COUNTS.putMany);
@@ -409,7 +392,7 @@ async function main(): Promise<void> {
 
 async function openRawDb(path: string): Promise<RawDatabase> {
   const db = await openRawDocsDatabase(path);
-  rawDatabases.push(db);
+  workspace.keep(db);
   return db;
 }
 
@@ -425,7 +408,7 @@ let warnedBusy = false;
 
 async function openStore(url: string): Promise<Store> {
   const store = await open(url);
-  stores.push(store);
+  workspace.keep(store);
   return store;
 }
 

@@ -45,15 +45,20 @@
  * @module
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { bench, do_not_optimize, group, run, summary } from "mitata";
 import { open, type Store } from "../mod.ts";
 import { buildCorpus, CORPUS_SIZE, type CorpusDocument, corpusIds } from "./lib/corpus.ts";
 import { lokiCollection, MingoQuery } from "./lib/engines.ts";
-import { collectGarbage, machine, median, printTable, runtimeName } from "./lib/measure.ts";
+import {
+  collectGarbage,
+  machine,
+  median,
+  printTable,
+  runtimeName,
+  TempWorkspace,
+} from "./lib/measure.ts";
 import {
   bindingName,
   openRawDocsDatabase,
@@ -160,31 +165,9 @@ type RawQuery = RawStatement & { all(...params: (string | number)[]): unknown[] 
 
 const runtime = runtimeName();
 const binding = bindingName();
-const dir = mkdtempSync(join(tmpdir(), "quire-query-bench-"));
-let removed = false;
-function removeDir(): void {
-  if (removed) return;
-  removed = true;
-  rmSync(dir, { recursive: true, force: true });
-}
-function onSignal(): void {
-  removeDir();
-  process.exit(130);
-}
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
-
-const stores: Store[] = [];
-const rawDatabases: RawDatabase[] = [];
-try {
-  await main();
-} finally {
-  for (const store of stores) await store.close();
-  for (const db of rawDatabases) db.close();
-  removeDir();
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
-}
+const workspace = new TempWorkspace("quire-query-bench-");
+const dir = workspace.dir;
+await workspace.run(main);
 
 async function main(): Promise<void> {
   const docs = buildCorpus(DOCUMENTS);
@@ -566,7 +549,7 @@ async function sequence(
 
 async function openRawDb(path: string): Promise<RawDatabase> {
   const db = await openRawDocsDatabase(path);
-  rawDatabases.push(db);
+  workspace.keep(db);
   return db;
 }
 
@@ -578,7 +561,7 @@ function checkpoint(db: RawDatabase): void {
 
 async function openStore(url: string): Promise<Store> {
   const store = await open(url);
-  stores.push(store);
+  workspace.keep(store);
   return store;
 }
 

@@ -5,7 +5,9 @@
  * @module
  */
 
-import { cpus, loadavg } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 
 export function median(values: number[]): number {
@@ -46,5 +48,54 @@ export function printTable(rows: string[][], right: boolean[]): void {
         .trimEnd(),
     );
     if (index === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  }
+}
+
+/** Something a benchmark opened and must close before its temp directory goes. */
+export interface Closable {
+  close(): unknown;
+}
+
+/**
+ * A temp directory for one benchmark run. `run(main)` closes whatever was registered with `keep`
+ * and removes the directory at the end, and also on Ctrl-C and SIGTERM.
+ */
+export class TempWorkspace {
+  readonly dir: string;
+  #open: Closable[] = [];
+  #removed = false;
+  #onSignal = () => {
+    this.#remove();
+    process.exit(130);
+  };
+
+  constructor(prefix: string) {
+    this.dir = mkdtempSync(join(tmpdir(), prefix));
+    process.on("SIGINT", this.#onSignal);
+    process.on("SIGTERM", this.#onSignal);
+  }
+
+  /** Registers something to close before the directory is removed; returns it. */
+  keep<T extends Closable>(item: T): T {
+    this.#open.push(item);
+    return item;
+  }
+
+  /** Runs `main`, then closes everything kept and removes the directory, whatever happens. */
+  async run(main: () => Promise<void>): Promise<void> {
+    try {
+      await main();
+    } finally {
+      for (const item of this.#open) await item.close();
+      this.#remove();
+      process.off("SIGINT", this.#onSignal);
+      process.off("SIGTERM", this.#onSignal);
+    }
+  }
+
+  #remove(): void {
+    if (this.#removed) return;
+    this.#removed = true;
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
