@@ -10,10 +10,13 @@
  * 1. **Indexed query**: `{ genre, year: { $gte: y, $lt: y + 10 } }` sorted by `year`, limit 50,
  *    the genre and decade drawn in turn from a fixed list of 12 (each matches ≈ 1,000
  *    documents). quire's SQLite backend against the same query written by hand through the raw
- *    binding: one prepared `SELECT id, data … WHERE json_extract(data, '$."genre"') = ? AND
- *    json_extract(data, '$."year"') >= ? AND … < ? ORDER BY json_extract(data, '$."year"'), id
- *    LIMIT 50` + `JSON.parse` of each row (the same rows, in the same order, as quire's
- *    `find`, which breaks ties by id). Also shown: the same SQL ordered by year only (SQLite
+ *    binding: one prepared `SELECT id, rev, created_at, updated_at, data … WHERE
+ *    json_extract(data, '$."genre"') = ? AND json_extract(data, '$."year"') >= ? AND … < ?
+ *    ORDER BY json_extract(data, '$."year"'), id LIMIT 50`, each row turned into the entry
+ *    quire's `find` returns (`{ id, rev, createdAt, updatedAt, doc }`, the document by
+ *    `JSON.parse`): the same rows, in the same order, carrying the same information as quire's
+ *    `find`, which breaks ties by id. (Until 2026-11-23 the raw side selected only `id, data`
+ *    and returned `{ id, doc }`, less than `find` returns.) Also shown: the same SQL ordered by year only (SQLite
  *    then reads the index in order and stops at 50), and the same `find` on the memory
  *    backend, LokiJS and mingo (which scan).
  *    Target: quire ≤ 1.5× raw time, from chunk-interleaved pairs as in core.bench.ts.
@@ -159,7 +162,7 @@ interface Case {
 
 /** A document as LokiJS and mingo hold it: quire's id becomes a field. */
 type Doc = CorpusDocument & { id: string };
-type Row = { id: string; data: string };
+type Row = { id: string; rev: number; created_at: string; updated_at: string; data: string };
 /** A statement of the raw binding, with `all` (both bindings have it). */
 type RawQuery = RawStatement & { all(...params: (string | number)[]): unknown[] };
 
@@ -220,7 +223,8 @@ async function main(): Promise<void> {
 
   // --- 1. the indexed query ---------------------------------------------------------------------
   const rawSql = (order: string) =>
-    `SELECT id, data FROM docs WHERE json_extract(data, '$."genre"') = ? ` +
+    `SELECT id, rev, created_at, updated_at, data FROM docs ` +
+    `WHERE json_extract(data, '$."genre"') = ? ` +
     `AND json_extract(data, '$."year"') >= ? AND json_extract(data, '$."year"') < ? ` +
     `ORDER BY ${order} LIMIT 50`;
   const rawSame = rawDb.prepare(rawSql(`json_extract(data, '$."year"'), id`)) as RawQuery;
@@ -233,6 +237,9 @@ async function main(): Promise<void> {
   const rawFind = (statement: RawQuery, [genre, year]: readonly [string, number]) =>
     (statement.all(genre, year, year + 10) as Row[]).map((row) => ({
       id: row.id,
+      rev: row.rev,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
       doc: JSON.parse(row.data) as CorpusDocument,
     }));
   const lokiFind = (variant: readonly [string, number]) =>

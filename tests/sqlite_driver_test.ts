@@ -46,6 +46,26 @@ describe("sqlite driver", () => {
     db.close();
   });
 
+  test("values() gives rows as arrays in column order, the same on both runtimes", async () => {
+    const db = await memory();
+    db.prepare("INSERT INTO t VALUES (?, ?)").run(1, "one");
+    db.prepare("INSERT INTO t VALUES (?, ?)").run(2n ** 60n, null);
+    db.prepare("INSERT INTO t VALUES (?, ?)").run(2.5, "two and a half");
+    const select = db.prepare("SELECT b, a FROM t WHERE a < ? ORDER BY a");
+    assert.deepEqual(select.values(2), [["one", 1]]);
+    assert.deepEqual(select.values(3).map((row) => [...row]), [["one", 1], [
+      "two and a half",
+      2.5,
+    ]]);
+    // The same statement still gives objects from all() (node:sqlite needs a second statement
+    // for arrays, since returning arrays is a mode of a statement there).
+    assert.deepEqual({ ...select.all(2)[0] }, { b: "one", a: 1 });
+    const exact = db.prepare("SELECT a FROM t WHERE b IS NULL", { bigints: true });
+    assert.deepEqual(exact.values(), [[2n ** 60n]]);
+    assert.deepEqual(db.prepare("SELECT a FROM t WHERE a > 1e300").values(), []);
+    db.close();
+  });
+
   test("undefined is refused instead of binding NULL", async () => {
     const db = await memory();
     const insert = db.prepare("INSERT INTO t VALUES (?, ?)");

@@ -87,13 +87,11 @@ import {
   startsWith,
 } from "./ast.ts";
 import { parsePath } from "./path.ts";
+import { BoundedCache } from "../bounded_cache.ts";
 
-const META_FIELDS: ReadonlyMap<string, MetaName> = new Map([
-  ["$id", "id"],
-  ["$rev", "rev"],
-  ["$createdAt", "createdAt"],
-  ["$updatedAt", "updatedAt"],
-]);
+const META_FIELDS: ReadonlyMap<string, Field> = new Map(
+  (["id", "rev", "createdAt", "updatedAt"] as const).map((name) => [`$${name}`, metaField(name)]),
+);
 
 /**
  * The pseudo-field a name such as `"$createdAt"` stands for, or `undefined`.
@@ -102,8 +100,7 @@ const META_FIELDS: ReadonlyMap<string, MetaName> = new Map([
  * @returns The metadata field, or `undefined` when `name` is not a pseudo-field.
  */
 export function metaFieldNamed(name: string): Field | undefined {
-  const meta = META_FIELDS.get(name);
-  return meta === undefined ? undefined : metaField(meta);
+  return META_FIELDS.get(name);
 }
 
 const RANGE_OPERATORS: ReadonlyMap<string, CompareOp> = new Map([
@@ -205,7 +202,7 @@ class ObjectParser {
           }
           fail(`unknown operator ${quote(key)}`, where);
         } else {
-          this.#field(pathField(path(key, where)), item, at, inner, terms);
+          this.#field(fieldAt(key, where), item, at, inner, terms);
         }
       }
     }
@@ -437,10 +434,15 @@ function keysOf(object: Record<string, unknown>, where: string): string[] {
   return Object.keys(object);
 }
 
-/** A dotted path, its error reworded as a filter error. */
-function path(key: string, where: string): (string | number)[] {
+/** Path fields by dotted path: the same few come back in every query of an application. */
+const PATH_FIELDS = new BoundedCache<string, Field>(1024);
+
+/** The field of a dotted path, its error reworded as a filter error. */
+function fieldAt(key: string, where: string): Field {
+  const cached = PATH_FIELDS.get(key);
+  if (cached !== undefined) return cached;
   try {
-    return parsePath(key);
+    return PATH_FIELDS.set(key, pathField(parsePath(key)));
   } catch (error) {
     if (!(error instanceof QuireError)) throw error;
     fail(error.message.charAt(0).toLowerCase() + error.message.slice(1), where);

@@ -9,7 +9,7 @@
 import { type CursorValue, queryTag } from "../cursor.ts";
 import { QuireError } from "../errors.ts";
 import { type Filter, MATCH_ALL, type SortKey } from "./ast.ts";
-import { compileSort } from "./evaluate.ts";
+import { type CompiledSort, compileSort } from "./evaluate.ts";
 import { parseObjectFilter } from "./parse_object.ts";
 import { parseTextFilter } from "./parse_text.ts";
 import { parseSort } from "./sort.ts";
@@ -38,6 +38,9 @@ export interface PreparedQuery {
   ): CursorValue[];
 }
 
+/** Compiled sorts, by parsed sort: `parseSort` hands out one frozen array per sort text. */
+const SORTERS = new WeakMap<readonly SortKey[], CompiledSort>();
+
 /**
  * Parses a filter (object or text form) and a sort.
  * @throws {QuireError} `INVALID_FILTER`.
@@ -45,7 +48,8 @@ export interface PreparedQuery {
 export function prepareQuery(filter: unknown, sort?: unknown): PreparedQuery {
   const parsedFilter = parseFilter(filter);
   const parsedSort = parseSort(sort);
-  const sorter = compileSort(parsedSort);
+  const sorter = SORTERS.get(parsedSort) ?? compileSort(parsedSort);
+  SORTERS.set(parsedSort, sorter);
   return {
     filter: parsedFilter,
     sort: parsedSort,

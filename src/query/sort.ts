@@ -24,6 +24,7 @@ import { QuireError, quote } from "../errors.ts";
 import { type Field, FILTER_LIMITS, pathField, type SortKey, sortKey } from "./ast.ts";
 import { metaFieldNamed } from "./parse_object.ts";
 import { parsePath } from "./path.ts";
+import { BoundedCache } from "../bounded_cache.ts";
 
 const KEY =
   /^([+-]?)((?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+)(?:\.(?:[A-Za-z_][A-Za-z0-9_-]*|[0-9]+))*)$/;
@@ -43,18 +44,27 @@ const META_KEY = /^([+-]?)(\$[A-Za-z]+)$/;
  * @returns The sort keys, in order (an empty array for no sort).
  * @throws {QuireError} `INVALID_FILTER` for a malformed or repeated key, or too many keys.
  */
-export function parseSort(sort: unknown): SortKey[] {
-  if (sort === undefined || sort === null) return [];
-  let lists: readonly unknown[];
+export function parseSort(sort: unknown): readonly SortKey[] {
+  if (sort === undefined || sort === null) return NO_SORT;
   if (typeof sort === "string") {
-    if (sort.length <= FILTER_LIMITS.textLength && sort.trim() === "") return [];
-    lists = [sort];
-  } else if (Array.isArray(sort) && Object.getPrototypeOf(sort) === Array.prototype) {
-    if (sort.length > FILTER_LIMITS.sortKeys) tooMany();
-    lists = sort;
-  } else {
-    fail(`Cannot parse sort: expected a string or an array of strings, found ${describe(sort)}`);
+    if (sort.length <= FILTER_LIMITS.textLength && sort.trim() === "") return NO_SORT;
+    if (sort.length > MAX_CACHED_SORT) return Object.freeze(parseLists([sort]));
+    return SORTS.get(sort) ?? SORTS.set(sort, Object.freeze(parseLists([sort])));
   }
+  if (Array.isArray(sort) && Object.getPrototypeOf(sort) === Array.prototype) {
+    if (sort.length > FILTER_LIMITS.sortKeys) tooMany();
+    return Object.freeze(parseLists(sort));
+  }
+  fail(`Cannot parse sort: expected a string or an array of strings, found ${describe(sort)}`);
+}
+
+const NO_SORT: readonly SortKey[] = Object.freeze([]);
+/** Sorts by their text: an application sends the same few again and again. */
+const SORTS = new BoundedCache<string, readonly SortKey[]>(256);
+/** Longer sort texts are parsed every time rather than kept. */
+const MAX_CACHED_SORT = 256;
+
+function parseLists(lists: readonly unknown[]): SortKey[] {
   const keys: SortKey[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < lists.length; i++) {

@@ -500,7 +500,12 @@ function prefixSuccessor(prefix: string): string | undefined {
 
 // ---- fields ----
 
+/** Targets of path fields already checked: the parsers reuse one field object per path. */
+const PATH_TARGETS = new WeakMap<Field, Target>();
+
 function targetOf(field: Field): Target {
+  const known = PATH_TARGETS.get(field);
+  if (known !== undefined) return known;
   if (field?.kind === "meta") {
     if (Object.hasOwn(META_COLUMNS, field.name)) return META_COLUMNS[field.name];
     throw new QuireError("INVALID_FILTER", `Unknown field ${quote(`$${field.name}`)}`);
@@ -514,12 +519,14 @@ function targetOf(field: Field): Target {
       }
     }
     const path = sqlJsonPathLiteral(field.segments);
-    return {
+    const target: Target = {
       kind: "json",
       value: `json_extract(data, ${path})`,
       type: `json_type(data, ${path})`,
       path,
     };
+    if (Object.isFrozen(field) && Object.isFrozen(field.segments)) PATH_TARGETS.set(field, target);
+    return target;
   }
   throw new QuireError("INVALID_FILTER", `Invalid field ${quote(JSON.stringify(field))}`);
 }

@@ -43,6 +43,8 @@ export interface Statement {
   run(...params: BindValue[]): RunResult;
   get<T = Row>(...params: BindValue[]): T | undefined;
   all<T = Row>(...params: BindValue[]): T[];
+  /** Every row as an array of its column values: cheaper than `all` for wide pages of rows. */
+  values<T extends SqlValue[] = SqlValue[]>(...params: BindValue[]): T[];
   iterate<T = Row>(...params: BindValue[]): IterableIterator<T>;
 }
 
@@ -71,6 +73,7 @@ export interface RawStatement {
   run(params: SqlValue[]): RunResult;
   get(params: SqlValue[]): unknown;
   all(params: SqlValue[]): unknown[];
+  values(params: SqlValue[]): unknown[][];
   iterate(params: SqlValue[]): IterableIterator<unknown>;
   /** Releases the statement; unfinalized statements would keep bun:sqlite from closing. */
   finalize(): void;
@@ -291,6 +294,14 @@ function wrapStatement(raw: RawStatement, integersAsBigInt: boolean): Statement 
       const values = toSqlValues(params, integersAsBigInt);
       try {
         return raw.all(values) as T[];
+      } catch (error) {
+        throw toQuireError(error, "SQLite read failed");
+      }
+    },
+    values<T>(...params: BindValue[]) {
+      const values = toSqlValues(params, integersAsBigInt);
+      try {
+        return raw.values(values) as T[];
       } catch (error) {
         throw toQuireError(error, "SQLite read failed");
       }

@@ -20,6 +20,7 @@ interface BunStatement {
   run(...params: SqlValue[]): RunResult;
   get(...params: SqlValue[]): unknown;
   all(...params: SqlValue[]): unknown[];
+  values(...params: SqlValue[]): unknown[][];
   iterate(...params: SqlValue[]): IterableIterator<unknown>;
   safeIntegers(enabled: boolean): BunStatement;
   finalize(): void;
@@ -55,6 +56,7 @@ export function openRawDatabase(path: string, options: DriverOptions): RawDataba
         run: (params) => statement.run(...params),
         get: (params) => statement.get(...params),
         all: (params) => statement.all(...params),
+        values: (params) => statement.values(...params),
         iterate: (params) => statement.iterate(...params),
         finalize: () => statement.finalize(),
       };

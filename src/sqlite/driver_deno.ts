@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 import {
   type DriverOptions,
   immutableUri,
@@ -23,10 +23,19 @@ export function openRawDatabase(path: string, options: DriverOptions): RawDataba
     prepare(sql: string, bigints: boolean): RawStatement {
       const statement = db.prepare(sql);
       if (bigints) statement.setReadBigInts(true);
+      // Array rows are a mode of a node:sqlite statement, so `values` gets a second one.
+      let arrays: StatementSync | undefined;
+      const arrayStatement = () => {
+        arrays = db.prepare(sql);
+        arrays.setReadBigInts(bigints);
+        arrays.setReturnArrays(true);
+        return arrays;
+      };
       return {
         run: (params) => statement.run(...params) as RunResult,
         get: (params) => statement.get(...params),
         all: (params) => statement.all(...params),
+        values: (params) => (arrays ?? arrayStatement()).all(...params) as unknown as unknown[][],
         iterate: (params) => statement.iterate(...params),
         // node:sqlite finalizes every statement when the database closes.
         finalize: () => {},

@@ -43,13 +43,8 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
 }
 
-interface Row {
-  id: string;
-  rev: number;
-  created_at: string;
-  updated_at: string;
-  data: string;
-}
+/** A document's row as an array of its columns (`COLUMNS`): cheaper to read than an object. */
+type Row = [id: string, rev: number, createdAt: string, updatedAt: string, data: string];
 
 /** The prepared statements of one collection. */
 interface Statements {
@@ -214,7 +209,7 @@ export class SqliteBackend implements Backend {
   }
 
   get(collection: string, id: string): StoredEntry | undefined {
-    const row = this.#for(collection).get.get<Row>(id);
+    const [row] = this.#for(collection).get.values<Row>(id);
     return row && decode(collection, row);
   }
 
@@ -261,7 +256,7 @@ export class SqliteBackend implements Backend {
 
   find(collection: string, request: FindRequest): StoredEntry[] {
     const { sql, params } = selectSql(this.#for(collection).table, request);
-    const rows = this.#db.prepare(sql, { transient: true }).all<Row>(...params);
+    const rows = this.#db.prepare(sql, { transient: true }).values<Row>(...params);
     return decodeAll(collection, rows, false);
   }
 
@@ -299,8 +294,8 @@ export class SqliteBackend implements Backend {
   page(collection: string, request: PageRequest): StoredEntry[] {
     const statements = this.#for(collection);
     const rows = request.after === undefined
-      ? statements.pageFirst.all<Row>(request.limit)
-      : statements.pageAfter.all<Row>(request.after, request.limit);
+      ? statements.pageFirst.values<Row>(request.limit)
+      : statements.pageAfter.values<Row>(request.after, request.limit);
     return decodeAll(collection, rows, request.skipCorrupt === true);
   }
 
@@ -490,20 +485,20 @@ function decodeAll(collection: string, rows: Row[], skipCorrupt: boolean): Store
   return entries;
 }
 
-function decode(collection: string, row: Row): StoredEntry {
+function decode(collection: string, [id, rev, createdAt, updatedAt, data]: Row): StoredEntry {
   let doc: Record<string, unknown>;
   try {
-    doc = JSON.parse(row.data);
+    doc = JSON.parse(data);
   } catch (error) {
     throw new QuireError(
       "CORRUPT",
-      `Stored document ${collection}/${JSON.stringify(row.id)} is not valid JSON`,
+      `Stored document ${collection}/${JSON.stringify(id)} is not valid JSON`,
       {
         cause: error,
       },
     );
   }
-  return { id: row.id, rev: row.rev, createdAt: row.created_at, updatedAt: row.updated_at, doc };
+  return { id, rev, createdAt, updatedAt, doc };
 }
 
 function parseOptions(name: string, text: string): CollectionOptions {
