@@ -79,7 +79,6 @@ import {
   like,
   MATCH_ALL,
   metaField,
-  type MetaName,
   not,
   or,
   pathField,
