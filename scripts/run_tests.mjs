@@ -145,9 +145,10 @@ function parseDeno(output) {
       results++;
     } else {
       // A start line ends in " ..."; test it first so a test named "x ... ok" is not a result.
-      const start = /^(.*\S) \.\.\.$/.exec(line);
+      // The s flag: a test name may hold U+2028/U+2029, which `.` would not match otherwise.
+      const start = /^(.*\S) \.\.\.$/s.exec(line);
       // Greedy name: the status is the LAST " ... word" on the line.
-      const result = !start && /^(.*\S) \.\.\. (ok|FAILED|ignored|cancelled)( .*)?$/.exec(line);
+      const result = !start && /^(.*\S) \.\.\. (ok|FAILED|ignored|cancelled)( .*)?$/s.exec(line);
       const top = open.at(-1);
       if (start) {
         if (top) top.hasSteps = true;

@@ -1,7 +1,9 @@
 /**
  * The differential test: generated filters and sorts over generated documents, on SQLite
  * (src/query/to_sql.ts) and on the evaluator (src/query/evaluate.ts), must give the same ids in
- * the same order; a subset also pages through SQLite with keyset cursors. Seeded: a failure
+ * the same order, and the evaluator over columns of the documents (src/query/columns.ts, the
+ * memory backend's repeated scans) the same matches; a subset also pages through SQLite with
+ * keyset cursors. Seeded: a failure
  * prints its seed, and `bun scripts/differential.ts --seed S --from I --cases 1` replays it.
  * The script runs millions of cases on demand.
  */
@@ -18,7 +20,7 @@ const PAGE_EVERY = 5;
 
 const differential = await Differential.open(SEED);
 
-describe("differential: SQLite and the evaluator agree on generated queries", () => {
+describe("differential: SQLite, the evaluator and columns agree on generated queries", () => {
   after(() => differential.close());
 
   test("every sort value is what json_extract returns (containers' JSON text included)", () => {

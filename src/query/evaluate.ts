@@ -3,7 +3,9 @@
  * closures that test documents with exactly the semantics of the SQL back end (to_sql.ts, see
  * ast.ts): type-strict comparisons, strings in code point order, LIKE as SQLite runs it, array
  * indexes that only read arrays. Nothing interprets the AST per document, and nothing is
- * evaluated from text.
+ * evaluated from text. One node compiler serves every form a compiled filter can take: closures
+ * on entries here, filters of row sets over cached columns in columns.ts; a
+ * {@linkcode FilterBuilder} says how to build and combine that form.
  *
  * What SQLite does that is mirrored here on purpose:
  * - LIKE reads a value up to its first NUL character (SQLite matches it as a C string), folds
@@ -47,12 +49,50 @@ export interface CompiledSort {
   compare(a: readonly SqlSortValue[], b: readonly SqlSortValue[]): number;
 }
 
-type Reader = (entry: QueryEntry) => unknown;
-type ValueTest = (value: unknown) => boolean;
+/** Reads a field of an entry: a JSON value, or `undefined` where the path is missing. */
+export type FieldReader = (entry: QueryEntry) => unknown;
+
+/** A test of a field's value (`undefined` when missing), with the semantics of ast.ts. */
+export type ValueTest = (value: unknown) => boolean;
+
+/**
+ * How the node compiler builds one form of compiled filter `F`: a filter on a field's value, and
+ * `and`, `or` and `not` of compiled filters. The compiler does the rest (validation, the value
+ * tests), so every form has the same semantics.
+ */
+export interface FilterBuilder<F> {
+  /** The filter applying `test` to the value of `field` (as {@linkcode fieldReader} reads it). */
+  test(field: Field, test: ValueTest): F;
+  /**
+   * Optionally, a faster filter for `field op value` (a checked, finite number or a string)
+   * that means exactly what `test` with that comparison means, and refuses the same fields;
+   * `undefined` to fall back on `test`.
+   */
+  compare?(field: Field, op: CompareOp, value: number | string): F | undefined;
+  /** All of `terms` (none: everything matches). */
+  and(terms: F[]): F;
+  /** Any of `terms` (none: nothing matches). */
+  or(terms: F[]): F;
+  /** Not `term`. */
+  not(term: F): F;
+}
 
 const ALWAYS: EntryPredicate = () => true;
 const NEVER: EntryPredicate = () => false;
 const NEVER_VALUE: ValueTest = () => false;
+const IS_PRESENT: ValueTest = (value) => value !== undefined;
+
+const ENTRY_PREDICATES: FilterBuilder<EntryPredicate> = Object.freeze({
+  test(field: Field, test: ValueTest): EntryPredicate {
+    const read = fieldReader(field);
+    return (entry) => test(read(entry));
+  },
+  and: (terms: EntryPredicate[]) => junction(terms, true),
+  or: (terms: EntryPredicate[]) => junction(terms, false),
+  not(term: EntryPredicate): EntryPredicate {
+    return (entry) => !term(entry);
+  },
+});
 
 /**
  * Compiles a filter into a predicate on entries.
@@ -72,11 +112,38 @@ const NEVER_VALUE: ValueTest = () => false;
  * ```
  */
 export function compileFilter(filter: Filter): EntryPredicate {
+  return compileWith(filter, ENTRY_PREDICATES);
+}
+
+/**
+ * Compiles a filter into the form `builder` builds.
+ *
+ * @param filter The filter AST.
+ * @param builder Builds filters on fields' values and combines them.
+ * @returns The compiled filter.
+ * @throws {QuireError} `INVALID_FILTER`, as {@linkcode compileFilter}.
+ *
+ * @example
+ * ```ts
+ * import { compare, pathField } from "./ast.ts";
+ * import { compileWith } from "./evaluate.ts";
+ * // A filter as the list of rows of `years` it keeps.
+ * const years = [1999, 2001, 2003];
+ * const rows = compileWith<number[]>(compare("gte", pathField(["year"]), 2000), {
+ *   test: (_field, test) => years.flatMap((year, row) => test(year) ? [row] : []),
+ *   and: (terms) => years.map((_, row) => row).filter((row) => terms.every((t) => t.includes(row))),
+ *   or: (terms) => years.map((_, row) => row).filter((row) => terms.some((t) => t.includes(row))),
+ *   not: (term) => years.map((_, row) => row).filter((row) => !term.includes(row)),
+ * });
+ * rows; // [1, 2]
+ * ```
+ */
+export function compileWith<F>(filter: Filter, builder: FilterBuilder<F>): F {
   const kind = (filter as { kind?: unknown } | null)?.kind;
   if (typeof kind !== "string" || !Object.hasOwn(NODE_COMPILERS, kind)) {
     throw new QuireError("INVALID_FILTER", `Cannot compile filter: unknown node ${quote(kind)}`);
   }
-  return (NODE_COMPILERS[kind as FilterKind] as NodeCompiler<FilterKind>)(filter);
+  return (NODE_COMPILERS[kind as FilterKind] as NodeCompiler<FilterKind>)(filter, builder);
 }
 
 /**
@@ -96,7 +163,7 @@ export function compileFilter(filter: Filter): EntryPredicate {
  * ```
  */
 export function compileSort(sort: readonly SortKey[]): CompiledSort {
-  const readers = sort.map((key) => readerOf(key.field));
+  const readers = sort.map((key) => fieldReader(key.field));
   const signs = sort.map((key) => {
     if (typeof key.descending !== "boolean") {
       throw new QuireError("INVALID_FILTER", "Invalid sort key: expected a direction");
@@ -124,17 +191,14 @@ export function compileSort(sort: readonly SortKey[]): CompiledSort {
 // ---- filters ----
 
 type NodeOf<K extends FilterKind> = Extract<Filter, { kind: K }>;
-type NodeCompiler<K extends FilterKind> = (node: NodeOf<K>) => EntryPredicate;
+type NodeCompiler<K extends FilterKind> = <F>(node: NodeOf<K>, builder: FilterBuilder<F>) => F;
 
 /** One compiler per node kind: a new kind fails to type-check until it is handled here. */
 const NODE_COMPILERS: { readonly [K in FilterKind]: NodeCompiler<K> } = Object.freeze({
-  and: (node) => junction(node.terms, true),
-  or: (node) => junction(node.terms, false),
-  not: (node) => {
-    const term = compileFilter(node.term);
-    return (entry) => !term(entry);
-  },
-  compare: (node) => {
+  and: (node, builder) => builder.and(node.terms.map((term) => compileWith(term, builder))),
+  or: (node, builder) => builder.or(node.terms.map((term) => compileWith(term, builder))),
+  not: (node, builder) => builder.not(compileWith(node.term, builder)),
+  compare: (node, builder) => {
     if (!Object.hasOwn(COMPARE_TESTS, node.op)) {
       throw new QuireError(
         "INVALID_FILTER",
@@ -142,22 +206,23 @@ const NODE_COMPILERS: { readonly [K in FilterKind]: NodeCompiler<K> } = Object.f
       );
     }
     checkFilterValue(node.value);
-    return onValue(node.field, COMPARE_TESTS[node.op](node.value));
+    const value = node.value;
+    const fast = typeof value === "number" || typeof value === "string"
+      ? builder.compare?.(node.field, node.op, value)
+      : undefined;
+    return fast ?? onValue(node.field, builder, COMPARE_TESTS[node.op](value));
   },
-  in: (node) => {
+  in: (node, builder) => {
     for (const value of node.values) checkFilterValue(value);
-    return onValue(node.field, inTest(node.values));
+    return onValue(node.field, builder, inTest(node.values));
   },
-  exists: (node) => {
-    const read = readerOf(node.field);
-    return (entry) => read(entry) !== undefined;
-  },
-  contains: (node) => {
+  exists: (node, builder) => builder.test(node.field, IS_PRESENT),
+  contains: (node, builder) => {
     checkFilterValue(node.value);
     const equal = COMPARE_TESTS.eq(node.value);
-    return onValue(node.field, (value) => Array.isArray(value) && value.some(equal));
+    return onValue(node.field, builder, (value) => Array.isArray(value) && value.some(equal));
   },
-  startsWith: (node) => {
+  startsWith: (node, builder) => {
     const prefix = node.prefix;
     if (typeof prefix !== "string") {
       throw new QuireError(
@@ -167,17 +232,28 @@ const NODE_COMPILERS: { readonly [K in FilterKind]: NodeCompiler<K> } = Object.f
     }
     checkFilterValue(prefix, "prefix");
     // On well-formed strings a UTF-16 prefix is a code point prefix.
-    return onValue(node.field, (value) => typeof value === "string" && value.startsWith(prefix));
+    return onValue(
+      node.field,
+      builder,
+      (value) => typeof value === "string" && value.startsWith(prefix),
+    );
   },
-  like: (node) => {
+  like: (node, builder) => {
     checkLikePattern(node.pattern);
     const match = compileLike(node.pattern);
-    return onValue(node.field, (value) => typeof value === "string" && match(value));
+    return onValue(node.field, builder, (value) => typeof value === "string" && match(value));
   },
 });
 
-function junction(terms: readonly Filter[], all: boolean): EntryPredicate {
-  const compiled = terms.map(compileFilter);
+function onValue<F>(field: Field, builder: FilterBuilder<F>, test: ValueTest): F {
+  if (test === NEVER_VALUE) {
+    fieldReader(field); // still refuses an invalid field
+    return builder.or([]);
+  }
+  return builder.test(field, test);
+}
+
+function junction(compiled: readonly EntryPredicate[], all: boolean): EntryPredicate {
   if (compiled.length === 0) return all ? ALWAYS : NEVER;
   if (compiled.length === 1) return compiled[0];
   if (compiled.length === 2) {
@@ -195,28 +271,31 @@ function junction(terms: readonly Filter[], all: boolean): EntryPredicate {
     };
 }
 
-function onValue(field: Field, test: ValueTest): EntryPredicate {
-  if (test === NEVER_VALUE) {
-    readerOf(field); // still refuses an invalid field
-    return NEVER;
-  }
-  const read = readerOf(field);
-  return (entry) => test(read(entry));
-}
-
-/** Type-strict comparisons: a number only meets numbers, a string strings (by code point). */
+/**
+ * Type-strict comparisons: a number only meets numbers, a string strings (by code point).
+ * Each operator has its own closure for numbers: this is the inner loop of every scan.
+ */
 const COMPARE_TESTS: Readonly<Record<CompareOp, (value: Scalar) => ValueTest>> = Object.freeze({
   eq: (x) => (value) => value === x,
-  gt: (x) => range(x, (order) => order > 0),
-  gte: (x) => range(x, (order) => order >= 0),
-  lt: (x) => range(x, (order) => order < 0),
-  lte: (x) => range(x, (order) => order <= 0),
+  gt: (x) =>
+    typeof x === "number"
+      ? (value) => typeof value === "number" && value > x
+      : stringRange(x, (order) => order > 0),
+  gte: (x) =>
+    typeof x === "number"
+      ? (value) => typeof value === "number" && value >= x
+      : stringRange(x, (order) => order >= 0),
+  lt: (x) =>
+    typeof x === "number"
+      ? (value) => typeof value === "number" && value < x
+      : stringRange(x, (order) => order < 0),
+  lte: (x) =>
+    typeof x === "number"
+      ? (value) => typeof value === "number" && value <= x
+      : stringRange(x, (order) => order <= 0),
 });
 
-function range(x: Scalar, accept: (order: number) => boolean): ValueTest {
-  if (typeof x === "number") {
-    return (value) => typeof value === "number" && accept(value < x ? -1 : value > x ? 1 : 0);
-  }
+function stringRange(x: Scalar, accept: (order: number) => boolean): ValueTest {
   if (typeof x === "string") {
     return (value) => typeof value === "string" && accept(compareCodePoints(value, x));
   }
@@ -254,14 +333,29 @@ function inTest(values: readonly Scalar[]): ValueTest {
 
 // ---- fields ----
 
-const META_READERS: Readonly<Record<MetaName, Reader>> = Object.freeze({
+const META_READERS: Readonly<Record<MetaName, FieldReader>> = Object.freeze({
   id: (entry) => entry.id,
   rev: (entry) => entry.rev,
   createdAt: (entry) => entry.createdAt,
   updatedAt: (entry) => entry.updatedAt,
 });
 
-function readerOf(field: Field): Reader {
+/**
+ * The reader of a field: a metadata column, or a path into the document.
+ *
+ * @param field The field.
+ * @returns A function reading the field's value from an entry (`undefined` where missing).
+ * @throws {QuireError} `INVALID_FILTER` for an unknown metadata name or an invalid path.
+ *
+ * @example
+ * ```ts
+ * import { pathField } from "./ast.ts";
+ * import { fieldReader } from "./evaluate.ts";
+ * const read = fieldReader(pathField(["tags", 0]));
+ * read({ id: "a", rev: 1, createdAt: "", updatedAt: "", doc: { tags: ["x"] } }); // "x"
+ * ```
+ */
+export function fieldReader(field: Field): FieldReader {
   if (field?.kind === "meta") {
     if (Object.hasOwn(META_READERS, field.name)) return META_READERS[field.name];
     throw new QuireError("INVALID_FILTER", `Unknown field ${quote(`$${field.name}`)}`);
