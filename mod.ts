@@ -35,6 +35,17 @@ export {
 } from "./src/collection.ts";
 export type { CollectionOptions } from "./src/collection_options.ts";
 export {
+  DEFAULT_SEARCH_LIMIT,
+  MAX_SEARCH_LIMIT,
+  type SearchHit,
+  type SearchOptions,
+  type SearchPage,
+} from "./src/collection_search.ts";
+export type { FacetCount } from "./src/backends/backend.ts";
+export type { HighlightOptions } from "./src/search/highlight.ts";
+export type { SearchOptionsInput as SearchFieldOptions } from "./src/search/search_options.ts";
+export type { TokenizerName } from "./src/search/tokenize.ts";
+export {
   DEFAULT_MAX_DOCUMENT_BYTES,
   type Document,
   type JsonValue,

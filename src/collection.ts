@@ -13,6 +13,8 @@ import { checkId, newId } from "./names.ts";
 import { type RefLoader, resolveRefs } from "./refs.ts";
 import { parseFields, project } from "./query/project.ts";
 import { type FilterInput, parseFilter, prepareQuery } from "./query/query.ts";
+import type { NormalizedOptions } from "./collection_options.ts";
+import { searchCollection, type SearchOptions, type SearchPage } from "./collection_search.ts";
 
 export type { Explain, FilterInput, Meta };
 
@@ -79,6 +81,8 @@ export interface CollectionHost {
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Reads a reference's target (inside `run`). */
   readonly loadRef: RefLoader;
+  /** The collection's options as the catalog holds them (inside `run`). */
+  optionsOf(name: string): NormalizedOptions | undefined;
 }
 
 /** A collection of JSON documents, keyed by id. Get one from `store.collection(name)`. */
@@ -315,9 +319,54 @@ export class Collection<T extends object = Document> {
     );
   }
 
+  /**
+   * Full-text search over the collection's search fields (the `search` collection option),
+   * best match first. The text is the search syntax described in the README (words, "phrases",
+   * prefix*, -word, OR, field:word, parentheses); no text makes it throw except the caps of
+   * 1,024 characters and 32 terms (`INVALID_SEARCH`).
+   *
+   * @example
+   * ```ts
+   * import { open } from "quire";
+   * const store = await open("memory://");
+   * const notes = store.collection("notes", { search: { fields: { title: 2, body: 1 } } });
+   * await notes.put("n1", { title: "Café notes", body: "Zoë liked the crème brûlée" });
+   * const page = await notes.search("creme zoe", { highlight: true });
+   * page.hits[0].id; // "n1"
+   * ```
+   */
+  search(text: string, options?: SearchOptions): Promise<SearchPage<T>> {
+    return searchCollection<T>(this.#host, this.name, text, options);
+  }
+
+  /** Rebuilds the search index from the documents (SQLite: FTS5 `rebuild`). */
+  async reindex(): Promise<void> {
+    await this.#host.run(this.name, "write", (backend) => {
+      this.#searchBackend(backend).reindex(this.name);
+    }, () => {});
+  }
+
+  /** Merges the search index into one segment (FTS5 `optimize`), for faster searches. */
+  async optimize(): Promise<void> {
+    await this.#host.run(this.name, "write", (backend) => {
+      this.#searchBackend(backend).optimize(this.name);
+    }, () => {});
+  }
+
   /** Deletes every document; returns how many there were. */
   async clear(): Promise<number> {
     return await this.#host.run(this.name, "write", (backend) => backend.clear(this.name), () => 0);
+  }
+
+  /** The backend, when this collection has search fields. */
+  #searchBackend(backend: Backend): Backend {
+    if (this.#host.optionsOf(this.name)?.search === undefined) {
+      throw new QuireError(
+        "UNSUPPORTED",
+        `Collection ${quote(this.name)} has no search fields (the search collection option)`,
+      );
+    }
+    return backend;
   }
 
   #putRequest(id: string, doc: unknown, ifRev: number | undefined, now: string) {

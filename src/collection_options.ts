@@ -8,6 +8,11 @@
 import { isPlainObject } from "./document.ts";
 import { QuireError, quote } from "./errors.ts";
 import { parsePath } from "./query/path.ts";
+import {
+  normalizeSearchOptions,
+  type SearchOptions,
+  type SearchOptionsInput,
+} from "./search/search_options.ts";
 
 /** Options of a collection. */
 export interface CollectionOptions {
@@ -17,6 +22,17 @@ export interface CollectionOptions {
    * @default []
    */
   indexes?: (string | string[])[];
+  /**
+   * Full-text search over these JSON paths (strings, and the strings in arrays): FTS5 on
+   * SQLite, an inverted index with the same tokenizer and BM25 on the memory and file
+   * backends. Changing it rebuilds the index.
+   */
+  search?: SearchOptionsInput;
+}
+
+/** Options after {@linkcode normalizeOptions}. */
+export interface NormalizedOptions extends CollectionOptions {
+  search?: SearchOptions;
 }
 
 const MAX_INDEXES = 32;
@@ -28,21 +44,22 @@ const MAX_INDEX_PATHS = 8;
  *
  * @throws {QuireError} `INVALID_OPTION`.
  */
-export function normalizeOptions(options: unknown): CollectionOptions {
+export function normalizeOptions(options: unknown): NormalizedOptions {
   if (options === undefined) return {};
   if (!isPlainObject(options)) {
     throw new QuireError("INVALID_OPTION", "Invalid collection options: expected an object");
   }
   for (const key of Object.keys(options)) {
-    if (key !== "indexes") {
+    if (key !== "indexes" && key !== "search") {
       throw new QuireError(
         "INVALID_OPTION",
         `Invalid collection options: unknown option ${quote(key)}`,
       );
     }
   }
-  const normalized: CollectionOptions = {};
+  const normalized: NormalizedOptions = {};
   if (options.indexes !== undefined) normalized.indexes = normalizeIndexes(options.indexes);
+  if (options.search !== undefined) normalized.search = normalizeSearchOptions(options.search);
   return normalized;
 }
 

@@ -7,7 +7,7 @@
  */
 
 import type { RestoreMode, RestoreRequest } from "./backends/backend.ts";
-import { type CollectionOptions, normalizeOptions } from "./collection_options.ts";
+import { type NormalizedOptions, normalizeOptions } from "./collection_options.ts";
 import { encodeDocument, isPlainObject } from "./document.ts";
 import { QuireError } from "./errors.ts";
 import { checkCollectionName, checkId } from "./names.ts";
@@ -64,7 +64,7 @@ export interface ExportHeader {
   format: "quire-export";
   version: 1;
   exportedAt: string;
-  collections: Record<string, CollectionOptions>;
+  collections: Record<string, NormalizedOptions>;
 }
 
 /** Most failures `import()` lists (all are counted). */
@@ -80,7 +80,7 @@ export interface ImportRecord extends RestoreRequest {
 /** What the import needs from the Store. */
 export interface ImportHost {
   maxDocumentBytes: number;
-  ensure(collection: string, options: CollectionOptions | undefined): Promise<void>;
+  ensure(collection: string, options: NormalizedOptions | undefined): Promise<void>;
   writeBatch(batch: ImportRecord[], mode: RestoreMode): Promise<boolean[]>;
 }
 
@@ -99,7 +99,7 @@ export async function importRecords(
     throw new QuireError("INVALID_OPTION", "Invalid batchSize: expected a whole number ≥ 1");
   }
   const result: ImportResult = { imported: 0, skipped: 0, failed: [], failedCount: 0 };
-  const headerOptions = new Map<string, CollectionOptions>();
+  const headerOptions = new Map<string, NormalizedOptions>();
   const ensured = new Set<string>();
   let batch: ImportRecord[] = [];
   let lastLine = 0;
@@ -163,7 +163,7 @@ export async function importRecords(
   return result;
 }
 
-function readHeader(header: Record<string, unknown>, into: Map<string, CollectionOptions>): void {
+function readHeader(header: Record<string, unknown>, into: Map<string, NormalizedOptions>): void {
   if (header.version !== 1) {
     throw new QuireError(
       "UNSUPPORTED",

@@ -12,7 +12,12 @@ import { existsSync } from "node:fs";
 import type { Backend, Problem } from "./backends/backend.ts";
 import { openSqliteBackend } from "./backends/sqlite/sqlite_backend.ts";
 import { type Access, Collection, type CollectionHost } from "./collection.ts";
-import { type CollectionOptions, normalizeOptions, sameOptions } from "./collection_options.ts";
+import {
+  type CollectionOptions,
+  type NormalizedOptions,
+  normalizeOptions,
+  sameOptions,
+} from "./collection_options.ts";
 import type { Document } from "./document.ts";
 import { QuireError } from "./errors.ts";
 import {
@@ -77,9 +82,9 @@ export class Store implements AsyncDisposable {
   #context = new AsyncLocalStorage<TransactionContext>();
   #collections = new Map<string, Collection<Document>>();
   // Options asked for by collection(), by name, until they are written to the catalog.
-  #wanted = new Map<string, CollectionOptions>();
+  #wanted = new Map<string, NormalizedOptions>();
   // The catalog as last read from (or written to) the backend.
-  #catalog = new Map<string, CollectionOptions>();
+  #catalog = new Map<string, NormalizedOptions>();
   #host: CollectionHost;
 
   /** @internal Use `open()`. */
@@ -92,6 +97,7 @@ export class Store implements AsyncDisposable {
       run: (name, access, fn, whenMissing) =>
         this.#run(access !== "read", () => this.#use(name, access, fn, whenMissing)),
       transaction: (fn) => this.transaction(fn),
+      optionsOf: (name) => this.#catalog.get(name),
       loadRef: (ref: Ref) => {
         if (!this.#catalog.has(ref.$ref)) return undefined;
         return this.#backend.get(ref.$ref, ref.$id)?.doc;
@@ -132,7 +138,7 @@ export class Store implements AsyncDisposable {
   }
 
   /** Names and options of every collection, in name order. */
-  async collections(): Promise<{ name: string; options: CollectionOptions }[]> {
+  async collections(): Promise<{ name: string; options: NormalizedOptions }[]> {
     return await this.#run(false, () => {
       this.#readCatalog();
       return [...this.#catalog].map(([name, options]) => ({ name, options })).sort((a, b) =>
@@ -388,7 +394,7 @@ export class Store implements AsyncDisposable {
     return fn(this.#backend);
   }
 
-  #writeCatalog(name: string, options: CollectionOptions): void {
+  #writeCatalog(name: string, options: NormalizedOptions): void {
     this.#backend.ensureCollection(name, options);
     this.#catalog.set(name, options);
   }

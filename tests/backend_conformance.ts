@@ -20,6 +20,7 @@ import {
   type Store,
 } from "../mod.ts";
 import { rejectsWith, tempDir, throwsWith } from "./helpers.ts";
+import { runSearchTests } from "./search_conformance.ts";
 
 /** Options a test may open a store with. */
 export interface OpenSettings {
@@ -1275,5 +1276,6 @@ export function runBackendTests(backend: BackendUnderTest): void {
         assert.equal(error.name, "QuireError");
       });
     });
+    runSearchTests(backend);
   });
 }

@@ -6,9 +6,10 @@
  * @module
  */
 
-import type { CollectionOptions } from "../collection_options.ts";
-import type { Filter } from "../query/ast.ts";
+import type { NormalizedOptions } from "../collection_options.ts";
+import type { Field, Filter } from "../query/ast.ts";
 import type { FindRequest } from "../query/query.ts";
+import type { MatchNode } from "../search/match_node.ts";
 
 /** A stored document with its metadata, as a backend returns it (`doc` is a fresh object). */
 export interface StoredEntry {
@@ -81,10 +82,42 @@ export interface Explain {
   params?: unknown[];
 }
 
+/** What a backend needs to run a search (see src/search/). */
+export interface SearchRequest {
+  /** The FTS5 MATCH expression (SQLite). */
+  match: string;
+  /** The same query for an in-memory index; absent for a raw FTS5 query. */
+  query?: MatchNode;
+  filter: Filter;
+  limit: number;
+  /** The previous page's last rank and id: return only what ranks after them. */
+  after?: readonly [number, string];
+  /** Fields whose values to count among all matches. */
+  facets: readonly Field[];
+}
+
+/** A search hit: the entry and its FTS5 rank (bm25: negative, lower is better). */
+export interface SearchHit {
+  entry: StoredEntry;
+  rank: number;
+}
+
+/** A value of a facet and how many matching documents hold it. */
+export interface FacetCount {
+  value: null | boolean | number | string;
+  count: number;
+}
+
+/** A page of hits, and the counts of each requested facet (in request order). */
+export interface SearchResult {
+  hits: SearchHit[];
+  facets: FacetCount[][];
+}
+
 /** A collection as the catalog holds it. */
 export interface CatalogEntry {
   name: string;
-  options: CollectionOptions;
+  options: NormalizedOptions;
 }
 
 /** What a storage backend does. Every method is synchronous; errors are QuireErrors. */
@@ -97,7 +130,7 @@ export interface Backend {
   /** Every collection in the catalog, by name. */
   collections(): CatalogEntry[];
   /** Creates the collection or updates its persisted options. */
-  ensureCollection(name: string, options: CollectionOptions): void;
+  ensureCollection(name: string, options: NormalizedOptions): void;
 
   get(collection: string, id: string): StoredEntry | undefined;
   has(collection: string, id: string): boolean;
@@ -113,6 +146,12 @@ export interface Backend {
   find(collection: string, request: FindRequest): StoredEntry[];
   /** Deletes every document matching the filter; returns how many. */
   deleteMany(collection: string, filter: Filter): number;
+  /** Documents matching a search, best first (ties by id), after the cursor. */
+  search(collection: string, request: SearchRequest): SearchResult;
+  /** Rebuilds a collection's search index from its documents. */
+  reindex(collection: string): void;
+  /** Compacts a collection's search index (FTS5 `optimize`; a no-op in memory). */
+  optimize(collection: string): void;
   /** How the backend would run a find: its plan and the indexes it would use. */
   explain(collection: string, request: FindRequest): Explain;
   /** Entries in id order (code point order, as SQLite's BINARY collation). */

@@ -5,16 +5,23 @@
  * store makes atomic (the file backend through a journal). Reads inside a transaction see its
  * own writes.
  *
+ * A filtered scan evaluates compiled closures against each record's parsed document. On the
+ * memory store, outside a transaction that wrote to the collection, a collection scanned again
+ * with no write in between is scanned over cached columns of the filtered fields instead
+ * (column_cache.ts); the file store keeps no records at hand and always reads documents.
+ *
  * @module
  */
 
-import type { CollectionOptions } from "../collection_options.ts";
+import type { NormalizedOptions } from "../collection_options.ts";
 import { conflict, QuireError } from "../errors.ts";
 import type { CursorValue } from "../cursor.ts";
 import { compareCodePoints } from "../names.ts";
 import { type Filter, isMatchAll } from "../query/ast.ts";
+import { scanRows } from "../query/columns.ts";
 import { compileFilter, compileSort, type QueryEntry } from "../query/evaluate.ts";
 import type { FindRequest } from "../query/query.ts";
+import { ColumnCache } from "./column_cache.ts";
 import type {
   Backend,
   CatalogEntry,
@@ -26,8 +33,12 @@ import type {
   PutRequest,
   RestoreMode,
   RestoreRequest,
+  SearchRequest,
+  SearchResult,
   StoredEntry,
 } from "./backend.ts";
+import { BufferedSearch } from "./buffered_search.ts";
+import type { SearchOptions } from "../search/search_options.ts";
 
 /** A stored record: metadata plus the document's JSON text. */
 export interface StoredRecord extends Meta {
@@ -74,7 +85,9 @@ export class BufferedBackend implements Backend {
   readonly location: string;
   #store: RecordStore;
   #layers: Layer[] = [];
-  #catalog: Map<string, CollectionOptions>;
+  #catalog: Map<string, NormalizedOptions>;
+  #columns = new ColumnCache();
+  #search = new BufferedSearch();
 
   constructor(store: RecordStore) {
     this.#store = store;
@@ -87,7 +100,7 @@ export class BufferedBackend implements Backend {
     return [...this.#catalog].map(([name, options]) => ({ name, options }));
   }
 
-  ensureCollection(name: string, options: CollectionOptions): void {
+  ensureCollection(name: string, options: NormalizedOptions): void {
     const next = new Map(this.#catalog).set(name, options);
     this.#store.writeCatalog([...next].map(([name, options]) => ({ name, options })));
     this.#catalog = next;
@@ -141,23 +154,16 @@ export class BufferedBackend implements Backend {
         ? this.#visibleIds(collection).length
         : this.#store.count(collection);
     }
-    const matches = compileFilter(filter);
-    let count = 0;
-    this.#scan(collection, (_record, entry) => {
-      if (matches(entry)) count++;
-    });
-    return count;
+    return this.#scan(collection, filter);
   }
 
   find(collection: string, request: FindRequest): StoredEntry[] {
-    const matches = compileFilter(request.filter);
     const sorter = compileSort(request.sort);
     const after = request.after;
     const hits: { record: StoredRecord; key: CursorValue[] }[] = [];
     // Without a sort the scan runs in id order already, so it can stop at the limit.
     const unsorted = request.sort.length === 0;
-    this.#scan(collection, (record, entry) => {
-      if (!matches(entry)) return;
+    this.#scan(collection, request.filter, (record, entry) => {
       const key = sorter.key(entry);
       if (after !== undefined && sorter.compare(key, after) <= 0) return;
       hits.push({ record, key });
@@ -169,10 +175,9 @@ export class BufferedBackend implements Backend {
 
   deleteMany(collection: string, filter: Filter): number {
     if (isMatchAll(filter)) return this.clear(collection);
-    const matches = compileFilter(filter);
     const ids: string[] = [];
-    this.#scan(collection, (record, entry) => {
-      if (matches(entry)) ids.push(record.id);
+    this.#scan(collection, filter, (record) => {
+      ids.push(record.id);
     });
     this.#writeAll(collection, ids);
     return ids.length;
@@ -180,9 +185,13 @@ export class BufferedBackend implements Backend {
 
   explain(_collection: string, request: FindRequest): Explain {
     const sorted = request.sort.length > 0 ? ", then sort the matches" : " in id order";
+    const columns = this.#store.records === undefined
+      ? ""
+      : " (over cached columns of the filtered fields once the collection is scanned again " +
+        "with no write in between)";
     return {
       backend: this.kind,
-      plan: [`scan every document and evaluate the filter in memory${sorted}`],
+      plan: [`scan every document and evaluate the filter in memory${columns}${sorted}`],
       indexes: [],
     };
   }
@@ -222,6 +231,35 @@ export class BufferedBackend implements Backend {
     return ids.length;
   }
 
+  search(collection: string, request: SearchRequest): SearchResult {
+    const options = this.#searchOptions(collection);
+    if (request.query === undefined) {
+      throw new QuireError(
+        "UNSUPPORTED",
+        `The ${this.kind} backend has no FTS5: raw FTS5 queries need the SQLite backend`,
+      );
+    }
+    return this.#search.search(collection, options, request, {
+      pending: this.#hasPending(collection),
+      entries: () => this.#entries(collection),
+      entry: (id) => {
+        const record = this.#read(collection, id)!;
+        return record.queryEntry ?? queryEntryOf(collection, record);
+      },
+      decode: (entry) => decode(collection, this.#read(collection, entry.id)!),
+    });
+  }
+
+  reindex(collection: string): void {
+    this.#searchOptions(collection);
+    this.#search.forget(collection);
+  }
+
+  optimize(collection: string): void {
+    // An in-memory index has no segments to merge.
+    this.#searchOptions(collection);
+  }
+
   begin(): void {
     this.#layers.push(new Map());
   }
@@ -241,7 +279,7 @@ export class BufferedBackend implements Backend {
         for (const [id, record] of records) changes.push({ collection, id, record });
       }
       // If this throws, the layer stays for the caller's rollback, as in SQLite.
-      if (changes.length > 0) this.#store.apply(changes);
+      if (changes.length > 0) this.#apply(changes);
     }
     this.#layers.pop();
   }
@@ -272,6 +310,8 @@ export class BufferedBackend implements Backend {
 
   close(): void {
     this.#layers = [];
+    this.#columns.clear();
+    this.#search.clear();
     this.#store.close();
   }
 
@@ -287,24 +327,88 @@ export class BufferedBackend implements Backend {
   #writeAll(collection: string, ids: readonly string[]): void {
     if (ids.length === 0) return;
     if (this.#layers.length === 0) {
-      this.#store.apply(ids.map((id) => ({ collection, id, record: null })));
+      this.#apply(ids.map((id) => ({ collection, id, record: null })));
     } else {
       for (const id of ids) this.#write(collection, id, null);
     }
   }
 
   /**
-   * Calls `visit` for every visible record in id order, with its query entry (the document
-   * parsed once per record and kept with it); `visit` returns true to stop.
+   * Calls `visit` for every visible record that matches `filter`, in id order, with its query
+   * entry (the document parsed once per record and kept with it); `visit` returns true to stop.
+   * Returns how many records matched, up to the stop.
    */
   #scan(
     collection: string,
-    visit: (record: StoredRecord, entry: QueryEntry) => boolean | void,
-  ): void {
+    filter: Filter,
+    visit?: (record: StoredRecord, entry: QueryEntry) => boolean | void,
+  ): number {
+    // Compiled first in any case: it refuses an invalid filter before anything is cached.
+    const matches = compileFilter(filter);
+    let count = 0;
     if (!this.#hasPending(collection) && this.#store.records !== undefined) {
       // The fast path (memory, outside a transaction): an array of records, no lookups.
+      const records = this.#store.records(collection);
+      const entryOf = (record: StoredRecord) =>
+        record.queryEntry ?? queryEntryOf(collection, record);
+      const rowFilter = this.#columns.rowFilter(collection, filter, () => records.map(entryOf));
+      if (rowFilter !== undefined) {
+        scanRows(rowFilter, records.length, (rows, length) => {
+          if (visit === undefined) {
+            count += length;
+            return;
+          }
+          for (let k = 0; k < length; k++) {
+            const record = records[rows[k]];
+            count++;
+            if (visit(record, entryOf(record))) return true;
+          }
+        });
+        return count;
+      }
+      for (const record of records) {
+        const entry = entryOf(record);
+        if (!matches(entry)) continue;
+        count++;
+        if (visit?.(record, entry)) return count;
+      }
+      return count;
+    }
+    const ids = this.#hasPending(collection)
+      ? this.#visibleIds(collection)
+      : this.#store.ids(collection);
+    for (const id of ids) {
+      const record = this.#read(collection, id);
+      if (record === undefined) continue;
+      const entry = record.queryEntry ?? queryEntryOf(collection, record);
+      if (!matches(entry)) continue;
+      count++;
+      if (visit?.(record, entry)) return count;
+    }
+    return count;
+  }
+
+  /**
+   * Applies changes to the store, dropping the columns of the collections they touch and
+   * bringing their search indexes up to date.
+   */
+  #apply(changes: Change[]): void {
+    for (const { collection } of changes) this.#columns.forget(collection);
+    this.#store.apply(changes);
+    for (const { collection, id, record } of changes) {
+      this.#search.applied(
+        collection,
+        id,
+        record === null ? null : () => (record.queryEntry ?? queryEntryOf(collection, record)).doc,
+      );
+    }
+  }
+
+  /** Every visible entry of the collection, in id order. */
+  *#entries(collection: string): Iterable<QueryEntry> {
+    if (!this.#hasPending(collection) && this.#store.records !== undefined) {
       for (const record of this.#store.records(collection)) {
-        if (visit(record, record.queryEntry ?? queryEntryOf(collection, record))) return;
+        yield record.queryEntry ?? queryEntryOf(collection, record);
       }
       return;
     }
@@ -313,15 +417,26 @@ export class BufferedBackend implements Backend {
       : this.#store.ids(collection);
     for (const id of ids) {
       const record = this.#read(collection, id);
-      if (record === undefined) continue;
-      if (visit(record, record.queryEntry ?? queryEntryOf(collection, record))) return;
+      if (record !== undefined) yield record.queryEntry ?? queryEntryOf(collection, record);
     }
+  }
+
+  /** The collection's search options; `UNSUPPORTED` when it has none. */
+  #searchOptions(collection: string): SearchOptions {
+    const search = this.#catalog.get(collection)?.search;
+    if (search === undefined) {
+      throw new QuireError(
+        "UNSUPPORTED",
+        `Collection ${JSON.stringify(collection)} has no search fields`,
+      );
+    }
+    return search;
   }
 
   #write(collection: string, id: string, record: StoredRecord | null): void {
     const top = this.#layers.at(-1);
     if (top === undefined) {
-      this.#store.apply([{ collection, id, record }]);
+      this.#apply([{ collection, id, record }]);
       return;
     }
     const changes = top.get(collection) ?? top.set(collection, new Map()).get(collection)!;

@@ -8,25 +8,31 @@
  */
 
 import { existsSync, statSync } from "node:fs";
-import { type CollectionOptions, normalizeOptions } from "../../collection_options.ts";
+import { type NormalizedOptions, normalizeOptions } from "../../collection_options.ts";
 import { conflict, QuireError } from "../../errors.ts";
 import { fnv1a } from "../../hash.ts";
 import { type Filter, isMatchAll } from "../../query/ast.ts";
 import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
-import { filterToSql, selectSql } from "../../query/to_sql.ts";
+import { filterToSql, selectSql, type SqlFragment } from "../../query/to_sql.ts";
+import { compareFts, createFts, dropFts, optimizeFts, rebuildFts } from "./fts.ts";
+import { facetSql, searchSql } from "./search_sql.ts";
+import type { SearchOptions } from "../../search/search_options.ts";
 import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
 import type {
   Backend,
   CatalogEntry,
   CollectionStats,
   Explain,
+  FacetCount,
   Meta,
   PageRequest,
   Problem,
   PutRequest,
   RestoreMode,
   RestoreRequest,
+  SearchRequest,
+  SearchResult,
   StoredEntry,
 } from "../backend.ts";
 import { createDocumentTable, documentTable, migrate, MIGRATIONS } from "./schema.ts";
@@ -183,13 +189,13 @@ export class SqliteBackend implements Backend {
     return rows.map((row) => ({ name: row.name, options: parseOptions(row.name, row.options) }));
   }
 
-  ensureCollection(name: string, options: CollectionOptions): void {
+  ensureCollection(name: string, options: NormalizedOptions): void {
     this.#db.transaction(() => {
       const text = JSON.stringify(options);
-      const found = this.#db.prepare("SELECT id FROM quire_collections WHERE name = ?").get<
-        { id: number }
-      >(name);
+      const found = this.#db.prepare("SELECT id, options FROM quire_collections WHERE name = ?")
+        .get<{ id: number; options: string }>(name);
       let table: string;
+      let previous: NormalizedOptions = {};
       if (found === undefined) {
         const { lastInsertRowid } = this.#db.prepare(
           "INSERT INTO quire_collections (name, options, created_at) VALUES (?, ?, ?)",
@@ -198,12 +204,18 @@ export class SqliteBackend implements Backend {
         this.#db.exec(createDocumentTable(table));
       } else {
         table = documentTable(found.id);
+        previous = parseOptions(name, found.options);
         this.#db.prepare("UPDATE quire_collections SET options = ? WHERE id = ?").run(
           text,
           found.id,
         );
       }
       this.#syncIndexes(table, options.indexes ?? []);
+      // A change of search options rebuilds the index from the documents.
+      if (JSON.stringify(previous.search) !== JSON.stringify(options.search)) {
+        dropFts(this.#db, table);
+        if (options.search !== undefined) createFts(this.#db, table, options.search);
+      }
     });
     this.#statements.delete(name);
   }
@@ -258,6 +270,41 @@ export class SqliteBackend implements Backend {
     const { sql, params } = selectSql(this.#for(collection).table, request);
     const rows = this.#db.prepare(sql, { transient: true }).values<Row>(...params);
     return decodeAll(collection, rows, false);
+  }
+
+  search(collection: string, request: SearchRequest): SearchResult {
+    const statements = this.#for(collection);
+    const search = this.#searchOptions(collection);
+    const run = (fragment: SqlFragment) =>
+      this.#ftsQuery(() =>
+        this.#db.prepare(fragment.sql, { transient: true }).values(...fragment.params)
+      );
+    const rows = run(searchSql(statements.table, { ...request, weights: search.weights }));
+    const hits = rows.map((row) => ({
+      entry: decode(collection, row as unknown as Row),
+      rank: row[5] as number,
+    }));
+    const facets = request.facets.map((field) =>
+      run(facetSql(statements.table, request.match, request.filter, field)).map(
+        ([type, value, count]) => ({
+          value: facetValue(type as string, value),
+          count: count as number,
+        }),
+      )
+    );
+    return { hits, facets };
+  }
+
+  reindex(collection: string): void {
+    const { table } = this.#for(collection);
+    const search = this.#searchOptions(collection);
+    this.#db.transaction(() => rebuildFts(this.#db, table, search));
+  }
+
+  optimize(collection: string): void {
+    const { table } = this.#for(collection);
+    this.#searchOptions(collection);
+    optimizeFts(this.#db, table);
   }
 
   deleteMany(collection: string, filter: Filter): number {
@@ -363,8 +410,19 @@ export class SqliteBackend implements Backend {
         problems.push({ code: "CORRUPT", message: row.integrity_check });
       }
     }
-    for (const { name } of this.collections()) {
+    for (const { name, options } of this.collections()) {
       const { table } = this.#for(name);
+      if (options.search !== undefined) {
+        const differ = compareFts(this.#db, table, options.search);
+        if (differ > 0) {
+          problems.push({
+            code: "CORRUPT",
+            collection: name,
+            message: `The search index differs from the documents in ${differ} token ` +
+              "positions: run reindex()",
+          });
+        }
+      }
       const bad = this.#db.prepare(`SELECT id FROM ${table} WHERE json_valid(data) = 0 LIMIT 1000`)
         .all<
           { id: string }
@@ -390,6 +448,33 @@ export class SqliteBackend implements Backend {
       } catch { /* best effort */ }
     }
     this.#db.close();
+  }
+
+  /** The collection's search options; `UNSUPPORTED` when it has none. */
+  #searchOptions(collection: string): SearchOptions {
+    const search = this.collections().find((entry) => entry.name === collection)?.options.search;
+    if (search === undefined) {
+      throw new QuireError(
+        "UNSUPPORTED",
+        `Collection ${JSON.stringify(collection)} has no search index: ` +
+          'give it a search option, e.g. { search: { fields: ["title"] } }',
+      );
+    }
+    return search;
+  }
+
+  /** Runs an FTS5 query, turning FTS5's complaints about the expression into INVALID_SEARCH. */
+  #ftsQuery<T>(query: () => T): T {
+    try {
+      return query();
+    } catch (error) {
+      if (error instanceof QuireError && /fts5|no such column/i.test(error.message)) {
+        throw new QuireError("INVALID_SEARCH", `Invalid search: ${error.message}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
   }
 
   #conflict(collection: string, id: string, expected: number): QuireError {
@@ -485,6 +570,14 @@ function decodeAll(collection: string, rows: Row[], skipCorrupt: boolean): Store
   return entries;
 }
 
+/** A facet value from json_each's type and value columns. */
+function facetValue(type: string, value: unknown): FacetCount["value"] {
+  if (type === "true") return true;
+  if (type === "false") return false;
+  if (type === "null") return null;
+  return typeof value === "bigint" ? Number(value) : value as number | string;
+}
+
 function decode(collection: string, [id, rev, createdAt, updatedAt, data]: Row): StoredEntry {
   let doc: Record<string, unknown>;
   try {
@@ -501,7 +594,7 @@ function decode(collection: string, [id, rev, createdAt, updatedAt, data]: Row):
   return { id, rev, createdAt, updatedAt, doc };
 }
 
-function parseOptions(name: string, text: string): CollectionOptions {
+function parseOptions(name: string, text: string): NormalizedOptions {
   try {
     return normalizeOptions(JSON.parse(text));
   } catch (error) {

@@ -1,0 +1,150 @@
+/**
+ * A collection's FTS5 index on SQLite: one contentless FTS5 table beside the document table
+ * (`quire_fts_<n>` beside `quire_docs_<n>`), one column per search field (`c0`, `c1`, …), kept
+ * in step by triggers on the document table. A trigger runs inside the statement that writes
+ * the document, so every write path (put, putMany, delete, deleteMany, clear, import) updates
+ * the index in the same transaction, and a crash can never leave the two apart.
+ *
+ * What a field indexes: a string as it is; an array, its string elements joined by a space (in
+ * array order); anything else nothing. The memory and file backends extract the same text.
+ *
+ * The table is contentless (`content=''`, `contentless_delete=1`): the documents are already
+ * stored once, snippets are made in TypeScript (src/search/), and a delete needs only the
+ * rowid. `check()` compares the index with one rebuilt from the documents.
+ *
+ * Every name here derives from the document table's name, which is `quire_docs_<number>`; paths
+ * are quoted by `sqlJsonPathLiteral`, so no user text reaches the SQL unquoted.
+ *
+ * @module
+ */
+
+import { QuireError } from "../../errors.ts";
+import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
+import { ftsColumn, type SearchOptions } from "../../search/search_options.ts";
+import type { Database } from "../../sqlite/driver.ts";
+
+const DOCUMENT_TABLE = /^quire_docs_[0-9]+$/;
+
+/** The FTS5 table of a document table. */
+export function ftsTable(documentTable: string): string {
+  if (!DOCUMENT_TABLE.test(documentTable)) {
+    throw new QuireError("STORAGE", `Not a document table: ${documentTable}`);
+  }
+  return documentTable.replace("quire_docs_", "quire_fts_");
+}
+
+/** The SQL expression for the text a field indexes, read from `source` (`data`, `new.data`). */
+export function fieldTextSql(source: string, field: string): string {
+  const path = sqlJsonPathLiteral(parsePath(field, "INVALID_OPTION"));
+  return `CASE json_type(${source}, ${path}) ` +
+    `WHEN 'text' THEN json_extract(${source}, ${path}) ` +
+    `WHEN 'array' THEN (SELECT group_concat(value, ' ' ORDER BY key) ` +
+    `FROM json_each(${source}, ${path}) WHERE type = 'text') END`;
+}
+
+/** FTS5's `tokenize` argument for the options. */
+export function tokenizeArgument(options: SearchOptions): string {
+  const diacritics = `remove_diacritics ${options.removeDiacritics}`;
+  switch (options.tokenizer) {
+    case "unicode61":
+      return `unicode61 ${diacritics}`;
+    case "porter":
+      return `porter unicode61 ${diacritics}`;
+    case "trigram":
+      return `trigram ${diacritics}`;
+  }
+}
+
+/**
+ * Creates the FTS5 table and its triggers for `documentTable`, and indexes the documents it
+ * already holds. Run inside a transaction.
+ */
+export function createFts(db: Database, documentTable: string, options: SearchOptions): void {
+  const fts = ftsTable(documentTable);
+  const columns = options.fields.map((_, i) => ftsColumn(i));
+  const prefix = options.prefix.length > 0 ? `, prefix='${options.prefix.join(" ")}'` : "";
+  db.exec(
+    `CREATE VIRTUAL TABLE ${fts} USING fts5(${columns.join(", ")}, ` +
+      `tokenize='${tokenizeArgument(options)}'${prefix}, content='', contentless_delete=1)`,
+  );
+  const texts = (source: string) =>
+    options.fields.map((field) => fieldTextSql(source, field)).join(", ");
+  const insert = (source: string, rowid: string) =>
+    `INSERT INTO ${fts} (rowid, ${columns.join(", ")}) VALUES (${rowid}, ${texts(source)});`;
+  const remove = `DELETE FROM ${fts} WHERE rowid = old.rowid;`;
+  db.exec(
+    `CREATE TRIGGER ${fts}_insert AFTER INSERT ON ${documentTable} BEGIN ` +
+      `${insert("new.data", "new.rowid")} END;
+     CREATE TRIGGER ${fts}_delete AFTER DELETE ON ${documentTable} BEGIN ${remove} END;
+     CREATE TRIGGER ${fts}_update AFTER UPDATE OF data ON ${documentTable} BEGIN ` +
+      `${remove} ${insert("new.data", "new.rowid")} END;`,
+  );
+  populate(db, documentTable, fts, options);
+}
+
+/** Drops the FTS5 table and triggers of `documentTable`, if there are any. */
+export function dropFts(db: Database, documentTable: string): void {
+  const fts = ftsTable(documentTable);
+  db.exec(
+    `DROP TRIGGER IF EXISTS ${fts}_insert; DROP TRIGGER IF EXISTS ${fts}_delete;
+     DROP TRIGGER IF EXISTS ${fts}_update; DROP TABLE IF EXISTS ${fts};`,
+  );
+}
+
+/** Empties the index and indexes every document again. Run inside a transaction. */
+export function rebuildFts(db: Database, documentTable: string, options: SearchOptions): void {
+  const fts = ftsTable(documentTable);
+  db.exec(`INSERT INTO ${fts} (${fts}) VALUES ('delete-all')`);
+  populate(db, documentTable, fts, options);
+}
+
+/** Merges the index's segments into one (FTS5 `optimize`): faster queries after bulk loads. */
+export function optimizeFts(db: Database, documentTable: string): void {
+  const fts = ftsTable(documentTable);
+  db.exec(`INSERT INTO ${fts} (${fts}) VALUES ('optimize')`);
+}
+
+/**
+ * Whether the index holds exactly what the documents make: builds a second index from the
+ * documents in the temp schema and compares every token instance (term, row, column,
+ * position) of the two. Returns how many instances differ (0 when they agree).
+ */
+export function compareFts(db: Database, documentTable: string, options: SearchOptions): number {
+  const fts = ftsTable(documentTable);
+  const fresh = `${fts}_check`;
+  const columns = options.fields.map((_, i) => ftsColumn(i));
+  const prefix = options.prefix.length > 0 ? `, prefix='${options.prefix.join(" ")}'` : "";
+  const drop = () =>
+    db.exec(
+      `DROP TABLE IF EXISTS temp.${fts}_vocab; DROP TABLE IF EXISTS temp.${fresh}_vocab;
+       DROP TABLE IF EXISTS temp.${fresh};`,
+    );
+  drop();
+  try {
+    db.exec(
+      `CREATE VIRTUAL TABLE temp.${fresh} USING fts5(${columns.join(", ")}, ` +
+        `tokenize='${tokenizeArgument(options)}'${prefix}, content='', contentless_delete=1);
+       CREATE VIRTUAL TABLE temp.${fts}_vocab USING fts5vocab(main, ${fts}, instance);
+       CREATE VIRTUAL TABLE temp.${fresh}_vocab USING fts5vocab(temp, ${fresh}, instance);`,
+    );
+    populate(db, documentTable, `temp.${fresh}`, options);
+    const differ = (a: string, b: string) =>
+      db.prepare(
+        `SELECT count(*) AS n FROM (SELECT term, doc, col, offset FROM temp.${a} ` +
+          `EXCEPT SELECT term, doc, col, offset FROM temp.${b})`,
+        { transient: true },
+      ).get<{ n: number }>()!.n;
+    return Number(differ(`${fts}_vocab`, `${fresh}_vocab`)) +
+      Number(differ(`${fresh}_vocab`, `${fts}_vocab`));
+  } finally {
+    drop();
+  }
+}
+
+function populate(db: Database, documentTable: string, fts: string, options: SearchOptions) {
+  const columns = options.fields.map((_, i) => ftsColumn(i)).join(", ");
+  const texts = options.fields.map((field) => fieldTextSql("data", field)).join(", ");
+  db.exec(
+    `INSERT INTO ${fts} (rowid, ${columns}) SELECT rowid, ${texts} FROM ${documentTable}`,
+  );
+}

@@ -1,0 +1,168 @@
+/**
+ * Snippets with the matched terms marked, made in TypeScript on every backend (so they are the
+ * same everywhere): the field's text is tokenized with the collection's tokenizer, the tokens
+ * that belong to an instance of one of the query's phrases are marked, and the window of
+ * `snippetTokens` tokens holding the most marked tokens is cut out (the first such window; the
+ * whole text when it is short enough). With `escapeHtml`, the document's text is HTML-escaped
+ * and only the markers are written raw.
+ *
+ * @module
+ */
+
+import { QuireError } from "../errors.ts";
+import type { MatchNode } from "./match_node.ts";
+
+/** A token with where it came from in the text (UTF-16 offsets). */
+export interface SourceToken {
+  readonly term: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** How to highlight, as users write it. */
+export interface HighlightOptions {
+  /** @default "<mark>" */
+  open?: string;
+  /** @default "</mark>" */
+  close?: string;
+  /** Tokens in a snippet. @default 24 */
+  snippetTokens?: number;
+  /** Escape `& < > " '` in the document's text (never in the markers). @default true */
+  escapeHtml?: boolean;
+}
+
+/** Highlight options with every default filled in. */
+export type Highlighting = Required<HighlightOptions>;
+
+const MAX_MARKER = 64;
+const MAX_SNIPPET_TOKENS = 256;
+/** Put where a snippet cuts the text short. */
+const ELLIPSIS = "…";
+
+/**
+ * Checks the `highlight` option of a search.
+ *
+ * @throws {QuireError} `INVALID_OPTION`.
+ */
+export function highlighting(option: true | HighlightOptions): Highlighting {
+  const given: HighlightOptions = option === true ? {} : option;
+  if (typeof given !== "object" || given === null || Array.isArray(given)) {
+    fail("expected true or an object { open, close, snippetTokens, escapeHtml }");
+  }
+  for (const key of Object.keys(given)) {
+    if (!["open", "close", "snippetTokens", "escapeHtml"].includes(key)) {
+      fail(`unknown key ${JSON.stringify(key)}`);
+    }
+  }
+  const { open = "<mark>", close = "</mark>", snippetTokens = 24, escapeHtml = true } = given;
+  for (const marker of [open, close]) {
+    if (typeof marker !== "string" || marker.length > MAX_MARKER) {
+      fail(`open and close must be strings of at most ${MAX_MARKER} characters`);
+    }
+  }
+  if (
+    !Number.isInteger(snippetTokens) || snippetTokens < 1 || snippetTokens > MAX_SNIPPET_TOKENS
+  ) {
+    fail(`snippetTokens must be a whole number from 1 to ${MAX_SNIPPET_TOKENS}`);
+  }
+  if (typeof escapeHtml !== "boolean") fail("escapeHtml must be true or false");
+  return { open, close, snippetTokens, escapeHtml };
+}
+
+/**
+ * The snippet of `text` for `query` (column `column` of the search fields), or `undefined`
+ * when nothing in it matches.
+ */
+export function highlight(
+  text: string,
+  tokens: readonly SourceToken[],
+  query: MatchNode,
+  column: number,
+  options: Highlighting,
+): string | undefined {
+  const marked = markedTokens(tokens, query, column);
+  if (marked.size === 0) return undefined;
+  const size = options.snippetTokens;
+  // The first window of `size` tokens with the most marked tokens.
+  let count = 0;
+  for (let i = 0; i < Math.min(size, tokens.length); i++) if (marked.has(i)) count++;
+  let best = 0;
+  let bestCount = count;
+  for (let start = 1; start + size <= tokens.length; start++) {
+    // Slide the window one token: drop the first, take the next.
+    if (marked.has(start - 1)) count--;
+    if (marked.has(start + size - 1)) count++;
+    if (count > bestCount) [best, bestCount] = [start, count];
+  }
+  const last = Math.min(best + size, tokens.length) - 1;
+  const from = best === 0 ? 0 : tokens[best].start;
+  const to = last === tokens.length - 1 ? text.length : tokens[last].end;
+  const escape = options.escapeHtml ? escapeHtml : (piece: string) => piece;
+  let out = from > 0 ? ELLIPSIS : "";
+  let at = from;
+  for (let i = best; i <= last; i++) {
+    if (!marked.has(i)) continue;
+    // Marked tokens next to each other share one pair of markers.
+    let end = i;
+    while (end + 1 <= last && marked.has(end + 1)) end++;
+    out += escape(text.slice(at, tokens[i].start)) + options.open +
+      escape(text.slice(tokens[i].start, tokens[end].end)) + options.close;
+    at = tokens[end].end;
+    i = end;
+  }
+  out += escape(text.slice(at, to));
+  if (to < text.length) out += ELLIPSIS;
+  return out;
+}
+
+/** Indexes of the tokens that are part of an instance of one of the query's phrases. */
+function markedTokens(
+  tokens: readonly SourceToken[],
+  query: MatchNode,
+  column: number,
+): Set<number> {
+  const marked = new Set<number>();
+  for (const phrase of positivePhrases(query)) {
+    if (phrase.columns !== undefined && !phrase.columns.includes(column)) continue;
+    const n = phrase.tokens.length;
+    for (let start = 0; start + n <= tokens.length; start++) {
+      let matches = true;
+      for (let k = 0; k < n && matches; k++) {
+        const term = tokens[start + k].term;
+        const wanted = phrase.tokens[k];
+        matches = phrase.prefix && k === n - 1 ? term.startsWith(wanted) : term === wanted;
+      }
+      if (matches) { for (let k = 0; k < n; k++) marked.add(start + k); }
+    }
+  }
+  return marked;
+}
+
+/** The phrases whose matches a document shows: not those on the right of a NOT. */
+function positivePhrases(node: MatchNode): Extract<MatchNode, { kind: "phrase" }>[] {
+  switch (node.kind) {
+    case "phrase":
+      return [node];
+    case "and":
+    case "or":
+      return node.nodes.flatMap(positivePhrases);
+    case "not":
+      return positivePhrases(node.positive);
+  }
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
+}
+
+function fail(reason: string): never {
+  throw new QuireError("INVALID_OPTION", `Invalid highlight option: ${reason}`);
+}
