@@ -42,6 +42,10 @@ commands:
        [--fields a,b.c] [--after cursor] through every match, else the next page's cursor
        [--all]                           goes to stderr
   count [url] <collection> [filter]      how many documents match
+  search [url] <collection> <query>      full-text search hits as NDJSON ({ id, score, doc,
+       [--filter f] [--limit n]          highlights? }), best first; the next page's cursor
+       [--after cursor] [--highlight]    and the --facets counts go to stderr
+       [--facets a,b] [--fields a,b.c]
   help                                   this text
 
 url: sqlite://path.db, sqlite::memory:, memory:// or file://dir; default QUIRE_URL, else
@@ -267,6 +271,29 @@ async function count(args: Args): Promise<number> {
   return 0;
 }
 
+async function search(args: Args): Promise<number> {
+  expect("search", args, 2, 3, ["filter", "limit", "after", "highlight", "facets", "fields"]);
+  const [url, name, query] = urlCollectionFilter("search", args);
+  if (query === undefined) throw usage("search needs a query");
+  const limit = args.flags.has("limit") ? Number(args.flags.get("limit")) : undefined;
+  const facets = flag(args, "facets");
+  await using store = await openStore(url, true);
+  const page = await store.collection(name).search(query, {
+    filter: flag(args, "filter"),
+    limit,
+    after: flag(args, "after"),
+    highlight: args.flags.has("highlight") ? { escapeHtml: false } : undefined,
+    facets: facets === undefined ? undefined : facets.split(","),
+    fields: flag(args, "fields"),
+  });
+  for (const { id, score, doc, highlights } of page.hits) {
+    await write(`${JSON.stringify({ id, score, doc, ...(highlights && { highlights }) })}\n`);
+  }
+  if (page.facets !== undefined) console.error(`facets: ${JSON.stringify(page.facets)}`);
+  if (page.next !== undefined) console.error(`next: ${page.next}`);
+  return 0;
+}
+
 function flag(args: Args, name: string): string | undefined {
   const value = args.flags.get(name);
   return typeof value === "string" ? value : undefined;
@@ -280,6 +307,7 @@ const COMMANDS: Record<string, (args: Args) => Promise<number>> = {
   backup,
   find,
   count,
+  search,
   help: () => {
     console.log(USAGE);
     return Promise.resolve(0);
@@ -292,7 +320,9 @@ export async function main(argv: string[]): Promise<number> {
   if (name === "--help" || name === "-h") return await COMMANDS.help(parseArgs([], []));
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) throw usage(`Unknown command ${JSON.stringify(name)}`);
-  return await command(parseArgs(rest, ["out", "sort", "limit", "fields", "after"]));
+  return await command(
+    parseArgs(rest, ["out", "sort", "limit", "fields", "after", "filter", "facets"]),
+  );
 }
 
 if (import.meta.main) {

@@ -151,7 +151,8 @@ async function load(
 }
 
 /**
- * Prints counts per party, the newest addresses and the size of the store, with the query DSL:
+ * Prints counts per party, the newest addresses, a full-text search and the size of the store,
+ * with the query DSL:
  * `count({ party })` on the paragraphs (through the "party" index) and the newest speeches sorted
  * by the "year" index.
  */
@@ -173,6 +174,21 @@ async function summary(store: Store): Promise<void> {
   const newest = await speeches.find({}, { sort: "-year", limit: 5 });
   for (const { doc } of newest.items) {
     console.log(`  ${doc.year}  ${String(doc.president).padEnd(20)}${doc.party}`);
+  }
+
+  const query = '"united states" peace -war';
+  const found = await paragraphs.search(query, {
+    limit: 3,
+    highlight: { open: "[", close: "]", escapeHtml: false, snippetTokens: 16 },
+    facets: ["party"],
+  });
+  const byParty = (found.facets?.party ?? []).map(({ value, count }) => `${value} ${count}`);
+  console.log(`\nsearch ${query}: best 3, then matches per party (${byParty.join(", ")})`);
+  for (const hit of found.hits) {
+    console.log(
+      `  ${hit.doc.year} ${String(hit.doc.president).padEnd(20)} ${hit.score.toFixed(2)}  ` +
+        (hit.highlights?.text ?? ""),
+    );
   }
 
   const stats = await store.stats();
@@ -207,7 +223,10 @@ async function main(): Promise<void> {
   await using store = await open(target);
   // Indexes for the summary's queries (kept in the catalog, so other processes get them too).
   store.collection("speeches", { indexes: ["year"] });
-  store.collection("paragraphs", { indexes: ["party"] });
+  store.collection("paragraphs", {
+    indexes: ["party"],
+    search: { fields: { president: 2, text: 1 }, tokenizer: "porter" },
+  });
   if (await store.collection("speeches").count() === 0) {
     console.log(`quire demo: loading the State of the Union addresses into ${url}`);
     const loaded = await load(store);

@@ -201,6 +201,57 @@ describe("quire CLI", () => {
     assert.match(bad.stderr, /^quire: Cannot parse filter at column 7: .* \(INVALID_FILTER\)$/m);
   });
 
+  test(
+    "search prints hits as NDJSON, best first, with highlights, facets and pages",
+    SLOW,
+    async () => {
+      const url = tempUrl();
+      {
+        await using store = await open(url);
+        await store.collection("notes", { search: { fields: ["title"] } }).putMany([
+          ["a", { title: "Peace and quiet", party: "x" }],
+          ["b", { title: "War and peace, peace, peace", party: "y" }],
+          ["c", { title: "Nothing here", party: "x" }],
+        ]);
+      }
+      const found = await quire(
+        "search",
+        url,
+        "notes",
+        "peace",
+        "--highlight",
+        "--facets",
+        "party",
+        "--limit",
+        "1",
+      );
+      assert.equal(found.code, 0, found.stderr);
+      const [hit] = found.stdout.trim().split("\n").map((line) => JSON.parse(line));
+      assert.equal(hit.id, "b");
+      assert.ok(hit.score > 0);
+      assert.equal(
+        hit.highlights.title,
+        "War and <mark>peace</mark>, <mark>peace</mark>, <mark>peace</mark>",
+      );
+      assert.match(
+        found.stderr,
+        /^facets: \{"party":\[\{"value":"x","count":1\},\{"value":"y","count":1\}\]\}$/m,
+      );
+      const next = /^next: (\S+)$/m.exec(found.stderr)?.[1];
+      assert.ok(next, found.stderr);
+      // The cursor belongs to the same query and options (a filter makes another query).
+      const second = await quire("search", url, "notes", "peace", "--limit", "1", "--after", next);
+      assert.deepEqual(second.stdout.trim().split("\n").map((line) => JSON.parse(line).id), ["a"]);
+      const filtered = await quire("search", url, "notes", "peace", "--filter", 'party = "x"');
+      assert.deepEqual(filtered.stdout.trim().split("\n").map((line) => JSON.parse(line).id), [
+        "a",
+      ]);
+      const bad = await quire("search", url, "notes", "x".repeat(2000));
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /\(INVALID_SEARCH\)$/m);
+    },
+  );
+
   test("an invalid URL exits 2 with one line naming the code", SLOW, async () => {
     const result = await quire("stats", "postgres://admin:s3cret@db.example/app");
     assert.equal(result.code, 2);
@@ -255,6 +306,12 @@ describe("npm start demo", () => {
       assert.match(first.stdout, new RegExp(`^${party}\\s+\\d+\\s+\\d+$`, "m"));
     }
     assert.match(first.stdout, /2021 {2}Joseph R Biden/);
+    // The search: three hits with a score and the matches marked, and counts per party.
+    assert.match(first.stdout, /^search "united states" peace -war: .*\(Republican \d+, /m);
+    const hits = first.stdout.split("\n").filter((line) =>
+      /^ {2}\d{4} .* \d+\.\d\d {2}.*\[/.test(line)
+    );
+    assert.equal(hits.length, 3, first.stdout);
     {
       await using store = await open(`sqlite://${path}`);
       assert.equal(await store.collection("speeches").count(), 233);

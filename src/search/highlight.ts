@@ -80,8 +80,10 @@ export function highlight(
   column: number,
   options: Highlighting,
 ): string | undefined {
-  const marked = markedTokens(tokens, query, column);
-  if (marked.size === 0) return undefined;
+  const instances = phraseInstances(tokens, query, column);
+  if (instances.length === 0) return undefined;
+  const marked = new Set<number>();
+  for (const [first, last] of instances) for (let i = first; i <= last; i++) marked.add(i);
   const size = options.snippetTokens;
   // The first window of `size` tokens with the most marked tokens.
   let count = 0;
@@ -100,28 +102,40 @@ export function highlight(
   const escape = options.escapeHtml ? escapeHtml : (piece: string) => piece;
   let out = from > 0 ? ELLIPSIS : "";
   let at = from;
-  for (let i = best; i <= last; i++) {
-    if (!marked.has(i)) continue;
-    // Marked tokens next to each other share one pair of markers.
-    let end = i;
-    while (end + 1 <= last && marked.has(end + 1)) end++;
-    out += escape(text.slice(at, tokens[i].start)) + options.open +
-      escape(text.slice(tokens[i].start, tokens[end].end)) + options.close;
-    at = tokens[end].end;
-    i = end;
+  // One pair of markers per phrase instance (instances that share tokens are merged), cut to
+  // the window.
+  for (const [first, end] of mergeOverlapping(instances)) {
+    const a = Math.max(first, best);
+    const b = Math.min(end, last);
+    if (a > b) continue;
+    out += escape(text.slice(at, tokens[a].start)) + options.open +
+      escape(text.slice(tokens[a].start, tokens[b].end)) + options.close;
+    at = tokens[b].end;
   }
   out += escape(text.slice(at, to));
   if (to < text.length) out += ELLIPSIS;
   return out;
 }
 
-/** Indexes of the tokens that are part of an instance of one of the query's phrases. */
-function markedTokens(
+/** Sorted spans, with the ones that share a token joined. */
+function mergeOverlapping(spans: [number, number][]): [number, number][] {
+  const sorted = [...spans].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const merged: [number, number][] = [];
+  for (const [first, last] of sorted) {
+    const previous = merged.at(-1);
+    if (previous !== undefined && first <= previous[1]) previous[1] = Math.max(previous[1], last);
+    else merged.push([first, last]);
+  }
+  return merged;
+}
+
+/** The first and last token of every instance of the query's phrases in this column. */
+function phraseInstances(
   tokens: readonly SourceToken[],
   query: MatchNode,
   column: number,
-): Set<number> {
-  const marked = new Set<number>();
+): [number, number][] {
+  const instances: [number, number][] = [];
   for (const phrase of positivePhrases(query)) {
     if (phrase.columns !== undefined && !phrase.columns.includes(column)) continue;
     const n = phrase.tokens.length;
@@ -132,10 +146,10 @@ function markedTokens(
         const wanted = phrase.tokens[k];
         matches = phrase.prefix && k === n - 1 ? term.startsWith(wanted) : term === wanted;
       }
-      if (matches) { for (let k = 0; k < n; k++) marked.add(start + k); }
+      if (matches) instances.push([start, start + n - 1]);
     }
   }
-  return marked;
+  return instances;
 }
 
 /** The phrases whose matches a document shows: not those on the right of a NOT. */
