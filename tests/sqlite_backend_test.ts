@@ -520,7 +520,7 @@ describe("sqlite backend", () => {
     });
   });
 
-  test("a writer killed mid-batch leaves whole batches only", async () => {
+  test("a writer killed mid-batch leaves whole batches only, in the search index too", async () => {
     await withPath(async (path) => {
       await (await open(`sqlite://${path}`)).close();
       const script = resolve(import.meta.dirname ?? ".", "fixtures/sqlite_crash_writer.ts");
@@ -541,12 +541,114 @@ describe("sqlite backend", () => {
       );
       assert.ok(items.items.length > 0, "the writer wrote something");
       assert.equal(batches.size, 1, `every item carries the same batch: ${[...batches]}`);
+      // The search index holds exactly the last committed batch (check() compares it too).
+      const [batch] = batches;
+      const found = await store.collection("items").search(`batch${batch}`, { limit: 100 });
+      assert.equal(found.hits.length, 50);
+      assert.deepEqual(await store.collection("items").search(`batch${Number(batch) - 1}`), {
+        hits: [],
+      });
       assert.deepEqual(await store.check(), {
         ok: true,
         documents: items.items.length,
         problems: [],
       });
       await store.close();
+    });
+  });
+});
+
+describe("sqlite search index", () => {
+  test("one contentless FTS5 table and three triggers per searchable collection", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      await store.collection("notes", { search: { fields: { title: 2, "a.b": 1 }, prefix: [2] } })
+        .put("n1", { title: "Hello", a: { b: ["x", "y"] } });
+      await store.close();
+      const names = await rawQuery(
+        path,
+        "SELECT type, name FROM sqlite_schema WHERE name LIKE 'quire_fts_%' AND type IN " +
+          "('table', 'trigger') AND name NOT LIKE '%\\_data' ESCAPE '\\' AND name NOT LIKE " +
+          "'%\\_idx' ESCAPE '\\' AND name NOT LIKE '%\\_config' ESCAPE '\\' AND name NOT LIKE " +
+          "'%\\_docsize' ESCAPE '\\' ORDER BY name",
+      );
+      assert.deepEqual(names, [
+        { type: "table", name: "quire_fts_1" },
+        { type: "trigger", name: "quire_fts_1_delete" },
+        { type: "trigger", name: "quire_fts_1_insert" },
+        { type: "trigger", name: "quire_fts_1_update" },
+      ]);
+      const [{ sql }] = await rawQuery(
+        path,
+        "SELECT sql FROM sqlite_schema WHERE name = 'quire_fts_1'",
+      );
+      assert.match(
+        String(sql),
+        /fts5\(c0, c1, tokenize='unicode61 remove_diacritics 2', prefix='2'/,
+      );
+      assert.match(String(sql), /content='', contentless_delete=1/);
+    });
+  });
+
+  test("check() finds an index that no longer agrees with the documents; reindex() mends it", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      const notes = store.collection("notes", { search: { fields: ["title"] } });
+      await notes.putMany([["a", { title: "alpha" }], ["b", { title: "beta" }]]);
+      assert.equal((await store.check()).ok, true);
+      await store.close();
+      // Change a document behind the triggers' back.
+      const db = await openDriver(path);
+      db.exec("DROP TRIGGER quire_fts_1_update");
+      db.exec(`UPDATE quire_docs_1 SET data = '{"title":"gamma"}' WHERE id = 'a'`);
+      db.close();
+      const again = await open(`sqlite://${path}`);
+      const report = await again.check();
+      assert.equal(report.ok, false);
+      assert.match(report.problems[0].message, /search index differs from the documents/);
+      assert.equal(report.problems[0].collection, "notes");
+      await again.collection("notes").reindex();
+      assert.equal((await again.check()).ok, true);
+      assert.deepEqual((await again.collection("notes").search("gamma")).hits.map((h) => h.id), [
+        "a",
+      ]);
+      await again.close();
+    });
+  });
+
+  test("a raw FTS5 query that FTS5 refuses is INVALID_SEARCH with its message", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      const notes = store.collection("notes", { search: { fields: ["title"] } });
+      await notes.put("a", { title: "alpha beta" });
+      assert.deepEqual(
+        (await notes.search("NEAR(alpha beta, 0)", { raw: true })).hits.map((h) => h.id),
+        ["a"],
+      );
+      assert.deepEqual((await notes.search("alp* AND beta", { raw: true })).hits.map((h) => h.id), [
+        "a",
+      ]);
+      const error = await rejectsWith(notes.search("AND AND", { raw: true }), "INVALID_SEARCH");
+      assert.match(error.message, /syntax error/);
+      await rejectsWith(notes.search("nosuchcolumn : x", { raw: true }), "INVALID_SEARCH");
+      await rejectsWith(notes.search("a\0b", { raw: true }), "INVALID_SEARCH");
+      await rejectsWith(notes.search("alpha", { raw: true, highlight: true }), "INVALID_OPTION");
+      await store.close();
+    });
+  });
+
+  test("a read-only store searches", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      await store.collection("notes", { search: { fields: ["title"] } }).put("a", {
+        title: "alpha",
+      });
+      await store.close();
+      const reader = await open({ backend: "sqlite", path, readonly: true });
+      assert.deepEqual((await reader.collection("notes").search("alpha")).hits.map((h) => h.id), [
+        "a",
+      ]);
+      await reader.close();
     });
   });
 });
