@@ -7,8 +7,9 @@
  */
 
 import assert from "node:assert/strict";
+import { createRequire } from "node:module";
 import { describe, test } from "node:test";
-import type { Collection, Store } from "../mod.ts";
+import type { Collection, JsonValue, Store } from "../mod.ts";
 import type { BackendUnderTest } from "./backend_conformance.ts";
 import { rejectsWith } from "./helpers.ts";
 
@@ -39,6 +40,46 @@ const NOTES: [string, Record<string, unknown>][] = [
   }],
   ["n5", { title: "Untitled", body: 42, tags: "not an array", year: 2001 }],
 ];
+
+const require = createRequire(import.meta.url);
+
+/** Emoji whose names and keywords the multilingual cases search, by a short name. */
+const EMOJI: Record<string, string> = {
+  coffee: "\u2615",
+  tree: "\u{1f384}",
+  tower: "\u{1f5fc}",
+  dragon: "\u{1f409}",
+};
+
+/**
+ * Real multilingual text: the CLDR annotations (`cldr-annotations-full`) of a few emoji in
+ * several languages as `{ title: spoken name, keywords: [...] }` under ids like `fr-coffee`,
+ * and emojibase's labels and tags (`emojibase-data`) under ids like `eb-th-tree`.
+ */
+function emojiTexts(): [string, Record<string, unknown>][] {
+  const docs: [string, Record<string, unknown>][] = [];
+  for (const locale of ["fr", "de", "cs", "pl", "tr", "vi", "el", "ru", "uk", "ja", "zh", "ko"]) {
+    const { annotations } = require(
+      `cldr-annotations-full/annotations/${locale}/annotations.json`,
+    ).annotations as { annotations: Record<string, { default: string[]; tts: string[] }> };
+    for (const [name, emoji] of Object.entries(EMOJI)) {
+      const { tts, default: keywords } = annotations[emoji];
+      docs.push([`${locale}-${name}`, { title: tts[0], keywords }]);
+    }
+  }
+  for (const locale of ["th", "hi", "ja", "zh", "ko"]) {
+    const data = require(`emojibase-data/${locale}/data.json`) as {
+      emoji: string;
+      label: string;
+      tags?: string[];
+    }[];
+    for (const [name, emoji] of Object.entries(EMOJI)) {
+      const entry = data.find((entry) => entry.emoji.replace("\ufe0f", "") === emoji)!;
+      docs.push([`eb-${locale}-${name}`, { title: entry.label, keywords: entry.tags ?? [] }]);
+    }
+  }
+  return docs;
+}
 
 /** Registers the search cases for one backend set-up. */
 export function runSearchTests(backend: BackendUnderTest): void {
@@ -250,6 +291,166 @@ export function runSearchTests(backend: BackendUnderTest): void {
         await titles.reindex();
         await titles.optimize();
         assert.deepEqual(await ids(titles, "peace"), ["n4", "n3"]);
+      });
+    });
+
+    describe("multilingual text from CLDR and emojibase", () => {
+      /** Runs `fn` on collections `words` (unicode61) and `grams` (trigram) of emojiTexts(). */
+      const withEmoji = async (fn: (words: Collection, grams: Collection) => Promise<void>) => {
+        const place = backend.setup();
+        const store = await place.open();
+        try {
+          const docs = emojiTexts() as [string, never][];
+          const words = store.collection("words", { search: { fields: ["title", "keywords"] } });
+          const grams = store.collection("grams", {
+            search: { fields: ["title", "keywords"], tokenizer: "trigram" },
+          });
+          await words.putMany(docs);
+          await grams.putMany(docs);
+          await fn(words, grams);
+        } finally {
+          await store.close();
+          place.cleanup();
+        }
+      };
+      const sorted = async (collection: Collection, query: string) =>
+        (await ids(collection, query, { limit: 100 })).sort();
+
+      test("accented Latin is found without its accents, in any case", async () => {
+        await withEmoji(async (words, grams) => {
+          const cases: [string, string[]][] = [
+            ["cafe", ["de-coffee", "fr-coffee"]], // café (fr), Cafe (de)
+            ["CAFEINE", ["fr-coffee"]], // caféine
+            ["Café", ["de-coffee", "fr-coffee"]],
+            ["noel", ["fr-tree", "tr-tree", "vi-tree"]], // Noël, noel ağacı, cây thông noel
+            ["FETE", ["fr-tree"]], // fête
+            ["getrank", ["de-coffee"]], // Getränk
+            ["kava", ["cs-coffee"]], // káva
+            ["vanoce", ["cs-tree"]], // vánoce, Vánoce
+            ["swieta", ["pl-tree"]], // święta
+            ["zwierze", ["pl-dragon"]], // zwierzę
+            ["agac", ["tr-tree"]], // ağaç
+            ["icecek", ["tr-coffee"]], // içecek
+            ["İÇECEK", ["tr-coffee"]],
+            ["ca phe", ["vi-coffee"]], // cà phê
+            ['"tour de tokyo"', ["fr-tower"]],
+            // Letters that are not a letter plus a diacritic stay themselves: đ is not d, ı not i.
+            ["do uong", []], // đồ uống
+            ["đồ uống", ["vi-coffee"]],
+            ["sicak", []], // sıcak
+          ];
+          for (const [query, expected] of cases) {
+            assert.deepEqual(await sorted(words, query), expected, query);
+          }
+          // Trigrams fold the same way (and find substrings).
+          assert.deepEqual(await sorted(grams, "CAFEIN"), ["fr-coffee"]);
+          assert.deepEqual(await sorted(grams, "BOZE"), ["pl-tree"]); // boże narodzenie
+        });
+      });
+
+      test("Greek and Cyrillic fold their case; their accents are kept, as FTS5 keeps them", async () => {
+        await withEmoji(async (words, grams) => {
+          const cases: [string, string[]][] = [
+            ["ΔΡΆΚΟΣ", ["el-dragon"]], // δράκος: Σ folds to σ and to the final ς alike
+            ["ΖΏΟ", ["el-dragon"]], // ζώο
+            ["ΤΌΚΙΟ", ["el-tower"]], // Τόκιο
+            ["ΚΑΦΕΐΝΗ", ["el-coffee"]], // καφεΐνη
+            ["ΠΎΡΓΟΣ του", ["el-tower"]], // Πύργος του Τόκιο
+            // FTS5 removes the diacritics of Latin letters only: a Greek tonos stays.
+            ["δρακος", []],
+            ["КОФЕ", ["ru-coffee"]], // кофе
+            ["рождество", ["ru-tree"]], // Рождество
+            ["ДРАКОН", ["ru-dragon", "uk-dragon"]],
+            ["КОФЕЇН", ["uk-coffee"]], // кофеїн
+            ["ЕЛКА", ["ru-tree"]], // елка
+            // ё is not е plus a diacritic for FTS5 either.
+            ["ёлка", []],
+          ];
+          for (const [query, expected] of cases) {
+            assert.deepEqual(await sorted(words, query), expected, query);
+          }
+          // Trigrams find the Ukrainian кафе inside nothing else, and both coffees by кофе.
+          assert.deepEqual(await sorted(grams, "КОФЕ"), ["ru-coffee", "uk-coffee"]); // кофеїн
+          assert.deepEqual(await sorted(grams, "ΡΆΚΟ"), ["el-dragon"]);
+        });
+      });
+
+      test("CJK, Thai and Devanagari: whole runs with unicode61, any three characters with trigram", async () => {
+        await withEmoji(async (words, grams) => {
+          // unicode61 has no word breaker for these scripts: a run of letters is one token.
+          assert.deepEqual(await sorted(words, "東京"), ["eb-ja-tower", "ja-tower"]); // a keyword
+          assert.deepEqual(await sorted(words, "東京タ"), []); // inside 東京タワー
+          assert.deepEqual(await sorted(words, "圣诞"), ["eb-zh-tree", "zh-tree"]);
+          assert.deepEqual(await sorted(words, "크리스마"), []); // inside 크리스마스
+          const cases: [string, string[]][] = [
+            ["東京タ", ["eb-ja-tower", "ja-tower"]], // 東京タワー
+            ["京タワ", ["eb-ja-tower", "ja-tower"]],
+            ["クリスマスツ", ["eb-ja-tree", "ja-tree"]], // クリスマスツリー
+            ["圣诞树", ["eb-zh-tree", "zh-tree"]],
+            ["东京塔", ["zh-tower", "eb-zh-tower"].sort()],
+            ["크리스마", ["eb-ko-tree", "ko-tree"]], // 크리스마스 트리
+            ["คริสต์มาส", ["eb-th-tree"]], // ต้นคริสต์มาส
+            ["क्रिसमस", ["eb-hi-tree"]], // क्रिसमस ट्री
+            ["東京", []], // two characters make no trigram
+          ];
+          for (const [query, expected] of cases) {
+            assert.deepEqual(await sorted(grams, query), expected, query);
+          }
+        });
+      });
+    });
+
+    test("facets break count ties by value in SQLite's order, then by JSON type", async () => {
+      const place = backend.setup();
+      const store = await place.open();
+      try {
+        const values: JsonValue[] = [null, true, false, 0, 1, -1, 1.5, "", "1", "a", "B", "é"];
+        values.push("\u{1f600}", "\uff5e", 1e21, [2, "x", [3], { y: 1 }, 2], { k: "v", n: 1 });
+        values.push("a", 1);
+        const docs = store.collection("facets", { search: { fields: ["t"] } });
+        await docs.putMany(values.map((v, i) => [`f${i}`, { t: "word", v }]));
+        await docs.put("none", { t: "word" });
+        const { facets } = await docs.search("word", { facets: ["v"], limit: 1 });
+        assert.deepEqual(facets?.v.map(({ value, count }) => [value, count]), [
+          [1, 3], // 1, 1 and the object's 1
+          ["a", 2],
+          // Count 1: NULL, then numbers (false is 0 and true is 1, before and after the integer),
+          // then text in code point order (the array's and the object's scalars among them).
+          [null, 1],
+          [-1, 1],
+          [false, 1],
+          [0, 1],
+          [true, 1],
+          [1.5, 1],
+          [2, 1],
+          [1e21, 1],
+          ["", 1],
+          ["1", 1],
+          ["B", 1],
+          ["v", 1],
+          ["x", 1],
+          ["é", 1],
+          ["\uff5e", 1],
+          ["\u{1f600}", 1],
+        ]);
+      } finally {
+        await store.close();
+        place.cleanup();
+      }
+    });
+
+    test("facet values come back whole, NUL and all", async () => {
+      await withNotes(async (_store, notes) => {
+        await notes.put("z1", { title: "peace", tags: ["a\u0000b", "a", 1] });
+        await notes.put("z2", { title: "peace", tags: "a\u0000b" });
+        const page = await notes.search("peace", { facets: ["tags"] });
+        assert.deepEqual(page.facets?.tags, [
+          { value: "a\u0000b", count: 2 },
+          { value: "history", count: 2 },
+          { value: 1, count: 1 },
+          { value: "a", count: 1 },
+          { value: "war", count: 1 },
+        ]);
       });
     });
 

@@ -240,11 +240,13 @@ export class BufferedBackend implements Backend {
       );
     }
     return this.#search.search(collection, options, request, {
+      committed: () => this.#committedEntries(collection),
+      count: () => this.#store.count(collection),
       pending: this.#hasPending(collection),
-      entries: () => this.#entries(collection),
+      changes: () => this.#changes(collection),
       entry: (id) => {
-        const record = this.#read(collection, id)!;
-        return record.queryEntry ?? queryEntryOf(collection, record);
+        const record = this.#read(collection, id);
+        return record && (record.queryEntry ?? queryEntryOf(collection, record));
       },
       decode: (entry) => decode(collection, this.#read(collection, entry.id)!),
     });
@@ -399,26 +401,37 @@ export class BufferedBackend implements Backend {
       this.#search.applied(
         collection,
         id,
-        record === null ? null : () => (record.queryEntry ?? queryEntryOf(collection, record)).doc,
+        record && {
+          rev: record.rev,
+          doc: () => (record.queryEntry ?? queryEntryOf(collection, record)).doc,
+        },
       );
     }
   }
 
-  /** Every visible entry of the collection, in id order. */
-  *#entries(collection: string): Iterable<QueryEntry> {
-    if (!this.#hasPending(collection) && this.#store.records !== undefined) {
+  /** Every committed entry of the collection (a transaction's writes aside), in id order. */
+  *#committedEntries(collection: string): Iterable<QueryEntry> {
+    if (this.#store.records !== undefined) {
       for (const record of this.#store.records(collection)) {
         yield record.queryEntry ?? queryEntryOf(collection, record);
       }
       return;
     }
-    const ids = this.#hasPending(collection)
-      ? this.#visibleIds(collection)
-      : this.#store.ids(collection);
-    for (const id of ids) {
-      const record = this.#read(collection, id);
+    for (const id of this.#store.ids(collection)) {
+      const record = this.#store.read(collection, id);
       if (record !== undefined) yield record.queryEntry ?? queryEntryOf(collection, record);
     }
+  }
+
+  /** The open transaction's writes to the collection: the last of each id (`null`: deleted). */
+  #changes(collection: string): Map<string, QueryEntry | null> {
+    const changes = new Map<string, QueryEntry | null>();
+    for (const layer of this.#layers) {
+      for (const [id, record] of layer.get(collection) ?? []) {
+        changes.set(id, record && (record.queryEntry ?? queryEntryOf(collection, record)));
+      }
+    }
+    return changes;
   }
 
   /** The collection's search options; `UNSUPPORTED` when it has none. */

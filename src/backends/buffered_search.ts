@@ -1,9 +1,17 @@
 /**
  * Full-text search for the memory and file backends: one in-memory index per collection
- * (src/search/search_index.ts), built from the documents at the first search and then kept in
- * step with every committed write. A search inside a transaction that has written to the
- * collection runs on a temporary index of what the transaction sees. Results, ranks, cursors
- * and facets follow the SQLite backend's (search_sql.ts) exactly.
+ * (src/search/search_index.ts), built from the committed documents at the first search and
+ * then kept in step with every committed write. A search inside a transaction that has written
+ * to the collection runs on a view of that index with the transaction's writes made to it
+ * (SearchIndex.with), which costs what indexing the written documents costs. Results, ranks,
+ * cursors and facets follow the SQLite backend's (search_sql.ts) exactly.
+ *
+ * Another process may write to a file backend's directory, which this process's index cannot
+ * see. So a search checks what it can for free: the number of committed documents, and the rev
+ * of every document it found against the rev the index was given. On any difference the index
+ * is built again from the documents and the search runs again. (A write elsewhere that only
+ * makes a document match that did not, and leaves the count as it was, goes unnoticed until
+ * then.)
  *
  * @module
  */
@@ -12,9 +20,9 @@ import { compareCodePoints } from "../names.ts";
 import type { Field } from "../query/ast.ts";
 import { compileFilter, fieldReader, type QueryEntry } from "../query/evaluate.ts";
 import { compareSqlValues, sqlValueOf } from "../query/sql_value.ts";
-import { parsePath } from "../query/path.ts";
+import { parsePath, type PathSegment } from "../query/path.ts";
 import { fieldText } from "../search/field_text.ts";
-import { SearchIndex } from "../search/search_index.ts";
+import { type RankedMatch, SearchIndex } from "../search/search_index.ts";
 import type { SearchOptions } from "../search/search_options.ts";
 import { terms } from "../search/tokenize.ts";
 import type { FacetCount, SearchRequest, SearchResult, StoredEntry } from "./backend.ts";
@@ -22,34 +30,62 @@ import { FACET_VALUES } from "./sqlite/search_sql.ts";
 
 /** What a search reads from the backend. */
 export interface SearchSource {
-  /** The collection's records visible here, each with its parsed document. */
-  entries(): Iterable<QueryEntry>;
-  /** The visible entry of an id the index found. */
-  entry(id: string): QueryEntry;
+  /** The collection's committed records, each with its parsed document. */
+  committed(): Iterable<QueryEntry>;
+  /** How many documents the collection holds, committed. */
+  count(): number;
   /** Whether the current transaction has written to the collection. */
   pending: boolean;
+  /** The transaction's writes to the collection: the last entry of each id, `null` if deleted. */
+  changes(): Iterable<readonly [string, QueryEntry | null]>;
+  /** The visible entry of an id the index found; `undefined` when it is gone. */
+  entry(id: string): QueryEntry | undefined;
   /** The entry as a result hands it out: a fresh copy of the document. */
   decode(entry: QueryEntry): StoredEntry;
 }
 
+/** A committed write as the index needs it: the new rev and document, or `null` for a delete. */
+export interface AppliedRecord {
+  rev: number;
+  /** Reads the document (only called when the collection has an index). */
+  doc(): unknown;
+}
+
+/** A collection's committed index and the rev of each document it holds. */
+interface BuiltIndex {
+  options: SearchOptions;
+  paths: PathSegment[][];
+  index: SearchIndex;
+  revs: Map<string, number>;
+}
+
+/** An index to search and the rev it holds for an id. */
+interface Searchable {
+  index: SearchIndex;
+  weights: readonly number[];
+  revOf(id: string): number | undefined;
+}
+
 /** The committed search indexes of a backend, one per collection that has searched. */
 export class BufferedSearch {
-  #indexes = new Map<string, { options: SearchOptions; index: SearchIndex }>();
+  #indexes = new Map<string, BuiltIndex>();
 
   /** Forgets a collection's index (its options changed, or it is rebuilt). */
   forget(collection: string): void {
     this.#indexes.delete(collection);
   }
 
-  /**
-   * Keeps a built index in step with a committed write: `readDoc` gives the new document, or
-   * is `null` for a delete.
-   */
-  applied(collection: string, id: string, readDoc: (() => unknown) | null): void {
+  /** Keeps a built index in step with a committed write (`null`: a delete). */
+  applied(collection: string, id: string, record: AppliedRecord | null): void {
     const built = this.#indexes.get(collection);
     if (built === undefined) return;
-    if (readDoc === null) built.index.remove(id);
-    else built.index.add(id, textsOf(readDoc(), built.options));
+    if (record === null) {
+      built.index.remove(id);
+      built.revs.delete(id);
+    } else {
+      built.index.add(id, textsOf(record.doc(), built.paths));
+      built.revs.set(id, record.rev);
+    }
   }
 
   /** Forgets every index (the backend closes). */
@@ -64,57 +100,107 @@ export class BufferedSearch {
     request: SearchRequest,
     source: SearchSource,
   ): SearchResult {
-    const index = source.pending
-      ? buildIndex(source.entries(), options)
-      : this.#committed(collection, options, source);
-    const matches = index.search(request.query!, options.weights);
-    const wanted = compileFilter(request.filter);
-    const entries = new Map<string, QueryEntry>();
-    const hits = matches.filter((match) => {
-      const entry = source.entry(match.id);
-      entries.set(match.id, entry);
-      return wanted(entry);
-    });
-    hits.sort((a, b) => a.rank - b.rank || compareCodePoints(a.id, b.id));
-    const after = request.after;
-    const page =
-      (after === undefined
-        ? hits
-        : hits.filter(({ rank, id }) =>
-          rank > after[0] || (rank === after[0] && compareCodePoints(id, after[1]) > 0)
-        )).slice(0, request.limit);
-    return {
-      hits: page.map(({ id, rank }) => ({ entry: source.decode(entries.get(id)!), rank })),
-      facets: request.facets.map((field) =>
-        facetCounts(hits.map(({ id }) => entries.get(id)!), field)
-      ),
-    };
+    for (let check = true;; check = false) {
+      const built = this.#committed(collection, options, source);
+      // The documents changed behind the index's back (another process wrote them): a new one.
+      const result = check && built.index.size !== source.count()
+        ? undefined
+        : run(source.pending ? viewOf(built, source) : searchable(built), request, source, check);
+      if (result !== undefined) return result;
+      this.#indexes.delete(collection);
+    }
   }
 
-  #committed(collection: string, options: SearchOptions, source: SearchSource): SearchIndex {
+  #committed(collection: string, options: SearchOptions, source: SearchSource): BuiltIndex {
     const built = this.#indexes.get(collection);
     if (built !== undefined && JSON.stringify(built.options) === JSON.stringify(options)) {
-      return built.index;
+      return built;
     }
-    const index = buildIndex(source.entries(), options);
-    this.#indexes.set(collection, { options, index });
-    return index;
+    const fresh = buildIndex(source.committed(), options);
+    this.#indexes.set(collection, fresh);
+    return fresh;
   }
 }
 
-function buildIndex(entries: Iterable<QueryEntry>, options: SearchOptions): SearchIndex {
+function searchable(built: BuiltIndex): Searchable {
+  return {
+    index: built.index,
+    weights: built.options.weights,
+    revOf: (id) => built.revs.get(id),
+  };
+}
+
+/** The committed index with the transaction's writes made to it. */
+function viewOf(built: BuiltIndex, source: SearchSource): Searchable {
+  const changes = new Map(source.changes());
+  const index = built.index.with(
+    [...changes].map(([id, entry]) => [id, entry && textsOf(entry.doc, built.paths)] as const),
+  );
+  return {
+    index,
+    weights: built.options.weights,
+    revOf: (id) => changes.has(id) ? changes.get(id)?.rev : built.revs.get(id),
+  };
+}
+
+/**
+ * Runs a search on an index. With `check`, returns `undefined` as soon as the index proves out
+ * of step with the documents (a document it found is gone or at another rev); without it,
+ * documents that are gone are left out.
+ */
+function run(
+  { index, weights, revOf }: Searchable,
+  request: SearchRequest,
+  source: SearchSource,
+  check: boolean,
+): SearchResult | undefined {
+  const matches = index.search(request.query!, weights);
+  const wanted = compileFilter(request.filter);
+  const entries = new Map<string, QueryEntry>();
+  const hits: RankedMatch[] = [];
+  for (const match of matches) {
+    const entry = source.entry(match.id);
+    if (entry === undefined || entry.rev !== revOf(match.id)) {
+      if (check) return undefined;
+      if (entry === undefined) continue;
+    }
+    entries.set(match.id, entry);
+    if (wanted(entry)) hits.push(match);
+  }
+  hits.sort((a, b) => a.rank - b.rank || compareCodePoints(a.id, b.id));
+  const after = request.after;
+  const page =
+    (after === undefined
+      ? hits
+      : hits.filter(({ rank, id }) =>
+        rank > after[0] || (rank === after[0] && compareCodePoints(id, after[1]) > 0)
+      )).slice(0, request.limit);
+  return {
+    hits: page.map(({ id, rank }) => ({ entry: source.decode(entries.get(id)!), rank })),
+    facets: request.facets.map((field) =>
+      facetCounts(hits.map(({ id }) => entries.get(id)!), field)
+    ),
+  };
+}
+
+function buildIndex(entries: Iterable<QueryEntry>, options: SearchOptions): BuiltIndex {
   const settings = { tokenizer: options.tokenizer, removeDiacritics: options.removeDiacritics };
   const index = new SearchIndex(
     options.fields.length,
     (text) => terms(text, settings).map((term, position) => ({ term, position })),
   );
-  for (const entry of entries) index.add(entry.id, textsOf(entry.doc, options));
-  return index;
+  const paths = options.fields.map((field) => parsePath(field));
+  const revs = new Map<string, number>();
+  for (const entry of entries) {
+    index.add(entry.id, textsOf(entry.doc, paths));
+    revs.set(entry.id, entry.rev);
+  }
+  return { options, paths, index, revs };
 }
 
 /** The text of each search field of a document, as SQLite's triggers extract it. */
-function textsOf(doc: unknown, options: SearchOptions): (string | null)[] {
-  return options.fields.map((field) => fieldText(doc, parsePath(field)));
+function textsOf(doc: unknown, paths: readonly PathSegment[][]): (string | null)[] {
+  return paths.map((path) => fieldText(doc, path));
 }
 
 /**

@@ -3,7 +3,9 @@
  * same everywhere): the field's text is tokenized with the collection's tokenizer, the tokens
  * that belong to an instance of one of the query's phrases are marked, and the window of
  * `snippetTokens` tokens holding the most marked tokens is cut out (the first such window; the
- * whole text when it is short enough). With `escapeHtml`, the document's text is HTML-escaped
+ * whole text when it is short enough). Marked text that overlaps or touches gets one pair of
+ * markers: the trigram tokenizer's tokens overlap (`abcd` is `abc` and `bcd`), and a query
+ * for `bcd cde` marks `a<mark>bcde</mark>f`. With `escapeHtml`, the document's text is HTML-escaped
  * and only the markers are written raw.
  *
  * @module
@@ -102,31 +104,34 @@ export function highlight(
   const escape = options.escapeHtml ? escapeHtml : (piece: string) => piece;
   let out = from > 0 ? ELLIPSIS : "";
   let at = from;
-  // One pair of markers per phrase instance (instances that share tokens are merged), cut to
-  // the window.
-  for (const [first, end] of mergeOverlapping(instances)) {
+  // One pair of markers per stretch of marked text: the phrase instances, cut to the window,
+  // as spans of text, with the ones that overlap or touch joined (trigrams overlap).
+  const spans: [number, number][] = [];
+  for (const [first, end] of instances) {
     const a = Math.max(first, best);
     const b = Math.min(end, last);
-    if (a > b) continue;
-    out += escape(text.slice(at, tokens[a].start)) + options.open +
-      escape(text.slice(tokens[a].start, tokens[b].end)) + options.close;
-    at = tokens[b].end;
+    if (a <= b) spans.push([tokens[a].start, tokens[b].end]);
+  }
+  for (const [start, end] of joinSpans(spans)) {
+    out += escape(text.slice(at, start)) + options.open + escape(text.slice(start, end)) +
+      options.close;
+    at = end;
   }
   out += escape(text.slice(at, to));
   if (to < text.length) out += ELLIPSIS;
   return out;
 }
 
-/** Sorted spans, with the ones that share a token joined. */
-function mergeOverlapping(spans: [number, number][]): [number, number][] {
+/** Text spans `[start, end)` in order, with the ones that overlap or touch joined. */
+function joinSpans(spans: [number, number][]): [number, number][] {
   const sorted = [...spans].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const merged: [number, number][] = [];
-  for (const [first, last] of sorted) {
-    const previous = merged.at(-1);
-    if (previous !== undefined && first <= previous[1]) previous[1] = Math.max(previous[1], last);
-    else merged.push([first, last]);
+  const joined: [number, number][] = [];
+  for (const [start, end] of sorted) {
+    const previous = joined.at(-1);
+    if (previous !== undefined && start <= previous[1]) previous[1] = Math.max(previous[1], end);
+    else joined.push([start, end]);
   }
-  return merged;
+  return joined;
 }
 
 /** The first and last token of every instance of the query's phrases in this column. */

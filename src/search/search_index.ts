@@ -15,6 +15,9 @@
  * Instances count only in the parts of the query that matched the row, as FTS5 clears the
  * position lists of an OR branch that did not match and of NOT's right side.
  *
+ * A transaction's reads see its own writes: {@linkcode SearchIndex.with} makes a view of an
+ * index with some documents replaced or removed, at the cost of indexing those alone.
+ *
  * @module
  */
 
@@ -38,8 +41,12 @@ export interface RankedMatch {
 
 const K1 = 1.2;
 const B = 0.75;
-/** A posting packs the column into the bits above the position. */
-const POSITION_BITS = 2 ** 21;
+/**
+ * A posting packs the column above the position: column · 2^32 + position, exact in a double
+ * for any column of a collection and any position a document can hold (FTS5 keeps positions
+ * in 31 bits too).
+ */
+const POSITION_BITS = 2 ** 32;
 
 interface IndexedDocument {
   /** Tokens over all columns. */
@@ -56,11 +63,16 @@ export class SearchIndex {
   readonly columns: number;
   #tokenize: IndexTokenizer;
   #documents = new Map<string, IndexedDocument>();
-  /** term → document id → sorted postings (column · 2^21 + position). */
+  /** term → document id → sorted postings (column · 2^32 + position). */
   #postings = new Map<string, Map<string, number[]>>();
   #totalLength = 0;
   /** Every term in code unit order, for prefixes; rebuilt after the set of terms changes. */
   #sortedTerms: string[] | undefined;
+  /** In a view (see `with`): the index underneath, and which of its documents the view hides. */
+  #base: SearchIndex | undefined;
+  #hidden = new Set<string>();
+  /** The tokens of the hidden documents. */
+  #hiddenLength = 0;
 
   constructor(columns: number, tokenize: IndexTokenizer) {
     this.columns = columns;
@@ -69,7 +81,25 @@ export class SearchIndex {
 
   /** How many documents (FTS5 rows) the index holds. */
   get size(): number {
-    return this.#documents.size;
+    const base = this.#base;
+    return this.#documents.size + (base === undefined ? 0 : base.size - this.#hidden.size);
+  }
+
+  /**
+   * A view of this index with `changes` made to it (a document's column texts, or `null` to
+   * remove it), this index staying as it is: what a transaction that wrote to the collection
+   * searches. It costs what indexing the changed documents costs, and is valid until this index
+   * changes.
+   */
+  with(changes: Iterable<readonly [string, readonly (string | null)[] | null]>): SearchIndex {
+    if (this.#base !== undefined) throw new TypeError("Cannot make a view of a view");
+    const view = new SearchIndex(this.columns, this.#tokenize);
+    view.#base = this;
+    for (const [id, texts] of changes) {
+      if (texts === null) view.remove(id);
+      else view.add(id, texts);
+    }
+    return view;
   }
 
   /** Indexes a document's column texts (`null` for an empty column), replacing any earlier. */
@@ -104,6 +134,11 @@ export class SearchIndex {
 
   /** Removes a document; nothing when it is not indexed. */
   remove(id: string): void {
+    const below = this.#base === undefined ? undefined : this.#base.#documents.get(id);
+    if (below !== undefined && !this.#hidden.has(id)) {
+      this.#hidden.add(id);
+      this.#hiddenLength += below.length;
+    }
     const document = this.#documents.get(id);
     if (document === undefined) return;
     for (const term of document.terms) {
@@ -126,19 +161,22 @@ export class SearchIndex {
   search(query: MatchNode, weights: readonly number[]): RankedMatch[] {
     const phrases = phrasesOf(query);
     const hits = new Map(phrases.map((phrase) => [phrase, this.#phraseHits(phrase)]));
-    const n = this.#documents.size;
+    const n = this.size;
     const idf = phrases.map((phrase) => {
       const matching = hits.get(phrase)!.size;
       const value = Math.log((n - matching + 0.5) / (matching + 0.5));
       return value <= 0 ? 1e-6 : value;
     });
-    const averageLength = this.#totalLength / n;
+    const base = this.#base;
+    const totalLength = this.#totalLength +
+      (base === undefined ? 0 : base.#totalLength - this.#hiddenLength);
+    const averageLength = totalLength / n;
     const results: RankedMatch[] = [];
     const frequency = new Float64Array(phrases.length);
     for (const id of this.#candidates(query, hits)) {
       frequency.fill(0);
       if (!this.#collect(query, id, hits, phrases, weights, frequency)) continue;
-      const length = this.#documents.get(id)!.length;
+      const length = (this.#documents.get(id) ?? base!.#documents.get(id)!).length;
       let score = 0;
       for (let i = 0; i < phrases.length; i++) {
         // The same operations in the same order as fts5_aux.c, for the same rounding.
@@ -238,6 +276,17 @@ export class SearchIndex {
 
   /** For each document where the phrase occurs: its instance count in each column. */
   #phraseHits(phrase: Extract<MatchNode, { kind: "phrase" }>): PhraseHits {
+    const result = this.#ownPhraseHits(phrase);
+    if (this.#base !== undefined) {
+      for (const [id, counts] of this.#base.#ownPhraseHits(phrase)) {
+        if (!this.#hidden.has(id)) result.set(id, counts);
+      }
+    }
+    return result;
+  }
+
+  /** The phrase's hits among this index's own documents (not those of a view's base). */
+  #ownPhraseHits(phrase: Extract<MatchNode, { kind: "phrase" }>): PhraseHits {
     const { tokens, prefix, columns } = phrase;
     const lists = tokens.map((token, i) =>
       prefix && i === tokens.length - 1 ? this.#prefixPostings(token) : this.#postings.get(token)

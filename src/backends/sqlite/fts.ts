@@ -8,9 +8,12 @@
  * What a field indexes: a string as it is; an array, its string elements joined by a space (in
  * array order); anything else nothing. The memory and file backends extract the same text.
  *
- * The table is contentless (`content=''`, `contentless_delete=1`): the documents are already
- * stored once, snippets are made in TypeScript (src/search/), and a delete needs only the
- * rowid. `check()` compares the index with one rebuilt from the documents.
+ * The table is contentless (`content=''`): the documents are already stored once and snippets
+ * are made in TypeScript (src/search/). A delete is FTS5's `'delete'` command with the old
+ * texts, computed from the old document by the same expressions that indexed it. (Not
+ * `contentless_delete=1` and a plain DELETE: in SQLite 3.53, which Deno ships, that leaves the
+ * row count and token totals behind, so bm25 drifts after every update.) `check()` compares the
+ * index with one rebuilt from the documents.
  *
  * Every name here derives from the document table's name, which is `quire_docs_<number>`; paths
  * are quoted by `sqlJsonPathLiteral`, so no user text reaches the SQL unquoted.
@@ -65,13 +68,14 @@ export function createFts(db: Database, documentTable: string, options: SearchOp
   const prefix = options.prefix.length > 0 ? `, prefix='${options.prefix.join(" ")}'` : "";
   db.exec(
     `CREATE VIRTUAL TABLE ${fts} USING fts5(${columns.join(", ")}, ` +
-      `tokenize='${tokenizeArgument(options)}'${prefix}, content='', contentless_delete=1)`,
+      `tokenize='${tokenizeArgument(options)}'${prefix}, content='')`,
   );
   const texts = (source: string) =>
     options.fields.map((field) => fieldTextSql(source, field)).join(", ");
   const insert = (source: string, rowid: string) =>
     `INSERT INTO ${fts} (rowid, ${columns.join(", ")}) VALUES (${rowid}, ${texts(source)});`;
-  const remove = `DELETE FROM ${fts} WHERE rowid = old.rowid;`;
+  const remove = `INSERT INTO ${fts} (${fts}, rowid, ${columns.join(", ")}) ` +
+    `VALUES ('delete', old.rowid, ${texts("old.data")});`;
   db.exec(
     `CREATE TRIGGER ${fts}_insert AFTER INSERT ON ${documentTable} BEGIN ` +
       `${insert("new.data", "new.rowid")} END;
@@ -123,7 +127,7 @@ export function compareFts(db: Database, documentTable: string, options: SearchO
   try {
     db.exec(
       `CREATE VIRTUAL TABLE temp.${fresh} USING fts5(${columns.join(", ")}, ` +
-        `tokenize='${tokenizeArgument(options)}'${prefix}, content='', contentless_delete=1);
+        `tokenize='${tokenizeArgument(options)}'${prefix}, content='');
        CREATE VIRTUAL TABLE temp.${fts}_vocab USING fts5vocab(main, ${fts}, instance);
        CREATE VIRTUAL TABLE temp.${fresh}_vocab USING fts5vocab(temp, ${fresh}, instance);`,
     );
