@@ -17,6 +17,7 @@ export { DEFAULT_URL, open, type OpenOptions, parseUrl } from "./src/open.ts";
 export {
   type CheckReport,
   type ExportRecord,
+  type IndexProgressEvent,
   Store,
   type StoreStats,
   type Transaction,

@@ -14,6 +14,7 @@ import { type RefLoader, resolveRefs } from "./refs.ts";
 import { parseFields, project } from "./query/project.ts";
 import { type FilterInput, parseFilter, prepareQuery } from "./query/query.ts";
 import type { NormalizedOptions } from "./collection_options.ts";
+import type { IndexProgressEvent } from "./store.ts";
 import { searchCollection, type SearchOptions, type SearchPage } from "./collection_search.ts";
 
 export type { Explain, FilterInput, Meta };
@@ -339,10 +340,22 @@ export class Collection<T extends object = Document> {
     return searchCollection<T>(this.#host, this.name, text, options);
   }
 
-  /** Rebuilds the search index from the documents (SQLite: FTS5 `rebuild`). */
-  async reindex(): Promise<void> {
+  /**
+   * Rebuilds the search index from the documents, in one transaction; `onProgress` hears how
+   * far it got every 10,000 documents.
+   */
+  async reindex(
+    options: { onProgress?: (progress: IndexProgressEvent) => void } = {},
+  ): Promise<void> {
+    const listener = options.onProgress;
+    if (listener !== undefined && typeof listener !== "function") {
+      throw new QuireError("INVALID_OPTION", "Invalid onProgress: expected a function");
+    }
     await this.#host.run(this.name, "write", (backend) => {
-      this.#searchBackend(backend).reindex(this.name);
+      this.#searchBackend(backend).reindex(
+        this.name,
+        listener && ((indexed, total) => listener({ collection: this.name, indexed, total })),
+      );
     }, () => {});
   }
 

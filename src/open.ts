@@ -19,7 +19,7 @@ import { MemoryStore } from "./backends/memory/memory_store.ts";
 import { openSqliteBackend, type SqliteOptions } from "./backends/sqlite/sqlite_backend.ts";
 import { DEFAULT_MAX_DOCUMENT_BYTES, isPlainObject } from "./document.ts";
 import { QuireError } from "./errors.ts";
-import { Store } from "./store.ts";
+import { type IndexProgressEvent, Store } from "./store.ts";
 
 /** The URL used when `open()` gets nothing and neither variable is set. */
 export const DEFAULT_URL = "sqlite://quire.db";
@@ -36,6 +36,11 @@ export interface OpenOptions extends SqliteOptions {
   readonly?: boolean;
   /** Largest document, in UTF-8 bytes of JSON. @default 1048576 (1 MiB) */
   maxDocumentBytes?: number;
+  /**
+   * Hears how a search index rebuild goes when a collection's `search` option changed (SQLite
+   * rebuilds the FTS5 index at the next call on the collection): every 10,000 documents.
+   */
+  onIndexProgress?: (progress: IndexProgressEvent) => void;
 }
 
 /**
@@ -69,8 +74,12 @@ export async function open(target?: string | OpenOptions): Promise<Store> {
     );
   }
   const readonly = options.readonly === true;
+  const onIndexProgress = options.onIndexProgress;
+  if (onIndexProgress !== undefined && typeof onIndexProgress !== "function") {
+    throw new QuireError("INVALID_OPTION", "Invalid onIndexProgress: expected a function");
+  }
   const backend = await openBackend(options, readonly);
-  return new Store(backend, { readonly, maxDocumentBytes });
+  return new Store(backend, { readonly, maxDocumentBytes, onIndexProgress });
 }
 
 async function openBackend(options: OpenOptions, readonly: boolean): Promise<Backend> {

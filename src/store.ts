@@ -60,6 +60,16 @@ export interface CheckReport {
 export interface StoreSettings {
   readonly: boolean;
   maxDocumentBytes: number;
+  onIndexProgress?: (progress: IndexProgressEvent) => void;
+}
+
+/** How far a search index (re)build got. */
+export interface IndexProgressEvent {
+  collection: string;
+  /** Documents indexed so far. */
+  indexed: number;
+  /** Documents to index. */
+  total: number;
 }
 
 /** The object a transaction callback receives: collections inside the transaction. */
@@ -395,7 +405,12 @@ export class Store implements AsyncDisposable {
   }
 
   #writeCatalog(name: string, options: NormalizedOptions): void {
-    this.#backend.ensureCollection(name, options);
+    const listener = this.#settings.onIndexProgress;
+    this.#backend.ensureCollection(
+      name,
+      options,
+      listener && ((indexed, total) => listener({ collection: name, indexed, total })),
+    );
     this.#catalog.set(name, options);
   }
 

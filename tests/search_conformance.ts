@@ -294,6 +294,26 @@ export function runSearchTests(backend: BackendUnderTest): void {
       });
     });
 
+    test("reindex reports its progress, every 10,000 documents and at the end", async () => {
+      await withNotes(async (_store, notes) => {
+        // The file backend writes a file per document: past 10,000 would take seconds.
+        const bulk = backend.name === "file" ? 50 : 10_050;
+        await notes.putMany(
+          Array.from({ length: bulk }, (_, i) => [`bulk-${i}`, { title: `bulk ${i % 7}` }]),
+        );
+        const events: unknown[] = [];
+        await notes.reindex({ onProgress: (event) => events.push(event) });
+        const total = NOTES.length + bulk;
+        assert.deepEqual(events.at(0), { collection: "notes", indexed: 0, total });
+        assert.deepEqual(events.at(-1), { collection: "notes", indexed: total, total });
+        assert.equal(events.length, bulk > 10_000 ? 3 : 2, JSON.stringify(events));
+        assert.equal(await notes.count({ title: { $startsWith: "bulk" } }), bulk);
+        const page = await notes.search("bulk 3", { limit: 5 });
+        assert.deepEqual(page.hits.length, 5);
+        await rejectsWith(notes.reindex({ onProgress: 1 as never }), "INVALID_OPTION");
+      });
+    });
+
     describe("multilingual text from CLDR and emojibase", () => {
       /** Runs `fn` on collections `words` (unicode61) and `grams` (trigram) of emojiTexts(). */
       const withEmoji = async (fn: (words: Collection, grams: Collection) => Promise<void>) => {

@@ -637,6 +637,34 @@ describe("sqlite search index", () => {
     });
   });
 
+  test("a changed search option rebuilds the index, reporting to onIndexProgress", async () => {
+    await withPath(async (path) => {
+      const first = await open(`sqlite://${path}`);
+      await first.collection("notes").putMany(
+        Array.from({ length: 10_500 }, (_, i) => [`n${i}`, { title: `title ${i}`, body: "body" }]),
+      );
+      await first.close();
+      const events: unknown[] = [];
+      const store = await open({
+        backend: "sqlite",
+        path,
+        onIndexProgress: (event) => events.push(event),
+      });
+      const notes = store.collection("notes", { search: { fields: ["title"] } });
+      assert.deepEqual((await notes.search("title 77")).hits.map((h) => h.id).slice(0, 1), ["n77"]);
+      assert.deepEqual(events, [
+        { collection: "notes", indexed: 0, total: 10_500 },
+        { collection: "notes", indexed: 10_000, total: 10_500 },
+        { collection: "notes", indexed: 10_500, total: 10_500 },
+      ]);
+      await store.close();
+      await rejectsWith(
+        open({ backend: "sqlite", path, onIndexProgress: 3 as never }),
+        "INVALID_OPTION",
+      );
+    });
+  });
+
   test("a read-only store searches", async () => {
     await withPath(async (path) => {
       const store = await open(`sqlite://${path}`);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -98,4 +98,29 @@ export class TempWorkspace {
     this.#removed = true;
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Resident memory of this process, in bytes: now (VmRSS) and its peak so far (VmHWM). */
+export interface MemoryFigures {
+  rss: number;
+  /** The peak resident set size (Linux's VmHWM); the current RSS where /proc is missing. */
+  peak: number;
+  /** The JavaScript heap in use (`process.memoryUsage().heapUsed`). */
+  heap: number;
+}
+
+/** This process's resident memory, from /proc/self/status on Linux. */
+export function memoryFigures(): MemoryFigures {
+  try {
+    const status = readFileSync("/proc/self/status", "utf8");
+    const kib = (field: string) =>
+      Number(new RegExp(`^${field}:\\s*(\\d+) kB`, "m").exec(status)?.[1]);
+    const rss = kib("VmRSS");
+    const peak = kib("VmHWM");
+    if (Number.isFinite(rss) && Number.isFinite(peak)) {
+      return { rss: rss * 1024, peak: peak * 1024, heap: process.memoryUsage().heapUsed };
+    }
+  } catch { /* not Linux */ }
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, peak: rss, heap: heapUsed };
 }

@@ -114,6 +114,9 @@ export interface SearchResult {
   facets: FacetCount[][];
 }
 
+/** Hears how far a search index build got: documents indexed, out of `total`. */
+export type IndexProgress = (indexed: number, total: number) => void;
+
 /** A collection as the catalog holds it. */
 export interface CatalogEntry {
   name: string;
@@ -129,8 +132,11 @@ export interface Backend {
 
   /** Every collection in the catalog, by name. */
   collections(): CatalogEntry[];
-  /** Creates the collection or updates its persisted options. */
-  ensureCollection(name: string, options: NormalizedOptions): void;
+  /**
+   * Creates the collection or updates its persisted options; a change of search options
+   * rebuilds the search index, reporting to `progress`.
+   */
+  ensureCollection(name: string, options: NormalizedOptions, progress?: IndexProgress): void;
 
   get(collection: string, id: string): StoredEntry | undefined;
   has(collection: string, id: string): boolean;
@@ -148,8 +154,8 @@ export interface Backend {
   deleteMany(collection: string, filter: Filter): number;
   /** Documents matching a search, best first (ties by id), after the cursor. */
   search(collection: string, request: SearchRequest): SearchResult;
-  /** Rebuilds a collection's search index from its documents. */
-  reindex(collection: string): void;
+  /** Rebuilds a collection's search index from its documents, reporting to `progress`. */
+  reindex(collection: string, progress?: IndexProgress): void;
   /** Compacts a collection's search index (FTS5 `optimize`; a no-op in memory). */
   optimize(collection: string): void;
   /** How the backend would run a find: its plan and the indexes it would use. */

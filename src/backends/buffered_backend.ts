@@ -27,6 +27,7 @@ import type {
   CatalogEntry,
   CollectionStats,
   Explain,
+  IndexProgress,
   Meta,
   PageRequest,
   Problem,
@@ -100,6 +101,8 @@ export class BufferedBackend implements Backend {
     return [...this.#catalog].map(([name, options]) => ({ name, options }));
   }
 
+  // A change of search options rebuilds the memory index at the next search (without progress
+  // reports: `reindex()` builds it at once and reports).
   ensureCollection(name: string, options: NormalizedOptions): void {
     const next = new Map(this.#catalog).set(name, options);
     this.#store.writeCatalog([...next].map(([name, options]) => ({ name, options })));
@@ -252,9 +255,9 @@ export class BufferedBackend implements Backend {
     });
   }
 
-  reindex(collection: string): void {
-    this.#searchOptions(collection);
-    this.#search.forget(collection);
+  reindex(collection: string, progress?: IndexProgress): void {
+    const options = this.#searchOptions(collection);
+    this.#search.rebuild(collection, options, [...this.#committedEntries(collection)], progress);
   }
 
   optimize(collection: string): void {

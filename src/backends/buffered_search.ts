@@ -25,7 +25,13 @@ import { fieldText } from "../search/field_text.ts";
 import { type RankedMatch, SearchIndex } from "../search/search_index.ts";
 import type { SearchOptions } from "../search/search_options.ts";
 import { terms } from "../search/tokenize.ts";
-import type { FacetCount, SearchRequest, SearchResult, StoredEntry } from "./backend.ts";
+import type {
+  FacetCount,
+  IndexProgress,
+  SearchRequest,
+  SearchResult,
+  StoredEntry,
+} from "./backend.ts";
 import { FACET_VALUES } from "./sqlite/search_sql.ts";
 
 /** What a search reads from the backend. */
@@ -86,6 +92,16 @@ export class BufferedSearch {
       built.index.add(id, textsOf(record.doc(), built.paths));
       built.revs.set(id, record.rev);
     }
+  }
+
+  /** Builds a collection's index again from its committed documents, reporting progress. */
+  rebuild(
+    collection: string,
+    options: SearchOptions,
+    committed: readonly QueryEntry[],
+    progress?: IndexProgress,
+  ): void {
+    this.#indexes.set(collection, buildIndex(committed, options, progress, committed.length));
   }
 
   /** Forgets every index (the backend closes). */
@@ -183,7 +199,15 @@ function run(
   };
 }
 
-function buildIndex(entries: Iterable<QueryEntry>, options: SearchOptions): BuiltIndex {
+/** Documents indexed between two progress reports. */
+const PROGRESS_EVERY = 10_000;
+
+function buildIndex(
+  entries: Iterable<QueryEntry>,
+  options: SearchOptions,
+  progress?: IndexProgress,
+  total = 0,
+): BuiltIndex {
   const settings = { tokenizer: options.tokenizer, removeDiacritics: options.removeDiacritics };
   const index = new SearchIndex(
     options.fields.length,
@@ -191,10 +215,13 @@ function buildIndex(entries: Iterable<QueryEntry>, options: SearchOptions): Buil
   );
   const paths = options.fields.map((field) => parsePath(field));
   const revs = new Map<string, number>();
+  progress?.(0, total);
   for (const entry of entries) {
     index.add(entry.id, textsOf(entry.doc, paths));
     revs.set(entry.id, entry.rev);
+    if (progress !== undefined && revs.size % PROGRESS_EVERY === 0) progress(revs.size, total);
   }
+  if (progress !== undefined && revs.size % PROGRESS_EVERY !== 0) progress(revs.size, total);
   return { options, paths, index, revs };
 }
 

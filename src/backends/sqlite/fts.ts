@@ -25,6 +25,7 @@ import { QuireError } from "../../errors.ts";
 import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
 import { ftsColumn, type SearchOptions } from "../../search/search_options.ts";
 import type { Database } from "../../sqlite/driver.ts";
+import type { IndexProgress } from "../backend.ts";
 
 const DOCUMENT_TABLE = /^quire_docs_[0-9]+$/;
 
@@ -62,7 +63,12 @@ export function tokenizeArgument(options: SearchOptions): string {
  * Creates the FTS5 table and its triggers for `documentTable`, and indexes the documents it
  * already holds. Run inside a transaction.
  */
-export function createFts(db: Database, documentTable: string, options: SearchOptions): void {
+export function createFts(
+  db: Database,
+  documentTable: string,
+  options: SearchOptions,
+  progress?: IndexProgress,
+): void {
   const fts = ftsTable(documentTable);
   const columns = options.fields.map((_, i) => ftsColumn(i));
   const prefix = options.prefix.length > 0 ? `, prefix='${options.prefix.join(" ")}'` : "";
@@ -83,7 +89,7 @@ export function createFts(db: Database, documentTable: string, options: SearchOp
      CREATE TRIGGER ${fts}_update AFTER UPDATE OF data ON ${documentTable} BEGIN ` +
       `${remove} ${insert("new.data", "new.rowid")} END;`,
   );
-  populate(db, documentTable, fts, options);
+  populate(db, documentTable, fts, options, progress);
 }
 
 /** Drops the FTS5 table and triggers of `documentTable`, if there are any. */
@@ -96,10 +102,15 @@ export function dropFts(db: Database, documentTable: string): void {
 }
 
 /** Empties the index and indexes every document again. Run inside a transaction. */
-export function rebuildFts(db: Database, documentTable: string, options: SearchOptions): void {
+export function rebuildFts(
+  db: Database,
+  documentTable: string,
+  options: SearchOptions,
+  progress?: IndexProgress,
+): void {
   const fts = ftsTable(documentTable);
   db.exec(`INSERT INTO ${fts} (${fts}) VALUES ('delete-all')`);
-  populate(db, documentTable, fts, options);
+  populate(db, documentTable, fts, options, progress);
 }
 
 /** Merges the index's segments into one (FTS5 `optimize`): faster queries after bulk loads. */
@@ -145,10 +156,52 @@ export function compareFts(db: Database, documentTable: string, options: SearchO
   }
 }
 
-function populate(db: Database, documentTable: string, fts: string, options: SearchOptions) {
+/**
+ * FTS5's buffer of pending terms while the index is filled from the documents. FTS5 writes the
+ * buffer out as a new segment whenever it fills (1 MiB by default) and at the start of every
+ * further statement of the transaction (its savepoint), and merges segments as they pile up.
+ * With 64 MiB, each chunk below becomes one segment: 100,000 documents of ~240 bytes in
+ * chunks of 10,000 are indexed in ≈ 0.95 s instead of ≈ 1.3 s (Bun, 2 cores, measured on the
+ * raw binding; `optimize` then merges the 10 segments in ≈ 0.2 s). The memory is FTS5's only
+ * while the index is filled.
+ */
+const BULK_HASH_SIZE = 64 * 1024 * 1024;
+/** FTS5's default size of that buffer (`FTS5_DEFAULT_HASHSIZE`). */
+const DEFAULT_HASH_SIZE = 1024 * 1024;
+
+/** Documents indexed per statement, between two progress reports. */
+const POPULATE_CHUNK = 10_000;
+
+/**
+ * Indexes every document of `documentTable` into `fts` (which may be `temp.<name>`), in chunks
+ * of rowids so that `progress` hears how far it got.
+ */
+function populate(
+  db: Database,
+  documentTable: string,
+  fts: string,
+  options: SearchOptions,
+  progress?: IndexProgress,
+) {
   const columns = options.fields.map((_, i) => ftsColumn(i)).join(", ");
   const texts = options.fields.map((field) => fieldTextSql("data", field)).join(", ");
-  db.exec(
-    `INSERT INTO ${fts} (rowid, ${columns}) SELECT rowid, ${texts} FROM ${documentTable}`,
+  const { total, first, last } = db.prepare(
+    `SELECT count(*) AS total, min(rowid) AS first, max(rowid) AS last FROM ${documentTable}`,
+  ).get<{ total: number; first: number | null; last: number | null }>()!;
+  progress?.(0, Number(total));
+  if (first === null || last === null) return;
+  // The FTS5 command column is named like the table, without its schema.
+  const command = `INSERT INTO ${fts} (${fts.replace(/^temp\./, "")}, rank) VALUES ('hashsize', `;
+  db.exec(`${command}${BULK_HASH_SIZE})`);
+  const insert = db.prepare(
+    `INSERT INTO ${fts} (rowid, ${columns}) SELECT rowid, ${texts} FROM ${documentTable} ` +
+      `WHERE rowid >= ? AND rowid < ?`,
+    { transient: true },
   );
+  let done = 0;
+  for (let from = Number(first); from <= Number(last); from += POPULATE_CHUNK) {
+    done += insert.run(from, from + POPULATE_CHUNK).changes;
+    progress?.(done, Number(total));
+  }
+  db.exec(`${command}${DEFAULT_HASH_SIZE})`);
 }

@@ -16,7 +16,7 @@ import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
 import { filterToSql, selectSql, type SqlFragment } from "../../query/to_sql.ts";
 import { compareFts, createFts, dropFts, optimizeFts, rebuildFts } from "./fts.ts";
-import { facetSql, searchSql } from "./search_sql.ts";
+import { exactSearchSql, facetSql, pageIsExact, searchSql } from "./search_sql.ts";
 import type { SearchOptions } from "../../search/search_options.ts";
 import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
 import type {
@@ -25,6 +25,7 @@ import type {
   CollectionStats,
   Explain,
   FacetCount,
+  IndexProgress,
   Meta,
   PageRequest,
   Problem,
@@ -72,6 +73,13 @@ interface Statements {
 }
 
 const COLUMNS = "id, rev, created_at, updated_at, data";
+
+/**
+ * Rows a search ranks beyond its page (see search_sql.ts). Ties at the page's end longer than
+ * this send the search to the exact query: on 100,000 sentences of nlp-corpus, 0.3% of
+ * searches for a page of 21 with 10 more rows, 4.9% with 5, 44% with 1.
+ */
+const SEARCH_SLACK = 16;
 
 /**
  * Opens (creating if needed) a SQLite database as a quire backend.
@@ -141,6 +149,7 @@ export class SqliteBackend implements Backend {
   #db: Database;
   #readonly: boolean;
   #statements = new Map<string, Statements>();
+  #searchCache = new Map<string, { text?: string; search?: SearchOptions }>();
 
   /** @internal Use {@linkcode openSqliteBackend}. */
   constructor(db: Database, path: string, options: SqliteOptions) {
@@ -189,7 +198,7 @@ export class SqliteBackend implements Backend {
     return rows.map((row) => ({ name: row.name, options: parseOptions(row.name, row.options) }));
   }
 
-  ensureCollection(name: string, options: NormalizedOptions): void {
+  ensureCollection(name: string, options: NormalizedOptions, progress?: IndexProgress): void {
     this.#db.transaction(() => {
       const text = JSON.stringify(options);
       const found = this.#db.prepare("SELECT id, options FROM quire_collections WHERE name = ?")
@@ -214,7 +223,7 @@ export class SqliteBackend implements Backend {
       // A change of search options rebuilds the index from the documents.
       if (JSON.stringify(previous.search) !== JSON.stringify(options.search)) {
         dropFts(this.#db, table);
-        if (options.search !== undefined) createFts(this.#db, table, options.search);
+        if (options.search !== undefined) createFts(this.#db, table, options.search, progress);
       }
     });
     this.#statements.delete(name);
@@ -279,7 +288,16 @@ export class SqliteBackend implements Backend {
       this.#ftsQuery(() =>
         this.#db.prepare(fragment.sql, { transient: true }).values(...fragment.params)
       );
-    const rows = run(searchSql(statements.table, { ...request, weights: search.weights }));
+    const sqlRequest = { ...request, weights: search.weights };
+    // The best matches are ranked by rowid and rank alone; a few rows more than the page leave
+    // room for ties at the page's end, which otherwise need the exact (slower) query.
+    const fetch = request.limit + SEARCH_SLACK;
+    let rows = run(searchSql(statements.table, sqlRequest, fetch));
+    if (pageIsExact(rows.map((row) => row[5] as number), request.limit, fetch)) {
+      if (rows.length > request.limit) rows = rows.slice(0, request.limit);
+    } else {
+      rows = run(exactSearchSql(statements.table, sqlRequest));
+    }
     const hits = rows.map((row) => ({
       entry: decode(collection, row as unknown as Row),
       rank: row[5] as number,
@@ -295,10 +313,10 @@ export class SqliteBackend implements Backend {
     return { hits, facets };
   }
 
-  reindex(collection: string): void {
+  reindex(collection: string, progress?: IndexProgress): void {
     const { table } = this.#for(collection);
     const search = this.#searchOptions(collection);
-    this.#db.transaction(() => rebuildFts(this.#db, table, search));
+    this.#db.transaction(() => rebuildFts(this.#db, table, search, progress));
   }
 
   optimize(collection: string): void {
@@ -450,17 +468,28 @@ export class SqliteBackend implements Backend {
     this.#db.close();
   }
 
-  /** The collection's search options; `UNSUPPORTED` when it has none. */
+  /**
+   * The collection's search options; `UNSUPPORTED` when it has none. The catalog row is read
+   * every time (another process may have changed it), but parsed only when it changed.
+   */
   #searchOptions(collection: string): SearchOptions {
-    const search = this.collections().find((entry) => entry.name === collection)?.options.search;
-    if (search === undefined) {
+    const text = this.#db.prepare("SELECT options FROM quire_collections WHERE name = ?").get<
+      { options: string }
+    >(collection)?.options;
+    let cached = this.#searchCache.get(collection);
+    if (cached === undefined || cached.text !== text) {
+      const search = text === undefined ? undefined : parseOptions(collection, text).search;
+      cached = { text, search };
+      this.#searchCache.set(collection, cached);
+    }
+    if (cached.search === undefined) {
       throw new QuireError(
         "UNSUPPORTED",
         `Collection ${JSON.stringify(collection)} has no search index: ` +
           'give it a search option, e.g. { search: { fields: ["title"] } }',
       );
     }
-    return search;
+    return cached.search;
   }
 
   /** Runs an FTS5 query, turning FTS5's complaints about the expression into INVALID_SEARCH. */
@@ -575,7 +604,8 @@ function facetValue(type: string, value: unknown): FacetCount["value"] {
   if (type === "true") return true;
   if (type === "false") return false;
   if (type === "null") return null;
-  return typeof value === "bigint" ? Number(value) : value as number | string;
+  if (type === "text") return JSON.parse(value as string) as string;
+  return typeof value === "bigint" ? Number(value) : value as number;
 }
 
 function decode(collection: string, [id, rev, createdAt, updatedAt, data]: Row): StoredEntry {
