@@ -9,6 +9,7 @@ import type { Backend, Explain, Meta, StoredEntry } from "./backends/backend.ts"
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { type Document, encodeDocument } from "./document.ts";
 import { conflict, QuireError, quote } from "./errors.ts";
+import { checkLimit } from "./limit.ts";
 import { checkId, newId } from "./names.ts";
 import { type RefLoader, resolveRefs } from "./refs.ts";
 import { parseFields, project } from "./query/project.ts";
@@ -260,7 +261,7 @@ export class Collection<T extends object = Document> {
    */
   async find(filter?: FilterInput, options: FindOptions = {}): Promise<Page<T>> {
     const query = prepareQuery(filter, options.sort);
-    const limit = checkLimit(options.limit);
+    const limit = checkLimit(options.limit, DEFAULT_LIMIT, MAX_LIMIT);
     const fields = parseFields(options.fields);
     const after = options.after === undefined
       ? undefined
@@ -310,7 +311,7 @@ export class Collection<T extends object = Document> {
     const request = {
       filter: query.filter,
       sort: query.sort,
-      limit: checkLimit(options.limit) + 1,
+      limit: checkLimit(options.limit, DEFAULT_LIMIT, MAX_LIMIT) + 1,
     };
     return await this.#host.run(
       this.name,
@@ -401,17 +402,6 @@ function checkIfRev(ifRev: unknown): number | undefined {
     );
   }
   return ifRev;
-}
-
-function checkLimit(limit: unknown): number {
-  if (limit === undefined) return DEFAULT_LIMIT;
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
-    throw new QuireError(
-      "INVALID_OPTION",
-      `Invalid limit ${quote(limit)}: expected a whole number ≥ 1`,
-    );
-  }
-  return Math.min(limit, MAX_LIMIT);
 }
 
 function resolveDepth(depth: unknown): number {

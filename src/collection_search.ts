@@ -14,6 +14,7 @@ import type { NormalizedOptions } from "./collection_options.ts";
 import { decodeCursor, encodeCursor, queryTag } from "./cursor.ts";
 import type { Document } from "./document.ts";
 import { QuireError, quote } from "./errors.ts";
+import { checkLimit } from "./limit.ts";
 import { type Field, pathField } from "./query/ast.ts";
 import { metaFieldNamed } from "./query/parse_object.ts";
 import { parsePath } from "./query/path.ts";
@@ -94,7 +95,7 @@ export async function searchCollection<T>(
   const raw = options.raw ?? false;
   if (typeof raw !== "boolean") throw new QuireError("INVALID_OPTION", "raw must be a boolean");
   const filter = parseFilter(options.filter);
-  const limit = checkSearchLimit(options.limit);
+  const limit = checkLimit(options.limit, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT);
   const fields = parseFields(options.fields);
   const marking = options.highlight === undefined || options.highlight === false
     ? undefined
@@ -173,17 +174,6 @@ function highlighter(
     });
     return snippets;
   };
-}
-
-function checkSearchLimit(limit: unknown): number {
-  if (limit === undefined) return DEFAULT_SEARCH_LIMIT;
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
-    throw new QuireError(
-      "INVALID_OPTION",
-      `Invalid limit ${quote(limit)}: expected a whole number ≥ 1`,
-    );
-  }
-  return Math.min(limit, MAX_SEARCH_LIMIT);
 }
 
 /** The facets as [name as given, field]. */

@@ -59,6 +59,14 @@ export function tokenizeArgument(options: SearchOptions): string {
   }
 }
 
+/** `CREATE VIRTUAL TABLE` of an FTS5 table named `name` for the options. */
+function createTableSql(name: string, options: SearchOptions): string {
+  const columns = options.fields.map((_, i) => ftsColumn(i)).join(", ");
+  const prefix = options.prefix.length > 0 ? `, prefix='${options.prefix.join(" ")}'` : "";
+  return `CREATE VIRTUAL TABLE ${name} USING fts5(${columns}, ` +
+    `tokenize='${tokenizeArgument(options)}'${prefix}, content='')`;
+}
+
 /**
  * Creates the FTS5 table and its triggers for `documentTable`, and indexes the documents it
  * already holds. Run inside a transaction.
@@ -71,11 +79,7 @@ export function createFts(
 ): void {
   const fts = ftsTable(documentTable);
   const columns = options.fields.map((_, i) => ftsColumn(i));
-  const prefix = options.prefix.length > 0 ? `, prefix='${options.prefix.join(" ")}'` : "";
-  db.exec(
-    `CREATE VIRTUAL TABLE ${fts} USING fts5(${columns.join(", ")}, ` +
-      `tokenize='${tokenizeArgument(options)}'${prefix}, content='')`,
-  );
+  db.exec(createTableSql(fts, options));
   const texts = (source: string) =>
     options.fields.map((field) => fieldTextSql(source, field)).join(", ");
   const insert = (source: string, rowid: string) =>
@@ -127,8 +131,6 @@ export function optimizeFts(db: Database, documentTable: string): void {
 export function compareFts(db: Database, documentTable: string, options: SearchOptions): number {
   const fts = ftsTable(documentTable);
   const fresh = `${fts}_check`;
-  const columns = options.fields.map((_, i) => ftsColumn(i));
-  const prefix = options.prefix.length > 0 ? `, prefix='${options.prefix.join(" ")}'` : "";
   const drop = () =>
     db.exec(
       `DROP TABLE IF EXISTS temp.${fts}_vocab; DROP TABLE IF EXISTS temp.${fresh}_vocab;
@@ -137,8 +139,7 @@ export function compareFts(db: Database, documentTable: string, options: SearchO
   drop();
   try {
     db.exec(
-      `CREATE VIRTUAL TABLE temp.${fresh} USING fts5(${columns.join(", ")}, ` +
-        `tokenize='${tokenizeArgument(options)}'${prefix}, content='');
+      `${createTableSql(`temp.${fresh}`, options)};
        CREATE VIRTUAL TABLE temp.${fts}_vocab USING fts5vocab(main, ${fts}, instance);
        CREATE VIRTUAL TABLE temp.${fresh}_vocab USING fts5vocab(temp, ${fresh}, instance);`,
     );
