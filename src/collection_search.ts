@@ -120,11 +120,6 @@ export async function searchCollection<T>(
     }
     const compiled = compileSearch(text, search, raw);
     if (compiled === undefined) return empty();
-    if (
-      backend.search === undefined || (compiled.query === undefined && backend.kind !== "sqlite")
-    ) {
-      throw new QuireError("UNSUPPORTED", `The ${backend.kind} backend cannot run this search`);
-    }
     return backend.search(name, {
       ...compiled,
       filter,
