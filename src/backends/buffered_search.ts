@@ -76,11 +76,6 @@ interface Searchable {
 export class BufferedSearch {
   #indexes = new Map<string, BuiltIndex>();
 
-  /** Forgets a collection's index (its options changed, or it is rebuilt). */
-  forget(collection: string): void {
-    this.#indexes.delete(collection);
-  }
-
   /** Keeps a built index in step with a committed write (`null`: a delete). */
   applied(collection: string, id: string, record: AppliedRecord | null): void {
     const built = this.#indexes.get(collection);
