@@ -159,7 +159,7 @@ export class Collection<T extends object = Document> {
       this.#host.run(
         this.name,
         "create",
-        (backend) => requests.map((request) => backend.put(this.name, request)),
+        (backend) => backend.putMany(this.name, requests),
       )
     );
   }

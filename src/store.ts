@@ -9,7 +9,7 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync } from "node:fs";
-import type { Backend, Problem } from "./backends/backend.ts";
+import type { Backend, Problem, RestoreMode } from "./backends/backend.ts";
 import { openSqliteBackend } from "./backends/sqlite/sqlite_backend.ts";
 import { type Access, Collection, type CollectionHost } from "./collection.ts";
 import {
@@ -22,6 +22,7 @@ import type { Document } from "./document.ts";
 import { QuireError } from "./errors.ts";
 import {
   type ImportOptions,
+  type ImportRecord,
   importRecords,
   type ImportResult,
   type ImportSource,
@@ -232,7 +233,7 @@ export class Store implements AsyncDisposable {
         this.transaction(() =>
           this.#run(
             true,
-            () => batch.map((record) => this.#backend.restore(record.collection, record, mode)),
+            () => restoreBatch(this.#backend, batch, mode),
           )
         ),
     });
@@ -427,4 +428,22 @@ export class Store implements AsyncDisposable {
 
 function readOnly(): QuireError {
   return new QuireError("READ_ONLY", "The store is read-only: writes are refused");
+}
+
+/**
+ * Writes an import batch: each run of records of one collection with one `restoreMany` (one
+ * statement on SQLite, so that a search index is flushed once per run, not once per record).
+ */
+function restoreBatch(backend: Backend, batch: ImportRecord[], mode: RestoreMode): boolean[] {
+  const written: boolean[] = [];
+  for (let start = 0; start < batch.length;) {
+    const collection = batch[start].collection;
+    let end = start + 1;
+    while (end < batch.length && batch[end].collection === collection) end++;
+    for (const ok of backend.restoreMany(collection, batch.slice(start, end), mode)) {
+      written.push(ok);
+    }
+    start = end;
+  }
+  return written;
 }

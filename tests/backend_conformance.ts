@@ -920,6 +920,60 @@ export function runBackendTests(backend: BackendUnderTest): void {
         assert.equal(await notes.count(), 0);
       });
 
+      it("putMany writes a batch as put would, duplicates and search index included", async (store) => {
+        const notes = store.collection("notes", { search: { fields: { title: 1 } } });
+        const first = await notes.put("old", { title: "old text" });
+        const odd = 'é \u2028 " \\ 😀';
+        const metas = await notes.putMany([
+          ["a", { title: "alpha" }],
+          ["old", { title: "replaced words" }],
+          [odd, { title: odd }],
+        ]);
+        assert.deepEqual(metas.map((meta) => [meta.id, meta.rev]), [["a", 1], ["old", 2], [
+          odd,
+          1,
+        ]]);
+        assert.equal(metas[1].createdAt, first.createdAt);
+        assert.equal(new Set(metas.map((meta) => meta.updatedAt)).size, 1);
+        assert.deepEqual(await notes.get(odd), { title: odd });
+        const twice = await notes.putMany([["a", { title: "alpha two" }], ["a", {
+          title: "alpha again",
+        }]]);
+        assert.deepEqual(twice.map((meta) => [meta.id, meta.rev]), [["a", 2], ["a", 3]]);
+        assert.deepEqual(await notes.get("a"), { title: "alpha again" });
+        const more = await notes.putMany([["b", { title: "beta words" }], ["c", {
+          title: "gamma",
+        }]]);
+        assert.deepEqual(more.map((meta) => [meta.id, meta.rev]), [["b", 1], ["c", 1]]);
+        const ids = async (query: string) =>
+          (await notes.search(query)).hits.map((hit) => hit.id).sort();
+        assert.deepEqual(await ids("words"), ["b", "old"]);
+        assert.deepEqual(await ids("old"), []);
+        assert.deepEqual(await ids("again"), ["a"]);
+        assert.deepEqual(await store.check(), { ok: true, documents: 5, problems: [] });
+      });
+
+      it("a putMany in a nested transaction rolls back with it", async (store) => {
+        const notes = store.collection("notes", { search: { fields: { t: 1 } } });
+        await store.transaction(async () => {
+          await notes.putMany([["kept", { t: "kept one" }], ["k2", { t: "kept two" }]]);
+          await assert.rejects(
+            store.transaction(async () => {
+              await notes.putMany([["gone", { t: "gone one" }], ["kept", { t: "changed" }]]);
+              throw new Error("inner");
+            }),
+          );
+        });
+        assert.deepEqual(await notes.get("kept"), { t: "kept one" });
+        assert.equal(await notes.has("gone"), false);
+        assert.deepEqual((await notes.search("kept")).hits.map((hit) => hit.id).sort(), [
+          "k2",
+          "kept",
+        ]);
+        assert.deepEqual((await notes.search("gone")).hits, []);
+        assert.deepEqual(await store.check(), { ok: true, documents: 2, problems: [] });
+      });
+
       it("the transaction's value is returned and a non-async callback works", async (store) => {
         assert.equal(await store.transaction(() => 7), 7);
       });
@@ -1075,6 +1129,31 @@ export function runBackendTests(backend: BackendUnderTest): void {
           updatedAt: "2021-01-01T00:00:00.000Z",
           doc: { b: 2 },
         });
+      });
+
+      it("import batches skip or replace per record, across collections and duplicates", async (store) => {
+        await store.collection("notes").put("n1", { v: "mine" });
+        const records = [
+          { collection: "notes", id: "n1", rev: 5, doc: { v: "theirs" } },
+          { collection: "notes", id: "n2", rev: 3, doc: { v: "new" } },
+          { collection: "other", id: "o1", rev: 1, doc: {} },
+          { collection: "notes", id: "n3", rev: 1, doc: { v: 1 } },
+          { collection: "notes", id: "n3", rev: 2, doc: { v: 2 } },
+        ];
+        const skip = await store.import(records);
+        assert.deepEqual([skip.imported, skip.skipped], [3, 2]);
+        const notes = store.collection("notes");
+        assert.deepEqual(await notes.get("n1"), { v: "mine" });
+        assert.deepEqual((await notes.entry("n2"))?.rev, 3);
+        assert.deepEqual(await notes.get("n3"), { v: 1 });
+        const replace = await store.import(records, { onConflict: "replace" });
+        assert.deepEqual([replace.imported, replace.skipped], [5, 0]);
+        assert.deepEqual((await notes.entry("n1"))?.rev, 5);
+        assert.deepEqual(await notes.get("n1"), { v: "theirs" });
+        assert.deepEqual(await notes.entry("n3").then((entry) => [entry?.rev, entry?.doc]), [2, {
+          v: 2,
+        }]);
+        assert.deepEqual(await store.check(), { ok: true, documents: 4, problems: [] });
       });
 
       it("import skips existing ids by default and replaces them when asked", async (store) => {

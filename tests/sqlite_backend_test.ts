@@ -665,6 +665,23 @@ describe("sqlite search index", () => {
     });
   });
 
+  test("a batch larger than one statement should carry is written in several", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      const notes = store.collection("notes", { search: { fields: ["title"] } });
+      // 20 documents of 0.9 MB: more than the 16 MiB one batch statement takes.
+      const big = "x".repeat(900_000);
+      const metas = await notes.putMany(
+        Array.from({ length: 20 }, (_, i) => [`n${i}`, { title: `note ${i}`, big }]),
+      );
+      assert.deepEqual(metas.map((meta) => meta.rev), Array(20).fill(1));
+      assert.equal(await notes.count(), 20);
+      assert.equal((await notes.search("note", { limit: 100 })).hits.length, 20);
+      assert.equal((await store.check()).ok, true);
+      await store.close();
+    });
+  });
+
   test("a read-only store searches", async () => {
     await withPath(async (path) => {
       const store = await open(`sqlite://${path}`);

@@ -142,8 +142,21 @@ export interface Backend {
   has(collection: string, id: string): boolean;
   /** Creates or replaces; the rev grows by one. Throws `CONFLICT` when `ifRev` does not match. */
   put(collection: string, request: PutRequest): Meta;
+  /**
+   * Writes many documents, as `put` each in turn, and returns their metadata in order. A
+   * backend may write them in fewer statements (SQLite: one, so that FTS5 flushes its pending
+   * terms once per batch instead of once per document). Throws as `put`; run it inside a
+   * transaction, which the error leaves to roll back.
+   */
+  putMany(collection: string, requests: readonly PutRequest[]): Meta[];
   /** Writes a record with its own metadata; returns false when skipped. */
   restore(collection: string, request: RestoreRequest, mode: RestoreMode): boolean;
+  /** `restore` of many records, in order; returns, for each, false when skipped. */
+  restoreMany(
+    collection: string,
+    requests: readonly RestoreRequest[],
+    mode: RestoreMode,
+  ): boolean[];
   /** Deletes; false when absent. Throws `CONFLICT` when `ifRev` is given and does not match. */
   delete(collection: string, id: string, ifRev?: number): boolean;
   /** How many documents match (all of them without a filter). */

@@ -137,6 +137,18 @@ export class BufferedBackend implements Backend {
     };
   }
 
+  putMany(collection: string, requests: readonly PutRequest[]): Meta[] {
+    return requests.map((request) => this.put(collection, request));
+  }
+
+  restoreMany(
+    collection: string,
+    requests: readonly RestoreRequest[],
+    mode: RestoreMode,
+  ): boolean[] {
+    return requests.map((request) => this.restore(collection, request, mode));
+  }
+
   restore(collection: string, request: RestoreRequest, mode: RestoreMode): boolean {
     if (mode === "skip" && this.#read(collection, request.id) !== undefined) return false;
     this.#write(collection, request.id, { ...request });
