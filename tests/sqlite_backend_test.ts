@@ -50,20 +50,31 @@ async function rawQuery(path: string, sql: string, ...params: (string | number)[
 }
 
 describe("sqlite backend", () => {
-  test("opens with WAL, synchronous=NORMAL and a 5 s busy timeout by default", async () => {
+  test("opens with WAL, synchronous=NORMAL, a 5 s busy timeout and 64 MiB of cache by default", async () => {
     await withPath(async (path) => {
       const store = await open(`sqlite://${path}`);
       const { storage } = await store.stats();
       assert.equal(storage.journalMode, "wal");
       assert.equal(storage.synchronous, "normal");
       assert.equal(storage.busyTimeoutMs, 5000);
+      assert.equal(storage.cacheMiB, 64);
       assert.equal(storage.schemaVersion, SCHEMA_VERSION);
       await store.close();
-      const full = await open({ backend: "sqlite", path, synchronous: "full", busyTimeoutMs: 250 });
+      const full = await open({
+        backend: "sqlite",
+        path,
+        synchronous: "full",
+        busyTimeoutMs: 250,
+        cacheMiB: 8,
+      });
       const figures = (await full.stats()).storage;
       assert.equal(figures.synchronous, "full");
       assert.equal(figures.busyTimeoutMs, 250);
+      assert.equal(figures.cacheMiB, 8);
       await full.close();
+      for (const cacheMiB of [0, -1, 1.5, 65537, Number.NaN, "8" as never]) {
+        await rejectsWith(open({ backend: "sqlite", path, cacheMiB }), "INVALID_OPTION");
+      }
       await rejectsWith(
         open({ backend: "sqlite", path, synchronous: "fast" as never }),
         "INVALID_OPTION",
