@@ -8,8 +8,8 @@
  * so that its memory can be measured alone and no engine's heap slows another's garbage
  * collector. The parent starts the children one after the other (each loads the documents,
  * takes its baseline memory, builds its index and reports) and then times them side by side:
- * in each round, every engine in turn (rotating order) runs one chunk of each query set, the
- * others waiting idle, so a change in the machine's load hits them all alike.
+ * in each round, every engine in turn (in a new shuffled order each round) runs one chunk of each
+ * query set, the others waiting idle, so a change in the machine's load hits them all alike.
  *
  * - **Engines:** quire (a file DB in a temp dir, collection option
  *   `search: { fields: { title: 2, body: 1 } }`, `putMany` in batches of 1,000, then
@@ -80,6 +80,7 @@ import {
   TOP,
 } from "./lib/search_engines.ts";
 import { bindingName } from "./lib/raw_sqlite.ts";
+import { shuffled } from "./lib/documents.ts";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");
@@ -321,7 +322,11 @@ async function child(engine: string, dir: string): Promise<void> {
     } else if (request.op === "check") {
       send(await check(runners.get(request.runner)!, runners));
     } else {
-      send(await time(runners.get(request.runner)!, request));
+      const reply = await time(runners.get(request.runner)!, request);
+      // Untimed: the chunk's garbage is collected now, so that no collector thread of this
+      // process is still at work while the next engine is timed (2 cores: it took one of them).
+      settle();
+      send(reply);
     }
   }
   for (const runner of runners.values()) await (runner as { close?(): unknown }).close?.();
@@ -503,8 +508,14 @@ async function parent(dir: string): Promise<void> {
           const list = runners.filter((r) =>
             r.kinds.includes(kind) && (!highlight || r.highlights)
           );
-          for (let k = 0; k < list.length; k++) {
-            const runner = list[(k + round) % list.length];
+          // A new order every round: each engine then follows every other now and then, rather
+          // than always the same one (whose collector or cache traffic would always hit it).
+          for (
+            const runner of shuffled(
+              list,
+              round * 8 + QUERY_KINDS.indexOf(kind) * 2 + Number(highlight) + 1,
+            )
+          ) {
             const reply = await runner.child.call<TimeReply>({
               op: "time",
               runner: runner.name,
