@@ -176,6 +176,13 @@ export class SqliteBackend implements Backend {
     if (!Number.isInteger(busy) || busy < 0) {
       throw new QuireError("INVALID_OPTION", "Invalid busyTimeoutMs: expected a whole number ≥ 0");
     }
+    const cacheMiB = options.cacheMiB ?? DEFAULT_CACHE_MIB;
+    if (!Number.isInteger(cacheMiB) || cacheMiB < 1 || cacheMiB > MAX_CACHE_MIB) {
+      throw new QuireError(
+        "INVALID_OPTION",
+        `Invalid cacheMiB: expected a whole number from 1 to ${MAX_CACHE_MIB}`,
+      );
+    }
     db.exec(`PRAGMA busy_timeout = ${busy}`);
     // The first read of the file: a file that is not a database fails here, as CORRUPT.
     db.prepare("PRAGMA user_version").get();
@@ -190,13 +197,6 @@ export class SqliteBackend implements Backend {
         "off",
       ], "journalMode");
       db.prepare(`PRAGMA journal_mode = ${journal}`).get();
-    }
-    const cacheMiB = options.cacheMiB ?? DEFAULT_CACHE_MIB;
-    if (!Number.isInteger(cacheMiB) || cacheMiB < 1 || cacheMiB > MAX_CACHE_MIB) {
-      throw new QuireError(
-        "INVALID_OPTION",
-        `Invalid cacheMiB: expected a whole number from 1 to ${MAX_CACHE_MIB}`,
-      );
     }
     const synchronous = pick(
       options.synchronous ?? "normal",
