@@ -66,11 +66,11 @@ import {
 import { buildSearchCorpus, SEARCH_CORPUS_SIZE, searchCorpusIds } from "./lib/search_corpus.ts";
 import {
   type Answer,
-  type BenchQuery,
   type BuildTimings,
   FlexSearchEngine,
   MiniSearchEngine,
   OramaEngine,
+  QUERIES,
   QUERY_KINDS,
   type QueryKind,
   QuireEngine,
@@ -99,86 +99,6 @@ const TARGET_MINISEARCH_QPS = 2;
 const TARGET_ORAMA_QPS = 6;
 const TARGET_BUILD = 5;
 const TARGET_MEMORY = 20;
-
-/** The queries: 16 of each kind, the same for every engine. */
-const QUERY_WORDS: Record<QueryKind, string[]> = {
-  "single term": [
-    "film",
-    "movie",
-    "world",
-    "love",
-    "government",
-    "night",
-    "president",
-    "war",
-    "money",
-    "children",
-    "school",
-    "music",
-    "trade",
-    "police",
-    "director",
-    "drug",
-  ],
-  "two terms": [
-    "united states",
-    "human rights",
-    "white house",
-    "good movie",
-    "young man",
-    "real estate",
-    "ice cream",
-    "free trade",
-    "high school",
-    "police officer",
-    "film director",
-    "trade agreement",
-    "world war",
-    "economic development",
-    "national security",
-    "love song",
-  ],
-  prefix: [
-    "gov",
-    "film",
-    "mus",
-    "educat",
-    "trad",
-    "polit",
-    "econom",
-    "child",
-    "drug",
-    "happ",
-    "beaut",
-    "secur",
-    "presiden",
-    "develop",
-    "nation",
-    "agree",
-  ],
-  phrase: [
-    "united states",
-    "human rights",
-    "white house",
-    "ice cream",
-    "free trade",
-    "high school",
-    "real estate",
-    "world war",
-    "the film",
-    "the government",
-    "in the world",
-    "at the end",
-    "the united nations",
-    "for the first time",
-    "a lot of",
-    "i love you",
-  ],
-};
-
-const QUERIES: Record<QueryKind, BenchQuery[]> = Object.fromEntries(
-  QUERY_KINDS.map((kind) => [kind, QUERY_WORDS[kind].map((words) => ({ kind, words }))]),
-) as Record<QueryKind, BenchQuery[]>;
 
 /** The engines' child processes, by the name given with `--engine`. */
 const SERVING = TARGETS_ONLY

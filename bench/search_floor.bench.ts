@@ -30,7 +30,14 @@ import { normalizeSearchOptions } from "../src/search/search_options.ts";
 import { machine, median, printTable, runtimeName, TempWorkspace } from "./lib/measure.ts";
 import { openRawDocsDatabase, type RawDatabase } from "./lib/raw_sqlite.ts";
 import { buildSearchCorpus, SEARCH_CORPUS_SIZE, searchCorpusIds } from "./lib/search_corpus.ts";
-import { BATCH, SEARCH_OPTION } from "./lib/search_engines.ts";
+import {
+  BATCH,
+  type BenchQuery,
+  QUERIES,
+  QUERY_KINDS,
+  quireText,
+  SEARCH_OPTION,
+} from "./lib/search_engines.ts";
 
 const QUICK = process.argv.includes("--quick");
 const DOCUMENTS = QUICK ? 10_000 : SEARCH_CORPUS_SIZE;
@@ -39,52 +46,6 @@ const ROUNDS = QUICK ? 3 : 7;
 const ROUND_MS = QUICK ? 20 : 200;
 /** Rows quire's first step ranks: a page of 21 and 16 more. */
 const FETCH = 37;
-
-/** The search benchmark's queries, in quire's syntax. */
-const QUERIES: Record<string, string[]> = {
-  "single term":
-    "film movie world love government night president war money children school music trade police director drug"
-      .split(" "),
-  "two terms": [
-    "united states",
-    "human rights",
-    "white house",
-    "good movie",
-    "young man",
-    "real estate",
-    "ice cream",
-    "free trade",
-    "high school",
-    "police officer",
-    "film director",
-    "trade agreement",
-    "world war",
-    "economic development",
-    "national security",
-    "love song",
-  ],
-  prefix:
-    "gov film mus educat trad polit econom child drug happ beaut secur presiden develop nation agree"
-      .split(" ").map((prefix) => `${prefix}*`),
-  phrase: [
-    "united states",
-    "human rights",
-    "white house",
-    "ice cream",
-    "free trade",
-    "high school",
-    "real estate",
-    "world war",
-    "the film",
-    "the government",
-    "in the world",
-    "at the end",
-    "the united nations",
-    "for the first time",
-    "a lot of",
-    "i love you",
-  ].map((phrase) => `"${phrase}"`),
-};
 
 const options = normalizeSearchOptions(SEARCH_OPTION);
 const weights = options.weights.join(", ");
@@ -131,8 +92,8 @@ function build(db: RawDatabase, variant: Variant, batches: string[]): number {
 }
 
 /** Queries per second of `run` over `queries`: the median of the rounds. */
-function rate(queries: string[], run: (match: string) => unknown): number {
-  const matches = queries.map((query) => compileSearch(query, options, false)!.match);
+function rate(queries: BenchQuery[], run: (match: string) => unknown): number {
+  const matches = queries.map((query) => compileSearch(quireText(query), options, false)!.match);
   const rates: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const match of matches) run(match);
@@ -199,7 +160,8 @@ await workspace.run(async () => {
     `bm25 best ${FETCH} q/s`,
     "bm25, no lengths to read q/s",
   ]];
-  for (const [kind, queries] of Object.entries(QUERIES)) {
+  for (const kind of QUERY_KINDS) {
+    const queries = QUERIES[kind];
     rows.push([
       kind,
       ...[

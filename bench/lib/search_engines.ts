@@ -34,6 +34,86 @@ export interface BenchQuery {
   words: string;
 }
 
+/** The queries: 16 of each kind, the same for every engine. */
+const QUERY_WORDS: Record<QueryKind, string[]> = {
+  "single term": [
+    "film",
+    "movie",
+    "world",
+    "love",
+    "government",
+    "night",
+    "president",
+    "war",
+    "money",
+    "children",
+    "school",
+    "music",
+    "trade",
+    "police",
+    "director",
+    "drug",
+  ],
+  "two terms": [
+    "united states",
+    "human rights",
+    "white house",
+    "good movie",
+    "young man",
+    "real estate",
+    "ice cream",
+    "free trade",
+    "high school",
+    "police officer",
+    "film director",
+    "trade agreement",
+    "world war",
+    "economic development",
+    "national security",
+    "love song",
+  ],
+  prefix: [
+    "gov",
+    "film",
+    "mus",
+    "educat",
+    "trad",
+    "polit",
+    "econom",
+    "child",
+    "drug",
+    "happ",
+    "beaut",
+    "secur",
+    "presiden",
+    "develop",
+    "nation",
+    "agree",
+  ],
+  phrase: [
+    "united states",
+    "human rights",
+    "white house",
+    "ice cream",
+    "free trade",
+    "high school",
+    "real estate",
+    "world war",
+    "the film",
+    "the government",
+    "in the world",
+    "at the end",
+    "the united nations",
+    "for the first time",
+    "a lot of",
+    "i love you",
+  ],
+};
+
+export const QUERIES: Record<QueryKind, BenchQuery[]> = Object.fromEntries(
+  QUERY_KINDS.map((kind) => [kind, QUERY_WORDS[kind].map((words) => ({ kind, words }))]),
+) as Record<QueryKind, BenchQuery[]>;
+
 /** Hits asked for (top 20 by each engine's relevance). */
 export const TOP = 20;
 
