@@ -28,7 +28,7 @@ import { fieldTextSql, tokenizeArgument } from "../src/backends/sqlite/fts.ts";
 import { compileSearch } from "../src/search/compile_search.ts";
 import { normalizeSearchOptions } from "../src/search/search_options.ts";
 import { machine, median, printTable, runtimeName, TempWorkspace } from "./lib/measure.ts";
-import { openRawDocsDatabase, type RawDatabase } from "./lib/raw_sqlite.ts";
+import { openRawDocsDatabase, type RawDatabase, rawDocsTable } from "./lib/raw_sqlite.ts";
 import { buildSearchCorpus, SEARCH_CORPUS_SIZE, searchCorpusIds } from "./lib/search_corpus.ts";
 import {
   BATCH,
@@ -61,8 +61,7 @@ const VARIANTS: Variant[] = ["no index", "FTS5 trigger", "indexed after"];
 
 /** Builds one file; returns its seconds. */
 function build(db: RawDatabase, variant: Variant, batches: string[]): number {
-  db.exec(`CREATE TABLE docs (id TEXT NOT NULL UNIQUE, rev INTEGER NOT NULL,
-    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, data TEXT NOT NULL)`);
+  rawDocsTable(db, "docs");
   const start = performance.now();
   if (variant === "FTS5 trigger") {
     db.exec(ftsSql("fts"));
