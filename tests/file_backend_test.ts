@@ -1,7 +1,8 @@
 /**
  * The file backend: file names for every id, the layout on disk, damage, leftovers of a killed
- * writer (temporary files in .tmp/, a journal), read-only mode, and a real crash (SIGKILL) in
- * the middle of writes. Runs on Bun and on Deno.
+ * writer (temporary files in .tmp/, a journal), read-only mode, a real crash (SIGKILL) in the
+ * middle of writes, and the writer lock that keeps a second writer out (child processes from
+ * fixtures/file_lock_child.ts). Runs on Bun and on Deno.
  */
 
 import assert from "node:assert/strict";
@@ -24,7 +25,8 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { open, QuireError } from "../mod.ts";
-import { FileStore } from "../src/backends/file/file_store.ts";
+import { composeRecord, FileStore } from "../src/backends/file/file_store.ts";
+import { judge, LOCK_FILE, type LockHolder } from "../src/backends/file/writer_lock.ts";
 import {
   decodeCollectionName,
   decodeFileName,
@@ -36,7 +38,7 @@ import {
   unescapeText,
 } from "../src/backends/file/file_names.ts";
 import { compareCodePoints } from "../src/names.ts";
-import { seededRandom } from "./helpers.ts";
+import { rejectsWith, scriptArgs, seededRandom } from "./helpers.ts";
 
 const encoder = new TextEncoder();
 const utf8 = (text: string) => encoder.encode(text).length;
@@ -352,14 +354,12 @@ describe("file backend", () => {
       await check();
       assert.equal(await notes.count(), expected.size);
 
-      // Another process writes a document (here: a second store on the same directory).
-      const other = new FileStore(dir);
-      other.apply([{
-        collection: "notes",
-        id: "zz",
-        record: { id: "zz", rev: 1, createdAt: "x", updatedAt: "x", data: '{"from":"other"}' },
-      }]);
-      other.close();
+      // A document file appears from elsewhere (a backup restored by hand, say): the listing
+      // follows the directory's mtime. (A second writer cannot open while this one is open.)
+      writeFileSync(
+        docPath(dir, "notes", "zz"),
+        composeRecord({ id: "zz", rev: 1, createdAt: "x", updatedAt: "x", data: '{"from":"x"}' }),
+      );
       const later = new Date(Date.now() + 5000);
       utimesSync(join(dir, "_notes"), later, later);
       expected.add("zz");
@@ -755,4 +755,316 @@ describe("file backend", () => {
       });
     }
   });
+});
+
+/** A child process running fixtures/file_lock_child.ts; see there for what it says and does. */
+class LockChild {
+  static readonly script = fileURLToPath(new URL("./fixtures/file_lock_child.ts", import.meta.url));
+  /** Children still running, killed by {@linkcode withLockDir} however a test ends. */
+  static readonly running = new Set<LockChild>();
+  readonly exited: Promise<string | null>;
+  #child;
+  #messages: Record<string, unknown>[] = [];
+  #wake: (() => void) | undefined;
+  #stderr = "";
+  #gone = false;
+
+  constructor(dir: string, mode: "write" | "read" | "increment") {
+    this.#child = spawn(process.execPath, scriptArgs(LockChild.script, dir, mode), {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let buffer = "";
+    this.#child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      buffer += chunk;
+      let at;
+      while ((at = buffer.indexOf("\n")) >= 0) {
+        this.#messages.push(JSON.parse(buffer.slice(0, at)));
+        buffer = buffer.slice(at + 1);
+      }
+      this.#wake?.();
+    });
+    this.#child.stderr.setEncoding("utf8").on("data", (chunk: string) => this.#stderr += chunk);
+    LockChild.running.add(this);
+    this.exited = new Promise((resolve) => {
+      this.#child.on("exit", (_code, signal) => {
+        LockChild.running.delete(this);
+        this.#gone = true;
+        this.#wake?.();
+        resolve(signal);
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.#child.pid!;
+  }
+
+  /** The next message; fails if the child exits first. */
+  async next(): Promise<Record<string, unknown>> {
+    while (this.#messages.length === 0) {
+      if (this.#gone) assert.fail(`The child exited without a word: ${this.#stderr}`);
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    return this.#messages.shift()!;
+  }
+
+  /** Waits for `ready`, says `go`, and returns what the open gave. */
+  async open(): Promise<Record<string, unknown>> {
+    await this.ready();
+    this.send("go");
+    return await this.next();
+  }
+
+  async ready(): Promise<void> {
+    assert.equal((await this.next()).event, "ready");
+  }
+
+  send(line: string): void {
+    this.#child.stdin.write(line + "\n");
+  }
+
+  /** Asks an open child to close its store and waits for it to exit. */
+  async close(): Promise<void> {
+    this.send("close");
+    assert.equal((await this.next()).event, "closed");
+    await this.exited;
+  }
+
+  /** Kills it, whatever it is doing. */
+  async stop(): Promise<void> {
+    this.#child.kill("SIGKILL");
+    await this.exited;
+  }
+
+  async kill(): Promise<void> {
+    this.#child.kill("SIGKILL");
+    assert.equal(await this.exited, "SIGKILL");
+  }
+}
+
+/** {@linkcode withDir}, then kills the children a failed test left running. */
+async function withLockDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  try {
+    await withDir(fn);
+  } finally {
+    for (const child of LockChild.running) await child.stop();
+  }
+}
+
+function readLock(dir: string): LockHolder {
+  return JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8"));
+}
+
+/** The files the lock leaves beside the store's ones: none once every writer is closed. */
+function lockFiles(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.startsWith(LOCK_FILE));
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ["--version"], { stdio: "ignore" });
+  await new Promise((resolve) => child.on("exit", resolve));
+  return child.pid!;
+}
+
+describe("file backend: one writer", () => {
+  const LOCK_TIMEOUT = { timeout: 30_000 };
+
+  test(
+    "a second writer process is refused with BUSY; a reader is not; close() lets the next in",
+    LOCK_TIMEOUT,
+    async () => {
+      await withLockDir(async (dir) => {
+        const store = await open(`file://${dir}`);
+        await store.collection("counter").put("c", { n: 7 });
+        assert.deepEqual(lockFiles(dir), [LOCK_FILE]);
+        assert.equal(readLock(dir).pid, process.pid);
+
+        const [writer, reader] = [new LockChild(dir, "write"), new LockChild(dir, "read")];
+        const refused = await writer.open();
+        await writer.exited;
+        assert.equal(refused.event, "error");
+        assert.equal(refused.code, "BUSY", String(refused.message));
+        const message = String(refused.message);
+        assert.ok(message.includes(`"${dir}"`), message);
+        assert.ok(message.includes(`pid ${process.pid}`), message);
+        assert.ok(message.includes(readLock(dir).since), message);
+        assert.deepEqual(await reader.open(), { event: "opened", pid: reader.pid, value: 7 });
+        await reader.close();
+        assert.deepEqual(
+          await store.collection("children").count(),
+          0,
+          "the refused one wrote nothing",
+        );
+
+        await store.close();
+        assert.deepEqual(lockFiles(dir), [], "close() removes the lock");
+        const next = new LockChild(dir, "write");
+        assert.equal((await next.open()).event, "opened");
+        assert.equal(readLock(dir).pid, next.pid);
+        // While the child writes, this process is the second writer.
+        const error = await rejectsWith(open({ backend: "file", dir }), "BUSY");
+        assert.ok(error.message.includes(`pid ${next.pid}`), error.message);
+        await next.close();
+        assert.deepEqual(lockFiles(dir), []);
+        const again = await open({ backend: "file", dir });
+        assert.deepEqual(await again.collection("children").get(String(next.pid)), {
+          pid: next.pid,
+        });
+        await again.close();
+      });
+    },
+  );
+
+  test("a second writer in the same process is refused too; a failed open leaves no lock", async () => {
+    await withLockDir(async (dir) => {
+      const store = await open({ backend: "file", dir });
+      const error = await rejectsWith(open(`file://${dir}`), "BUSY");
+      assert.match(error.message, /this process already has it open for writing/);
+      assert.throws(() => new FileStore(dir), isCode("BUSY"));
+      await store.collection("notes").put("a", { a: 1 });
+      const reader = await open({ backend: "file", dir, readonly: true });
+      assert.deepEqual(await reader.collection("notes").get("a"), { a: 1 });
+      await reader.close();
+      assert.deepEqual(lockFiles(dir), [LOCK_FILE], "a reader's close() leaves the lock alone");
+      await store.close();
+      await store.close();
+      const next = await open({ backend: "file", dir });
+      await next.collection("notes").put("b", {});
+      await next.close();
+
+      // An open that fails after taking the lock gives it back.
+      writeFileSync(join(dir, "_catalog.json"), "{");
+      await assert.rejects(open({ backend: "file", dir }), isCode("CORRUPT"));
+      assert.deepEqual(lockFiles(dir), []);
+    });
+  });
+
+  test(
+    "a writer killed with SIGKILL leaves a lock that the next writer takes over",
+    LOCK_TIMEOUT,
+    async () => {
+      await withLockDir(async (dir) => {
+        const child = new LockChild(dir, "write");
+        assert.equal((await child.open()).event, "opened");
+        await child.kill();
+        assert.equal(readLock(dir).pid, child.pid, "the killed writer's lock is still there");
+        const store = await open({ backend: "file", dir });
+        assert.equal(readLock(dir).pid, process.pid);
+        assert.deepEqual(await store.collection("children").get(String(child.pid)), {
+          pid: child.pid,
+        });
+        await store.close();
+        assert.deepEqual(lockFiles(dir), []);
+      });
+    },
+  );
+
+  test("who holds a lock: a pid reused, another host, an unreadable lock", async () => {
+    await withLockDir(async (dir) => {
+      const store = await open({ backend: "file", dir });
+      const mine = readLock(dir);
+      await store.close();
+      const write = (holder: object | string) =>
+        writeFileSync(
+          join(dir, LOCK_FILE),
+          typeof holder === "string" ? holder : JSON.stringify(holder),
+        );
+      const token = "0123456789abcdef0123456789abcdef";
+
+      // Gone: no such process.
+      write({ ...mine, pid: await deadPid(), token });
+      assert.equal(judge(readLock(dir)), "dead");
+      await (await open({ backend: "file", dir })).close();
+      // Where the system tells a process's start time: a live pid that started later is reused.
+      if (mine.start !== undefined) {
+        assert.equal(judge({ ...mine, start: "1" }), "dead");
+        assert.equal(judge({ ...mine, boot: "another boot" }), "dead");
+      }
+      // Another host, or another pid namespace: nothing can be told, so the lock holds.
+      const remote = { ...mine, host: "elsewhere.example", pid: 4242, token };
+      write(remote);
+      assert.equal(judge(remote), "unknown");
+      const error = await rejectsWith(open({ backend: "file", dir }), "BUSY");
+      assert.ok(error.message.includes(`pid 4242 on host "elsewhere.example"`), error.message);
+      assert.ok(error.message.includes(join(dir, LOCK_FILE)), "names the file to remove");
+      assert.equal(readLock(dir).token, token, "never taken over");
+      if (mine.pidns !== undefined) {
+        assert.equal(judge({ ...mine, pid: 1, pidns: "pid:[1]" }), "unknown");
+      }
+      // A lock that cannot be read is held, never stale.
+      write("{");
+      const damaged = await rejectsWith(open({ backend: "file", dir }), "BUSY");
+      assert.match(damaged.message, /cannot be read/);
+      rmSync(join(dir, LOCK_FILE));
+      // The lock is never a reason to refuse a reader.
+      write(remote);
+      const reader = await open({ backend: "file", dir, readonly: true });
+      await reader.close();
+      assert.equal(readLock(dir).token, token);
+    });
+  });
+
+  test(
+    "two processes racing to take over one stale lock: exactly one wins",
+    LOCK_TIMEOUT,
+    async () => {
+      await withLockDir(async (dir) => {
+        const store = await open({ backend: "file", dir });
+        const mine = readLock(dir);
+        await store.close();
+        const dead = await deadPid();
+        for (let round = 0; round < 4; round++) {
+          const stale = { ...mine, pid: dead, token: `${round}`.repeat(32) };
+          writeFileSync(join(dir, LOCK_FILE), JSON.stringify(stale));
+          const children = [new LockChild(dir, "write"), new LockChild(dir, "write")];
+          for (const child of children) await child.ready();
+          for (const child of children) child.send("go");
+          const results = await Promise.all(children.map((child) => child.next()));
+          const winners = children.filter((_, i) => results[i].event === "opened");
+          assert.equal(winners.length, 1, `round ${round}: ${JSON.stringify(results)}`);
+          const loser = results.find((result) => result.event !== "opened")!;
+          assert.equal(loser.code, "BUSY", String(loser.message));
+          assert.equal(readLock(dir).pid, winners[0].pid);
+          await winners[0].close();
+          for (const child of children) await child.exited;
+          assert.deepEqual(lockFiles(dir), [], `round ${round}: nothing left behind`);
+        }
+      });
+    },
+  );
+
+  test(
+    "issue 9: concurrent ifRev increments from a second process cannot be lost",
+    LOCK_TIMEOUT,
+    async () => {
+      await withLockDir(async (dir) => {
+        const store = await open({ backend: "file", dir });
+        const counter = store.collection("counter");
+        await counter.put("c", { n: 0 });
+        const child = new LockChild(dir, "increment");
+        await child.ready();
+        child.send("go");
+        let mine = 0;
+        while (mine < 200) {
+          const entry = (await counter.entry("c"))!;
+          try {
+            await counter.put("c", { n: (entry.doc.n as number) + 1 }, { ifRev: entry.rev });
+            mine++;
+          } catch (error) {
+            if (!(error instanceof QuireError && error.code === "CONFLICT")) throw error;
+          }
+        }
+        const result = await child.next();
+        assert.equal(result.event, "error", "the second writer is refused at open");
+        assert.equal(result.code, "BUSY");
+        await child.exited;
+        assert.deepEqual(await counter.get("c"), { n: 200 });
+        assert.equal((await counter.entry("c"))!.rev, 201);
+        assert.deepEqual(await store.collections(), [{ name: "counter", options: {} }]);
+        assert.equal((await store.check()).ok, true);
+        await store.close();
+      });
+    },
+  );
 });

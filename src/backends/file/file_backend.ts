@@ -2,8 +2,9 @@
  * The file backend: one JSON file per document under a directory, with the same behaviour as
  * the other backends. Revisions, conflicts and transactions come from
  * {@linkcode BufferedBackend}; {@linkcode FileStore} keeps the committed records and makes each
- * commit atomic (see file_store.ts for the layout and its guarantees). One process may write at
- * a time; for several writing processes use SQLite.
+ * commit atomic (see file_store.ts for the layout and its guarantees). One process, and one
+ * open store in it, may write at a time, enforced by a lock file (writer_lock.ts): a second
+ * writer is refused with `BUSY`. For several writing processes use SQLite.
  *
  * @module
  */
@@ -32,7 +33,7 @@ export interface FileBackendOptions {
  * @param options `readonly`.
  * @returns The backend.
  * @throws {QuireError} `NOT_FOUND` (read-only, no directory), `UNSUPPORTED` (a directory that
- *   is not a store), `CORRUPT`, `SCHEMA_TOO_NEW`, `STORAGE`.
+ *   is not a store), `BUSY` (another writer holds it), `CORRUPT`, `SCHEMA_TOO_NEW`, `STORAGE`.
  */
 export function openFileBackend(dir: string, options: FileBackendOptions = {}): Backend {
   return new BufferedBackend(new FileStore(dir, { readonly: options.readonly === true }));

@@ -43,8 +43,8 @@
  * system, so renaming one into place is atomic; a killed writer leaves nothing behind in the
  * collections' directories. Opening a store, unless read-only, creates `.tmp/` if it is missing
  * and removes every file in it (one small directory to read, however many documents the store
- * holds); a read-only store never touches it. So a writer opened while another one is writing
- * can make that one's write fail with `STORAGE`, though never damage a file: see "One writer".
+ * holds), which is safe because it holds the writer lock (see "One writer"); a read-only store
+ * never touches it.
  *
  * **Stats.** `bytes` is the sum of the documents' JSON text in UTF-8, as the other backends
  * count it (so the figures compare across backends), not the files' sizes on disk, which add
@@ -52,10 +52,17 @@
  *
  * **Backups** copy the catalog, any journal and every document file (not `.tmp/`, nor stray
  * files in the collections' directories) to a new directory and flush them. The Store holds its
- * lock meanwhile, so the copy is consistent as long as no other process writes.
+ * lock meanwhile, and no other process can write (see "One writer"), so the copy is consistent.
  *
- * **One writer.** The file backend assumes one process writes at a time (any number may read,
- * without isolation from a live writer's batches). For several writing processes use SQLite.
+ * **One writer.** One process writes at a time, and it is enforced: a store opened for writing
+ * takes the lock file `<dir>/.writer.lock` (writer_lock.ts) before it writes, removes or replays
+ * anything, and `close()` removes it. A second writer, from another process or from a second
+ * `open()` in the same one, is refused at open with `BUSY`, naming the holder (pid, host, since
+ * when). Read-only stores take no lock, and any number may read (without isolation from a live
+ * writer's batches). A lock left by a process that was killed is taken over by the next writer
+ * when the lock shows that its holder is gone (same host: no such pid, or a pid reused since);
+ * one held from another host is never taken over: the message names the file to remove once
+ * that writer is known to be gone. For several writing processes use SQLite.
  *
  * Opening an existing directory that holds no `_catalog.json` is refused unless it is empty
  * (dot files, `.tmp/` among them, and a journal aside), so that pointing a store at the wrong
@@ -85,6 +92,7 @@ import {
   encodeFileName,
   isHashedFileName,
 } from "./file_names.ts";
+import { WriterLock } from "./writer_lock.ts";
 
 /** The on-disk format this code writes; a store with a newer one is `SCHEMA_TOO_NEW`. */
 export const FILE_FORMAT = 1;
@@ -141,6 +149,9 @@ export class FileStore implements RecordStore {
   // Collection directories known to exist.
   #created = new Set<string>();
   #pending: Pending | undefined;
+  // Held by a writer from open to close().
+  #lock: WriterLock | undefined;
+  #closed = false;
 
   /**
    * Opens (creating if needed) a file store: replays a leftover journal and empties `.tmp/`,
@@ -149,23 +160,31 @@ export class FileStore implements RecordStore {
    * @param dir The store's directory.
    * @param options `readonly`.
    * @throws {QuireError} `NOT_FOUND` (read-only, no directory), `UNSUPPORTED` (not a store),
-   *   `CORRUPT`, `SCHEMA_TOO_NEW`, `STORAGE`.
+   *   `BUSY` (another writer holds the directory), `CORRUPT`, `SCHEMA_TOO_NEW`, `STORAGE`.
    */
   constructor(dir: string, options: FileStoreOptions = {}) {
     this.location = dir;
     this.#dir = dir;
     this.#tempDir = join(dir, TEMP_DIR);
     this.#readonly = options.readonly === true;
-    const isStore = this.#openDirectory();
-    if (!this.#readonly) {
-      this.#emptyTempDir();
-      if (!isStore) this.writeCatalog([]);
-    }
-    this.readCatalog(); // fails early on a damaged or newer catalog
-    const pending = this.#loadJournal();
-    if (pending !== undefined) {
-      this.#pending = pending;
-      if (!this.#readonly) this.#finishPending();
+    this.#openDirectory();
+    // Before anything is written, removed or replayed: see "One writer".
+    if (!this.#readonly) this.#lock = WriterLock.acquire(dir);
+    try {
+      if (!this.#readonly) {
+        this.#emptyTempDir();
+        // Looked at again under the lock: a writer may have created it since.
+        if (!existsSync(join(dir, CATALOG_FILE))) this.writeCatalog([]);
+      }
+      this.readCatalog(); // fails early on a damaged or newer catalog
+      const pending = this.#loadJournal();
+      if (pending !== undefined) {
+        this.#pending = pending;
+        if (!this.#readonly) this.#finishPending();
+      }
+    } catch (error) {
+      this.#lock?.release();
+      throw error;
     }
   }
 
@@ -352,23 +371,21 @@ export class FileStore implements RecordStore {
   }
 
   close(): void {
-    if (!this.#readonly && this.#pending !== undefined) {
+    if (!this.#readonly && this.#pending !== undefined && !this.#closed) {
       try {
         this.#finishPending();
       } catch {
         // The journal stays; the next open finishes it.
       }
     }
+    this.#closed = true;
     this.#listings.clear();
     this.#created.clear();
+    this.#lock?.release();
   }
 
-  /**
-   * Checks (or creates) the directory; see the module documentation.
-   *
-   * @returns Whether it holds a catalog.
-   */
-  #openDirectory(): boolean {
+  /** Checks (or creates) the directory; see the module documentation. */
+  #openDirectory(): void {
     const dir = this.#dir;
     let stat;
     try {
@@ -386,12 +403,12 @@ export class FileStore implements RecordStore {
       } catch (error) {
         throw storageError(`Cannot create "${dir}"`, error);
       }
-      return false;
+      return;
     }
     if (!stat.isDirectory()) {
       throw new QuireError("STORAGE", `Cannot open "${dir}": it is not a directory`);
     }
-    if (existsSync(join(dir, CATALOG_FILE))) return true;
+    if (existsSync(join(dir, CATALOG_FILE))) return;
     const foreign = readdirSync(dir).filter((name) =>
       !name.startsWith(".") && name !== JOURNAL_FILE
     );
@@ -401,7 +418,6 @@ export class FileStore implements RecordStore {
         `Cannot open "${dir}": it is not a quire file store (no ${CATALOG_FILE}) and it is not empty`,
       );
     }
-    return false;
   }
 
   /** Creates `.tmp/`, or removes the files a killed writer left in it. */
