@@ -1005,6 +1005,31 @@ describe("file backend: one writer", () => {
     });
   });
 
+  test("a stale lock is only removed by the holder of its claim", async () => {
+    await withLockDir(async (dir) => {
+      const store = await open({ backend: "file", dir });
+      const mine = readLock(dir);
+      await store.close();
+      const dead = await deadPid();
+      const stale = { ...mine, pid: dead, token: "5".repeat(32) };
+      const claim = join(dir, `${LOCK_FILE}.takeover-${stale.token}`);
+      writeFileSync(join(dir, LOCK_FILE), JSON.stringify(stale));
+      // A live process (this one, for the test) is taking it over: hands off.
+      writeFileSync(claim, JSON.stringify({ ...mine, token: "6".repeat(32) }));
+      const error = await rejectsWith(open({ backend: "file", dir }), "BUSY");
+      assert.match(error.message, /is taking over the lock of a writer that is gone/);
+      assert.equal(readLock(dir).token, stale.token, "the stale lock is left to the claimant");
+      // The claimant was killed too: its claim is stale in turn, and taken over the same way.
+      writeFileSync(claim, JSON.stringify({ ...mine, pid: dead, token: "7".repeat(32) }));
+      writeFileSync(join(dir, `${LOCK_FILE}.${"8".repeat(32)}.new`), JSON.stringify(stale));
+      const next = await open({ backend: "file", dir });
+      assert.equal(readLock(dir).pid, process.pid);
+      assert.deepEqual(lockFiles(dir), [LOCK_FILE], "leftovers of dead processes are removed");
+      await next.close();
+      assert.deepEqual(lockFiles(dir), []);
+    });
+  });
+
   test(
     "two processes racing to take over one stale lock: exactly one wins",
     LOCK_TIMEOUT,
@@ -1019,7 +1044,8 @@ describe("file backend: one writer", () => {
           writeFileSync(join(dir, LOCK_FILE), JSON.stringify(stale));
           const children = [new LockChild(dir, "write"), new LockChild(dir, "write")];
           for (const child of children) await child.ready();
-          for (const child of children) child.send("go");
+          const at = Date.now() + 200;
+          for (const child of children) child.send(`go ${at}`);
           const results = await Promise.all(children.map((child) => child.next()));
           const winners = children.filter((_, i) => results[i].event === "opened");
           assert.equal(winners.length, 1, `round ${round}: ${JSON.stringify(results)}`);
