@@ -643,6 +643,12 @@ describe("sqlite search index", () => {
       assert.match(error.message, /syntax error/);
       await rejectsWith(notes.search("nosuchcolumn : x", { raw: true }), "INVALID_SEARCH");
       await rejectsWith(notes.search("a\0b", { raw: true }), "INVALID_SEARCH");
+      // FTS5's own tokenizer refusals (not syntax errors by their message) are INVALID_SEARCH
+      // too: the SQL around the expression is quire's, so any plain SQLITE_ERROR is the query's.
+      for (const query of ['"', "*", 'fox"', "alpha + *"]) {
+        const refused = await rejectsWith(notes.search(query, { raw: true }), "INVALID_SEARCH");
+        assert.match(refused.message, /^Invalid search: FTS5 refused it: /);
+      }
       await rejectsWith(notes.search("alpha", { raw: true, highlight: true }), "INVALID_OPTION");
       await store.close();
     });

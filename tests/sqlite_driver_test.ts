@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { QuireError } from "../src/errors.ts";
 import { openDriver } from "../src/sqlite/driver.ts";
-import { sqliteResultCode } from "../src/sqlite/sqlite_error.ts";
+import { toQuireError } from "../src/sqlite/sqlite_error.ts";
+import { SQLITE, sqliteErrorCode, sqlitePrimaryCode } from "../src/sqlite/sqlite_error.ts";
 import { runtime, tempDir, throwsWith } from "./helpers.ts";
 import { writeFileSync } from "node:fs";
 
@@ -179,7 +180,7 @@ describe("sqlite driver", () => {
     const started = performance.now();
     const error = throwsWith(() => b.begin("IMMEDIATE"), "BUSY");
     assert.ok(performance.now() - started >= 40, "waited for the busy timeout first");
-    assert.equal(sqliteResultCode(error.cause), "SQLITE_BUSY");
+    assert.equal(sqlitePrimaryCode(error), SQLITE.BUSY);
     assert.equal(b.depth, 0);
     a.commit();
     b.begin("IMMEDIATE"); // free again
@@ -217,16 +218,111 @@ describe("sqlite driver", () => {
     remove();
   });
 
-  test("error shapes differ (bun: code names; deno: message only) but map to the same result code", () => {
+  test("errors map from SQLite's numeric code (bun: errno, deno: errcode), never from the text", () => {
     const bunStyle = Object.assign(new Error("database is locked"), {
       code: "SQLITE_BUSY_SNAPSHOT",
+      errno: 517,
     });
     const denoStyle = Object.assign(new Error("database disk image is malformed"), {
       code: "ERR_SQLITE_ERROR",
+      errcode: 11,
     });
-    assert.equal(sqliteResultCode(bunStyle), "SQLITE_BUSY");
-    assert.equal(sqliteResultCode(denoStyle), "SQLITE_CORRUPT");
-    assert.equal(sqliteResultCode(new Error("no such table: x")), undefined);
+    assert.equal(sqlitePrimaryCode(bunStyle), SQLITE.BUSY);
+    assert.equal(toQuireError(bunStyle, "x").code, "BUSY");
+    assert.equal(sqlitePrimaryCode(denoStyle), SQLITE.CORRUPT);
+    assert.equal(toQuireError(denoStyle, "x").code, "CORRUPT");
+    // A message alone says nothing: this one reads like a busy database but carries no code.
+    const textOnly = new Error("database is locked");
+    assert.equal(sqliteErrorCode(textOnly), undefined);
+    assert.equal(toQuireError(textOnly, "x").code, "STORAGE");
+    // An extended I/O code (SQLITE_IOERR_SHORT_READ) is STORAGE, whichever binding gave it.
+    assert.equal(toQuireError(Object.assign(new Error("x"), { errno: 522 }), "x").code, "STORAGE");
+    assert.equal(
+      toQuireError(Object.assign(new Error("x"), { errcode: 522 }), "x").code,
+      "STORAGE",
+    );
+  });
+
+  test("statement errors carry SQLite's extended code on both runtimes, from exec() too", async () => {
+    const db = await memory();
+    db.exec("CREATE UNIQUE INDEX t_a ON t (a); INSERT INTO t VALUES (1, 1)");
+    const viaStatement = throwsWith(
+      () => db.prepare("INSERT INTO t VALUES (1, 2)").run(),
+      "STORAGE",
+    );
+    assert.equal(sqliteErrorCode(viaStatement), 2067); // SQLITE_CONSTRAINT_UNIQUE
+    // node:sqlite's own exec() gives no code; the driver's exec runs prepared statements.
+    const viaExec = throwsWith(
+      () => db.exec("INSERT INTO t VALUES (2, 2); INSERT INTO t VALUES (1, 3)"),
+      "STORAGE",
+    );
+    assert.equal(sqliteErrorCode(viaExec), 2067);
+    assert.match(viaExec.message, /^SQLite write failed: UNIQUE constraint failed/);
+    // The statements before the failing one ran (exec is no transaction), those after did not.
+    assert.deepEqual(db.prepare("SELECT a FROM t ORDER BY a").values(), [[1], [2]]);
+    db.close();
+  });
+
+  test("exec() runs every statement, with semicolons inside strings and trigger bodies", async () => {
+    const db = await memory();
+    db.exec(`
+      CREATE TABLE log (x);
+      CREATE TRIGGER t_log AFTER INSERT ON t BEGIN
+        INSERT INTO log VALUES ('a;b'); INSERT INTO log VALUES (new.a);
+      END;;
+      INSERT INTO t VALUES ('semi;colon', 'é;');
+    `);
+    assert.deepEqual(db.prepare("SELECT x FROM log ORDER BY rowid").values(), [
+      ["a;b"],
+      ["semi;colon"],
+    ]);
+    db.exec("");
+    db.exec(" ;\n ");
+    db.close();
+  });
+
+  test("a write whose implicit commit fails is an error on both runtimes, not a success", async () => {
+    // A deferred foreign key is checked when the statement's own transaction commits, after
+    // RETURNING produced its row: node:sqlite's get() and run() drop that error unless the
+    // statement is read to its end (a full disk or a failed fsync at commit is the same case).
+    const db = await openDriver(":memory:");
+    db.exec(`PRAGMA foreign_keys = ON; CREATE TABLE p (id INTEGER PRIMARY KEY);
+      CREATE TABLE c (id INTEGER PRIMARY KEY, p REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)`);
+    const insert = db.prepare("INSERT INTO c (p) VALUES (?) RETURNING id");
+    const error = throwsWith(() => insert.get(5), "STORAGE");
+    assert.equal(sqliteErrorCode(error), 787); // SQLITE_CONSTRAINT_FOREIGNKEY
+    assert.match(error.message, /^SQLite write failed: FOREIGN KEY constraint failed/);
+    throwsWith(() => insert.all(5), "STORAGE");
+    throwsWith(() => insert.values(5), "STORAGE");
+    throwsWith(() => [...insert.iterate(5)], "STORAGE");
+    throwsWith(() => insert.run(5), "STORAGE"); // refused: a RETURNING statement is read
+    assert.equal(db.prepare("SELECT count(*) AS n FROM c").get<{ n: number }>()!.n, 0);
+    // And a good write through the same statement still works.
+    db.prepare("INSERT INTO p VALUES (5)").run();
+    assert.deepEqual({ ...insert.get(5)! }, { id: 1 });
+    assert.equal(db.depth, 0);
+    db.close();
+  });
+
+  test("a COMMIT that fails is an error and leaves the transaction open to roll back", async () => {
+    const db = await openDriver(":memory:");
+    db.exec(`PRAGMA foreign_keys = ON; CREATE TABLE p (id INTEGER PRIMARY KEY);
+      CREATE TABLE c (id INTEGER PRIMARY KEY, p REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)`);
+    db.begin();
+    db.prepare("INSERT INTO c (p) VALUES (?)").run(7);
+    const error = throwsWith(() => db.commit(), "STORAGE");
+    assert.match(error.message, /^SQLite could not commit: FOREIGN KEY constraint failed/);
+    assert.equal(db.depth, 1);
+    db.rollback();
+    assert.equal(db.depth, 0);
+    assert.equal(db.prepare("SELECT count(*) AS n FROM c").get<{ n: number }>()!.n, 0);
+    throwsWith(
+      () => db.transaction(() => db.prepare("INSERT INTO c (p) VALUES (?)").run(8)),
+      "STORAGE",
+    );
+    assert.equal(db.depth, 0);
+    assert.equal(db.prepare("SELECT count(*) AS n FROM c").get<{ n: number }>()!.n, 0);
+    db.close();
   });
 
   test("statements are cached by SQL text", async () => {

@@ -11,7 +11,13 @@
  *   side passes whole numbers as BigInt; bun:sqlite binds -0 as a REAL, so it becomes 0);
  * - text containing NUL is refused (node:sqlite cuts it at the NUL, bun:sqlite keeps it);
  * - every error is a QuireError whose code says what happened (busy, corrupt, read-only, full),
- *   with the binding's own error as `cause`.
+ *   mapped from SQLite's numeric result code (sqlite_error.ts), with the binding's own error as
+ *   `cause`. To have that code on Deno too, every statement runs as a prepared statement:
+ *   node:sqlite's `exec()` reports no code, so `exec` here runs one statement at a time;
+ * - a statement with `RETURNING` is always read to its end: in autocommit mode its implicit
+ *   commit happens after the last row, and node:sqlite's `get()`, `run()` and `iterate()` stop
+ *   at the first row and drop the commit's error, so a write that failed to commit (a full disk)
+ *   would look successful. Such a statement cannot be `run()`: read its rows.
  *
  * What stays different and is documented instead: an integer beyond ±2^53−1 read back in the
  * default mode (bun:sqlite rounds it, node:sqlite throws); ask for `bigints` to read it exactly.
@@ -64,12 +70,16 @@ export interface DriverOptions {
 export interface RawDatabase {
   /** Compiles a statement; `bigints` makes every integer column come back as a bigint. */
   prepare(sql: string, bigints: boolean): RawStatement;
-  exec(sql: string): void;
   close(): void;
 }
 
 /** A binding's statement, already given only values it accepts. */
 export interface RawStatement {
+  /**
+   * The SQL text SQLite compiled: the prefix of the text given to `prepare` up to the end of
+   * its first statement (SQLite ignores the rest).
+   */
+  readonly source: string;
   run(params: SqlValue[]): RunResult;
   get(params: SqlValue[]): unknown;
   all(params: SqlValue[]): unknown[];
@@ -89,7 +99,7 @@ export interface Database {
    * statements are finalized: use it for one call, do not keep it.
    */
   prepare(sql: string, options?: { bigints?: boolean; transient?: boolean }): Statement;
-  /** Runs one or more statements without results. */
+  /** Runs one or more statements (without parameters), ignoring their results. */
   exec(sql: string): void;
   /**
    * Opens a transaction, or a SAVEPOINT inside one that is already open.
@@ -155,6 +165,7 @@ class Driver implements Database {
   #statements = new Map<string, Statement>();
   #raws: RawStatement[] = [];
   #transient = new Map<string, { raw: RawStatement; statement: Statement }>();
+  #controls = new Map<string, RawStatement>();
   #depth = 0;
   #integersAsBigInt: boolean;
 
@@ -176,7 +187,7 @@ class Driver implements Database {
     if (statement === undefined) {
       const raw = this.#compile(sql, bigints);
       this.#raws.push(raw);
-      statement = wrapStatement(raw, this.#integersAsBigInt);
+      statement = wrapStatement(raw, sql, this.#integersAsBigInt);
       this.#statements.set(key, statement);
     }
     return statement;
@@ -191,7 +202,7 @@ class Driver implements Database {
       return cached.statement;
     }
     const raw = this.#compile(sql, bigints);
-    const entry = { raw, statement: wrapStatement(raw, this.#integersAsBigInt) };
+    const entry = { raw, statement: wrapStatement(raw, sql, this.#integersAsBigInt) };
     this.#transient.set(key, entry);
     if (this.#transient.size > TRANSIENT_STATEMENTS) {
       const [oldest, { raw: evicted }] = this.#transient.entries().next().value!;
@@ -210,22 +221,40 @@ class Driver implements Database {
   }
 
   exec(sql: string): void {
-    try {
-      this.#raw.exec(sql);
-    } catch (error) {
-      throw toQuireError(error, "SQLite statement failed");
+    // One prepared statement at a time (see the module documentation); SQLite's own parser says
+    // where each one ends. (node:sqlite crashes on preparing an empty statement: skip those.)
+    let rest = sql;
+    while ((rest = rest.replace(/^[\s;]+/, "")) !== "") {
+      const raw = this.#compile(rest, false);
+      let source: string;
+      try {
+        source = raw.source;
+        if (source === "" || !rest.startsWith(source)) {
+          throw new QuireError("STORAGE", "SQLite statement failed: cannot split the SQL text");
+        }
+        runRaw(raw, [], contextOf(source));
+      } finally {
+        raw.finalize();
+      }
+      rest = rest.slice(source.length);
     }
   }
 
   begin(mode: "IMMEDIATE" | "DEFERRED" = "IMMEDIATE"): void {
-    this.exec(this.#depth === 0 ? `BEGIN ${mode}` : `SAVEPOINT quire_${this.#depth}`);
+    this.#control(
+      this.#depth === 0 ? `BEGIN ${mode}` : `SAVEPOINT quire_${this.#depth}`,
+      "SQLite could not begin a transaction",
+    );
     this.#depth++;
   }
 
   commit(): void {
     if (this.#depth === 0) throw new QuireError("STORAGE", "Cannot commit: no transaction is open");
     const savepoint = this.#depth - 1;
-    this.exec(savepoint === 0 ? "COMMIT" : `RELEASE quire_${savepoint}`);
+    this.#control(
+      savepoint === 0 ? "COMMIT" : `RELEASE quire_${savepoint}`,
+      "SQLite could not commit",
+    );
     this.#depth--;
   }
 
@@ -238,31 +267,45 @@ class Driver implements Database {
     if (savepoint === 0) {
       // SQLite may already have rolled back on its own (after SQLITE_FULL, for instance).
       try {
-        this.#raw.exec("ROLLBACK");
+        this.#control("ROLLBACK", "SQLite could not roll back");
       } catch { /* nothing left to roll back */ }
     } else {
-      this.exec(`ROLLBACK TO quire_${savepoint}; RELEASE quire_${savepoint}`);
+      this.#control(`ROLLBACK TO quire_${savepoint}`, "SQLite could not roll back");
+      this.#control(`RELEASE quire_${savepoint}`, "SQLite could not roll back");
     }
+  }
+
+  /** Runs a transaction-control statement, prepared once and kept. */
+  #control(sql: string, context: string): void {
+    let raw = this.#controls.get(sql);
+    if (raw === undefined) {
+      raw = this.#compile(sql, false);
+      this.#controls.set(sql, raw);
+    }
+    runRaw(raw, [], context);
   }
 
   transaction<T>(fn: () => T): T {
     this.begin();
-    let result: T;
     try {
-      result = fn();
+      const result = fn();
+      this.commit();
+      return result;
     } catch (error) {
+      // A failed COMMIT leaves the transaction open (a deferred constraint, a busy reader in
+      // rollback-journal mode): roll it back too, or every later write would join it.
       this.rollback();
       throw error;
     }
-    this.commit();
-    return result;
   }
 
   close(): void {
     for (const raw of this.#raws) raw.finalize();
     for (const { raw } of this.#transient.values()) raw.finalize();
+    for (const raw of this.#controls.values()) raw.finalize();
     this.#raws = [];
     this.#transient.clear();
+    this.#controls.clear();
     this.#statements.clear();
     try {
       this.#raw.close();
@@ -272,52 +315,69 @@ class Driver implements Database {
   }
 }
 
-function wrapStatement(raw: RawStatement, integersAsBigInt: boolean): Statement {
+/** What a failure of a statement was doing, for its message: a read, a write or neither. */
+function contextOf(sql: string): string {
+  if (RETURNING.test(sql) || /^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql)) {
+    return "SQLite write failed";
+  }
+  if (/^\s*(SELECT|VALUES|WITH|EXPLAIN)\b/i.test(sql)) return "SQLite read failed";
+  return "SQLite statement failed";
+}
+
+/** A statement that returns the rows it writes (a false match costs only speed). */
+const RETURNING = /\bRETURNING\b/i;
+
+function runRaw(raw: RawStatement, values: SqlValue[], context: string): RunResult {
+  try {
+    return raw.run(values);
+  } catch (error) {
+    throw toQuireError(error, context);
+  }
+}
+
+function wrapStatement(raw: RawStatement, sql: string, integersAsBigInt: boolean): Statement {
+  const context = contextOf(sql);
+  const readsToEnd = RETURNING.test(sql);
+  const read = <T>(step: () => T): T => {
+    try {
+      return step();
+    } catch (error) {
+      throw toQuireError(error, context);
+    }
+  };
   return {
     run(...params) {
-      const values = toSqlValues(params, integersAsBigInt);
-      try {
-        return raw.run(values);
-      } catch (error) {
-        throw toQuireError(error, "SQLite write failed");
+      if (readsToEnd) {
+        throw new QuireError("STORAGE", "Cannot run() a statement with RETURNING: read its rows");
       }
+      return runRaw(raw, toSqlValues(params, integersAsBigInt), context);
     },
     get<T>(...params: BindValue[]) {
       const values = toSqlValues(params, integersAsBigInt);
-      try {
-        return (raw.get(values) ?? undefined) as T | undefined;
-      } catch (error) {
-        throw toQuireError(error, "SQLite read failed");
-      }
+      if (readsToEnd) return read(() => raw.all(values)[0] as T | undefined);
+      return read(() => (raw.get(values) ?? undefined) as T | undefined);
     },
     all<T>(...params: BindValue[]) {
       const values = toSqlValues(params, integersAsBigInt);
-      try {
-        return raw.all(values) as T[];
-      } catch (error) {
-        throw toQuireError(error, "SQLite read failed");
-      }
+      return read(() => raw.all(values) as T[]);
     },
     values<T>(...params: BindValue[]) {
       const values = toSqlValues(params, integersAsBigInt);
-      try {
-        return raw.values(values) as T[];
-      } catch (error) {
-        throw toQuireError(error, "SQLite read failed");
-      }
+      return read(() => raw.values(values) as T[]);
     },
     iterate<T>(...params: BindValue[]) {
       const values = toSqlValues(params, integersAsBigInt);
-      return guardIterator(raw.iterate(values) as IterableIterator<T>);
+      if (readsToEnd) return read(() => raw.all(values) as T[])[Symbol.iterator]();
+      return guardIterator(raw.iterate(values) as IterableIterator<T>, context);
     },
   };
 }
 
-function* guardIterator<T>(rows: IterableIterator<T>): IterableIterator<T> {
+function* guardIterator<T>(rows: IterableIterator<T>, context: string): IterableIterator<T> {
   try {
     yield* rows;
   } catch (error) {
-    throw toQuireError(error, "SQLite read failed");
+    throw toQuireError(error, context);
   }
 }
 

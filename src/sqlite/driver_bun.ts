@@ -23,11 +23,11 @@ interface BunStatement {
   values(...params: SqlValue[]): unknown[][];
   iterate(...params: SqlValue[]): IterableIterator<unknown>;
   safeIntegers(enabled: boolean): BunStatement;
+  toString(): string;
   finalize(): void;
 }
 interface BunDatabase {
   prepare(sql: string): BunStatement;
-  exec(sql: string): void;
   close(): void;
 }
 type BunDatabaseClass = new (
@@ -53,6 +53,10 @@ export function openRawDatabase(path: string, options: DriverOptions): RawDataba
       const statement = db.prepare(sql);
       if (bigints) statement.safeIntegers(true);
       return {
+        // With no parameter bound, the expanded SQL is the source text.
+        get source() {
+          return statement.toString();
+        },
         run: (params) => statement.run(...params),
         get: (params) => statement.get(...params),
         all: (params) => statement.all(...params),
@@ -61,7 +65,6 @@ export function openRawDatabase(path: string, options: DriverOptions): RawDataba
         finalize: () => statement.finalize(),
       };
     },
-    exec: (sql) => db.exec(sql),
     close: () => db.close(),
   };
 }

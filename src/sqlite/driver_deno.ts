@@ -32,6 +32,9 @@ export function openRawDatabase(path: string, options: DriverOptions): RawDataba
         return arrays;
       };
       return {
+        get source() {
+          return statement.sourceSQL;
+        },
         run: (params) => statement.run(...params) as RunResult,
         get: (params) => statement.get(...params),
         all: (params) => statement.all(...params),
@@ -41,7 +44,6 @@ export function openRawDatabase(path: string, options: DriverOptions): RawDataba
         finalize: () => {},
       };
     },
-    exec: (sql) => db.exec(sql),
     close: () => db.close(),
   };
 }

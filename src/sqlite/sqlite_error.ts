@@ -1,56 +1,59 @@
 /**
- * Maps an error thrown by bun:sqlite or node:sqlite to a QuireError. bun:sqlite gives the
- * SQLite result code name (`SQLITE_BUSY`, `SQLITE_NOTADB`, ...); node:sqlite as Deno ships it
- * gives only SQLite's message, so that is matched against SQLite's fixed result-code texts.
+ * Maps an error thrown by bun:sqlite or node:sqlite to a QuireError, by SQLite's numeric result
+ * code and never by message text (the texts differ between SQLite builds and bindings). Both
+ * bindings report the extended result code of a failed statement: bun:sqlite as `errno`,
+ * node:sqlite as `errcode`. node:sqlite as Deno ships it gives no code for `exec()` and for
+ * opening a database, which is why the driver runs every statement as a prepared one and maps a
+ * failed open to STORAGE on both runtimes alike.
  *
  * @module
  */
 
 import { type ErrorCode, QuireError } from "../errors.ts";
 
-// SQLite's primary result codes that mean something to a caller, and the quire code for each.
-const CODE_BY_RESULT: Record<string, ErrorCode> = {
-  SQLITE_BUSY: "BUSY",
-  SQLITE_LOCKED: "BUSY",
-  SQLITE_CORRUPT: "CORRUPT",
-  SQLITE_NOTADB: "CORRUPT",
-  SQLITE_READONLY: "READ_ONLY",
-  SQLITE_FULL: "STORAGE",
-  SQLITE_IOERR: "STORAGE",
-  SQLITE_CANTOPEN: "STORAGE",
-  SQLITE_PERM: "READ_ONLY",
+/** SQLite's primary result codes that quire tells apart (the low byte of an extended code). */
+export const SQLITE = {
+  ERROR: 1,
+  PERM: 3,
+  BUSY: 5,
+  LOCKED: 6,
+  READONLY: 8,
+  IOERR: 10,
+  CORRUPT: 11,
+  FULL: 13,
+  CANTOPEN: 14,
+  TOOBIG: 18,
+  NOTADB: 26,
+} as const;
+
+// The quire code for each primary result code that means something to a caller; every other
+// code (a failed constraint, out of memory, ...) is STORAGE.
+const CODE_BY_RESULT: Record<number, ErrorCode> = {
+  [SQLITE.PERM]: "READ_ONLY",
+  [SQLITE.BUSY]: "BUSY",
+  [SQLITE.LOCKED]: "BUSY",
+  [SQLITE.READONLY]: "READ_ONLY",
+  [SQLITE.CORRUPT]: "CORRUPT",
+  [SQLITE.NOTADB]: "CORRUPT",
+  [SQLITE.TOOBIG]: "TOO_LARGE",
 };
 
-// The texts sqlite3_errstr() gives for those codes; sqlite3_errmsg() starts with them.
-const RESULT_BY_MESSAGE: [string, string][] = [
-  ["database is locked", "SQLITE_BUSY"],
-  ["database table is locked", "SQLITE_LOCKED"],
-  ["database disk image is malformed", "SQLITE_CORRUPT"],
-  ["file is not a database", "SQLITE_NOTADB"],
-  ["attempt to write a readonly database", "SQLITE_READONLY"],
-  ["database or disk is full", "SQLITE_FULL"],
-  ["disk I/O error", "SQLITE_IOERR"],
-  ["unable to open database file", "SQLITE_CANTOPEN"],
-  ["access permission denied", "SQLITE_PERM"],
-];
-
 /**
- * The SQLite primary result code name of a binding's error (`"SQLITE_BUSY"`), or `undefined`
- * when it cannot be told.
+ * SQLite's extended result code carried by a binding's error, or by the binding error kept as
+ * the `cause` of a QuireError; `undefined` when there is none.
  */
-export function sqliteResultCode(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && code.startsWith("SQLITE_")) {
-    // Extended codes (SQLITE_BUSY_SNAPSHOT) share their primary code's prefix.
-    const primary = code.match(/^SQLITE_[A-Z]+/)?.[0];
-    return primary;
-  }
-  const message = error.message;
-  for (const [text, result] of RESULT_BY_MESSAGE) {
-    if (message.startsWith(text)) return result;
-  }
-  return undefined;
+export function sqliteErrorCode(error: unknown): number | undefined {
+  if (error instanceof QuireError) return sqliteErrorCode(error.cause);
+  if (typeof error !== "object" || error === null) return undefined;
+  const { errno, errcode } = error as { errno?: unknown; errcode?: unknown };
+  const code = typeof errcode === "number" ? errcode : errno;
+  return typeof code === "number" && Number.isInteger(code) && code > 0 ? code : undefined;
+}
+
+/** SQLite's primary result code of an error (see {@linkcode sqliteErrorCode}). */
+export function sqlitePrimaryCode(error: unknown): number | undefined {
+  const code = sqliteErrorCode(error);
+  return code === undefined ? undefined : code & 0xff;
 }
 
 /**
@@ -61,8 +64,8 @@ export function sqliteResultCode(error: unknown): string | undefined {
  */
 export function toQuireError(error: unknown, context: string): QuireError {
   if (error instanceof QuireError) return error;
-  const result = sqliteResultCode(error);
-  const code: ErrorCode = (result === undefined ? undefined : CODE_BY_RESULT[result]) ?? "STORAGE";
+  const primary = sqlitePrimaryCode(error);
+  const code = (primary === undefined ? undefined : CODE_BY_RESULT[primary]) ?? "STORAGE";
   const detail = error instanceof Error ? error.message : String(error);
   return new QuireError(code, `${context}: ${detail}`, { cause: error });
 }

@@ -19,6 +19,7 @@ import { compareFts, createFts, dropFts, ftsTable, optimizeFts, rebuildFts } fro
 import { exactSearchSql, facetSql, pageIsExact, searchSql } from "./search_sql.ts";
 import type { SearchOptions } from "../../search/search_options.ts";
 import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
+import { SQLITE, sqlitePrimaryCode } from "../../sqlite/sqlite_error.ts";
 import type {
   Backend,
   CatalogEntry,
@@ -111,11 +112,22 @@ export async function openSqliteBackend(
   try {
     return await connect(path, options, false);
   } catch (error) {
-    // A WAL database in a directory this process cannot write to cannot be opened the usual
-    // way, not even read-only: SQLite wants to create the "-shm" file beside it. With no WAL
-    // content to read, opening it as immutable gives the same data without that file.
-    const cannotCreateShm = error instanceof QuireError && error.code === "READ_ONLY";
-    if (!readonly || !cannotCreateShm || hasWalContent(path)) throw error;
+    // A WAL database in a directory this process cannot write to (or on a read-only file
+    // system) cannot be opened the usual way, not even read-only: SQLite wants to create the
+    // "-shm" file beside it, and fails with READONLY or CANTOPEN. With no WAL content to read,
+    // opening it as immutable gives the same data without that file.
+    const primary = sqlitePrimaryCode(error);
+    const cannotCreateShm = primary === SQLITE.READONLY || primary === SQLITE.CANTOPEN;
+    if (!readonly || !cannotCreateShm) throw error;
+    if (hasWalContent(path)) {
+      throw new QuireError(
+        "READ_ONLY",
+        `Cannot open "${path}" read-only: its write-ahead log ("${path}-wal") holds changes ` +
+          "that SQLite can only read with a writable directory; open it once for writing " +
+          "(or copy it somewhere writable) to fold them into the database",
+        { cause: error },
+      );
+    }
     return await connect(path, options, true);
   }
 }
@@ -576,13 +588,20 @@ export class SqliteBackend implements Backend {
     return cached.search;
   }
 
-  /** Runs an FTS5 query, turning FTS5's complaints about the expression into INVALID_SEARCH. */
+  /**
+   * Runs an FTS5 query, turning FTS5's complaints about the expression into INVALID_SEARCH: the
+   * SQL around it is quire's own, so a plain SQLITE_ERROR (an unterminated string, a syntax
+   * error, an unknown column) can only come from the match expression of a raw query.
+   */
   #ftsQuery<T>(query: () => T): T {
     try {
       return query();
     } catch (error) {
-      if (error instanceof QuireError && /fts5|no such column/i.test(error.message)) {
-        throw new QuireError("INVALID_SEARCH", `Invalid search: ${error.message}`, {
+      if (sqlitePrimaryCode(error) === SQLITE.ERROR) {
+        const detail = error instanceof QuireError && error.cause instanceof Error
+          ? error.cause.message
+          : String(error);
+        throw new QuireError("INVALID_SEARCH", `Invalid search: FTS5 refused it: ${detail}`, {
           cause: error,
         });
       }
