@@ -14,10 +14,12 @@
  *   mapped from SQLite's numeric result code (sqlite_error.ts), with the binding's own error as
  *   `cause`. To have that code on Deno too, every statement runs as a prepared statement:
  *   node:sqlite's `exec()` reports no code, so `exec` here runs one statement at a time;
- * - a statement with `RETURNING` is always read to its end: in autocommit mode its implicit
- *   commit happens after the last row, and node:sqlite's `get()`, `run()` and `iterate()` stop
- *   at the first row and drop the commit's error, so a write that failed to commit (a full disk)
- *   would look successful. Such a statement cannot be `run()`: read its rows.
+ * - a write whose implicit commit fails is an error: in autocommit mode a statement with
+ *   `RETURNING` commits after its last row, and node:sqlite's `get()`, `run()` and `iterate()`
+ *   stop at the first row and drop the commit's error, so a write that failed to commit (a full
+ *   disk) would look successful. On Deno such a statement is therefore always read to its end
+ *   (driver_deno.ts; bun:sqlite reports the error, and reading to the end there costs about
+ *   half again as much per write), and on both runtimes it cannot be `run()`: read its rows.
  *
  * What stays different and is documented instead: an integer beyond ±2^53−1 read back in the
  * default mode (bun:sqlite rounds it, node:sqlite throws); ask for `bigints` to read it exactly.
@@ -325,7 +327,7 @@ function contextOf(sql: string): string {
 }
 
 /** A statement that returns the rows it writes (a false match costs only speed). */
-const RETURNING = /\bRETURNING\b/i;
+export const RETURNING = /\bRETURNING\b/i;
 
 function runRaw(raw: RawStatement, values: SqlValue[], context: string): RunResult {
   try {
@@ -337,7 +339,7 @@ function runRaw(raw: RawStatement, values: SqlValue[], context: string): RunResu
 
 function wrapStatement(raw: RawStatement, sql: string, integersAsBigInt: boolean): Statement {
   const context = contextOf(sql);
-  const readsToEnd = RETURNING.test(sql);
+  const returning = RETURNING.test(sql);
   const read = <T>(step: () => T): T => {
     try {
       return step();
@@ -347,14 +349,13 @@ function wrapStatement(raw: RawStatement, sql: string, integersAsBigInt: boolean
   };
   return {
     run(...params) {
-      if (readsToEnd) {
+      if (returning) {
         throw new QuireError("STORAGE", "Cannot run() a statement with RETURNING: read its rows");
       }
       return runRaw(raw, toSqlValues(params, integersAsBigInt), context);
     },
     get<T>(...params: BindValue[]) {
       const values = toSqlValues(params, integersAsBigInt);
-      if (readsToEnd) return read(() => raw.all(values)[0] as T | undefined);
       return read(() => (raw.get(values) ?? undefined) as T | undefined);
     },
     all<T>(...params: BindValue[]) {
@@ -367,8 +368,7 @@ function wrapStatement(raw: RawStatement, sql: string, integersAsBigInt: boolean
     },
     iterate<T>(...params: BindValue[]) {
       const values = toSqlValues(params, integersAsBigInt);
-      if (readsToEnd) return read(() => raw.all(values) as T[])[Symbol.iterator]();
-      return guardIterator(raw.iterate(values) as IterableIterator<T>, context);
+      return guardIterator(read(() => raw.iterate(values)) as IterableIterator<T>, context);
     },
   };
 }
