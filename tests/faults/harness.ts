@@ -223,7 +223,14 @@ interface Expected {
 export async function verifyAfterFault(
   target: Target,
   run: { child: ChildResult; reports: Report[] },
-  options: { requireRefusal?: boolean; rounds?: number; context?: string } = {},
+  options: {
+    /** Fail unless the writer had some writes acknowledged and some refused. */
+    requireBoth?: boolean;
+    /** The error codes accepted. @default FAULT_CODES */
+    codes?: string[];
+    rounds?: number;
+    context?: string;
+  } = {},
 ): Promise<{ acked: number; refused: number; unknown: number }> {
   const { child, reports } = run;
   const problems: string[] = [];
@@ -236,21 +243,27 @@ export async function verifyAfterFault(
   if (!finished) problems.push(`the writer's report stops after ${last?.op ?? "nothing"}`);
 
   // Every error must be a QuireError with a code that a storage fault may cause.
+  const codes = options.codes ?? FAULT_CODES;
   let refusedCount = 0;
+  let ackedByWriter = 0;
   for (const r of reports) {
     refusedCount += r.refused.length;
+    ackedByWriter += r.acked.length;
     if (r.error === undefined) continue;
-    if (!r.error.quire || !FAULT_CODES.includes(r.error.code!)) {
+    if (!r.error.quire || !codes.includes(r.error.code!)) {
       problems.push(
         `${r.op} #${r.round} failed with ${
           r.error.quire ? `QuireError ${r.error.code}` : r.error.name
         }` +
-          ` (expected a QuireError ${FAULT_CODES.join("/")}): ${r.error.message}`,
+          ` (expected a QuireError ${codes.join("/")}): ${r.error.message}`,
       );
     }
   }
-  if (options.requireRefusal && refusedCount === 0 && !reports.some((r) => r.error)) {
-    problems.push("the fault refused nothing: it did not land in the writes");
+  if (options.requireBoth && (refusedCount === 0 || ackedByWriter === 0)) {
+    problems.push(
+      `the fault did not land in the middle of the writes: ${ackedByWriter} acknowledged, ` +
+        `${refusedCount} refused`,
+    );
   }
 
   // What the store must hold: the seeds, then every acknowledged write in order.
