@@ -564,7 +564,8 @@ export function straceArgs(target: Target, log: string, inject?: string): string
     log,
     ...paths,
     "-e",
-    `trace=${SYSCALLS.join(",")}`,
+    // unlink is traced (not injected) to find a delete's directory fsync.
+    `trace=${[...SYSCALLS, "unlink"].join(",")}`,
     ...(inject ? ["-e", `inject=${inject}`] : []),
   ];
 }

@@ -17,6 +17,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { encodeFileName } from "../../src/backends/file/file_names.ts";
 import { runtime, tempDir } from "../helpers.ts";
 import {
   cleanTrace,
@@ -55,12 +56,19 @@ const onDirectory = {
   label: "on a directory",
   select: (calls: TracedCall[]) => calls.filter((c) => isDirectory(c.path)),
 };
-/** The directory fsync right after the rename that puts `id`'s file in place. */
-function afterRenameOf(id: string) {
+/**
+ * The directory fsync right after the call that puts `id`'s file in place (a rename) or removes
+ * it (an unlink): the write is done, but not yet durable, so its outcome is unknown if that
+ * fsync fails.
+ */
+function dirSyncAfter(syscall: "rename" | "unlink", id: string) {
+  const file = `/${encodeFileName(id)}`;
   return {
-    label: `on the directory, after the rename of ${id}'s file (outcome unknown)`,
+    label: `on the directory, after the ${syscall} of ${id}'s file (outcome unknown)`,
     select(calls: TracedCall[]): TracedCall[] {
-      const at = calls.findIndex((c) => c.syscall === "rename" && c.to?.endsWith(`/${id}`));
+      const at = calls.findIndex((c) =>
+        c.syscall === syscall && (syscall === "rename" ? c.to : c.path)?.endsWith(file)
+      );
       const next = calls.slice(at + 1).find((c) => c.syscall === "fsync");
       return at >= 0 && next && isDirectory(next.path) ? [next] : [];
     },
@@ -84,7 +92,9 @@ const CASES: FaultCase[] = [
   { kind: "file", syscall: "write", error: "ENOSPC", at: 0.5 },
   { kind: "file", syscall: "fsync", error: "EIO", at: 0.5, where: onTempFile },
   { kind: "file", syscall: "fsync", error: "EIO", at: 0.5, where: onDirectory },
-  { kind: "file", syscall: "fsync", error: "EIO", at: 0, where: afterRenameOf("p2") },
+  // A single put (p2) and a single delete (seed2).
+  { kind: "file", syscall: "fsync", error: "EIO", at: 0, where: dirSyncAfter("rename", "p2") },
+  { kind: "file", syscall: "fsync", error: "EIO", at: 0, where: dirSyncAfter("unlink", "seed2") },
   { kind: "file", syscall: "fsync", error: "EIO", at: 0.5, persistent: true },
   { kind: "file", syscall: "rename", error: "EIO", at: 0.5 },
   { kind: "file", syscall: "rename", error: "ENOSPC", at: 0.5, persistent: true },
@@ -97,8 +107,16 @@ const unavailable = straceUnavailable();
 // The clean runs that tell where to inject, one per backend (they run at load, and only when
 // strace can run).
 const clean = new Map<Kind, TracedCall[]>();
+const cleanErrors = new Map<Kind, unknown>();
 if (unavailable === undefined) {
-  for (const kind of new Set(CASES.map((c) => c.kind))) clean.set(kind, await cleanTrace(kind));
+  for (const kind of new Set(CASES.map((c) => c.kind))) {
+    try {
+      clean.set(kind, await cleanTrace(kind));
+    } catch (error) {
+      // Reported by every case of that backend, rather than as a failure to load the file.
+      cleanErrors.set(kind, error);
+    }
+  }
 }
 
 function name(c: FaultCase): string {
@@ -109,6 +127,9 @@ function name(c: FaultCase): string {
 describe(`strace fault injection (${runtime})`, () => {
   test("the syscalls under test are the ones the suite knows", () => {
     assert.deepEqual([...new Set(CASES.map((c) => c.syscall))].sort(), [...SYSCALLS].sort());
+    for (const [kind, error] of cleanErrors) {
+      assert.fail(`the clean run of ${kind} failed: ${error}`);
+    }
   });
 
   for (const c of CASES) {
@@ -122,6 +143,7 @@ describe(`strace fault injection (${runtime})`, () => {
         } on ${runtime}: nothing to inject`
         : undefined);
     test(name(c), { skip }, async () => {
+      if (cleanErrors.has(c.kind)) throw cleanErrors.get(c.kind);
       const call = calls![Math.round(c.at * (calls!.length - 1))];
       const inject = `${c.syscall}:error=${c.error}:when=${call.nth}${c.persistent ? "+" : ""}`;
       const { dir, remove } = tempDir("quire-fault-");
