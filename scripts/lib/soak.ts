@@ -33,7 +33,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import process from "node:process";
@@ -377,7 +377,6 @@ export interface SoakOptions {
 
 /** What `runSoak` found. */
 export interface SoakReport {
-  command: string;
   path: string;
   workers: Runtime[];
   reader: Runtime;
@@ -400,6 +399,10 @@ export interface SoakReport {
   violations: number;
   /** The first errors and violations, as lines. */
   samples: string[];
+  /** The largest the WAL file was, sampled every second while the workers ran. */
+  maxWalBytes: number;
+  /** The database file's size at the end. */
+  dbBytes: number;
   /** The final check at rest. */
   final: {
     checkOk: boolean;
@@ -477,6 +480,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   const children: Child[] = [];
   const versions: Record<string, string> = {};
   let progressTimer: ReturnType<typeof setInterval> | undefined;
+  let walTimer: ReturnType<typeof setInterval> | undefined;
+  let maxWalBytes = 0;
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   const onAbort = () => {
     for (const child of children) child.process.stdin?.write("stop\n");
@@ -586,6 +591,9 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       `soak: ${processes} workers (${workers.join(", ")}) and a reader (${reader}) for ` +
         `${seconds} s on ${path}, seed ${seed}`,
     );
+    walTimer = setInterval(() => {
+      maxWalBytes = Math.max(maxWalBytes, fileSize(`${path}-wal`));
+    }, 1000);
     const every = (options.progressSeconds ?? 5) * 1000;
     progressTimer = setInterval(() => {
       const sum = total(children);
@@ -611,13 +619,16 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     await Promise.race([Promise.all(children.map((child) => child.exited)), killed]);
     await Promise.all(children.map((child) => child.exited));
     clearInterval(progressTimer);
+    clearInterval(walTimer);
     const end = Math.max(
       deadline,
       ...children.filter((child) => child.role === "worker").map((child) => child.doneAt),
     );
 
     const sum = total(children);
-    const final = await finalCheck(path, sum.increments, {
+    // Increments a child never reported cannot be compared with the counters.
+    const allDone = children.every((child) => child.done);
+    const final = await finalCheck(path, allDone ? sum.increments : undefined, {
       violation: (message) => {
         sum.violations++;
         sample(`violation: final check: ${message}`);
@@ -627,13 +638,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
         sample(`error: final check: ${message}`);
       },
     });
-    const allDone = children.every((child) => child.done);
-    if (!allDone) {
-      // The counters' total cannot be compared with increments that were never reported.
-      final.counterTotal = Number.NaN;
-    }
     return {
-      command: "",
       path,
       workers,
       reader,
@@ -651,10 +656,13 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       notQuire: sum.notQuire,
       violations: sum.violations,
       samples,
+      maxWalBytes,
+      dbBytes: fileSize(path),
       final,
     };
   } finally {
     clearInterval(progressTimer);
+    clearInterval(walTimer);
     clearTimeout(killTimer);
     options.signal?.removeEventListener("abort", onAbort);
     for (const child of children) {
@@ -694,7 +702,7 @@ function total(children: Child[]) {
  */
 async function finalCheck(
   path: string,
-  increments: number,
+  increments: number | undefined,
   report: { violation: (message: string) => void; error: (message: string) => void },
 ): Promise<SoakReport["final"]> {
   const final = { checkOk: false, documents: 0, accountsTotal: 0, counterTotal: 0 };
@@ -745,7 +753,7 @@ async function finalCheck(
         report.violation(`putMany group ${group}: ${size} documents, batches ${[...batches]}`);
       }
     }
-    if (final.counterTotal !== increments) {
+    if (increments !== undefined && final.counterTotal !== increments) {
       report.violation(
         `the counters add up to ${final.counterTotal}, but ${increments} increments returned`,
       );
@@ -780,6 +788,14 @@ async function finalCheck(
   return final;
 }
 
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 function fmt(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
@@ -811,6 +827,8 @@ export function formatReport(report: SoakReport): string[] {
       `${fmt(report.final.documents)} documents; accounts total ${report.final.accountsTotal} ` +
       `(expected ${ACCOUNTS * INITIAL_BALANCE}); counters total ${report.final.counterTotal} ` +
       `(expected ${report.increments})`,
+    `file: ${(report.dbBytes / 1024).toFixed(0)} KiB at the end; the WAL reached ` +
+      `${(report.maxWalBytes / 1024).toFixed(0)} KiB`,
   );
   return lines;
 }
