@@ -217,8 +217,9 @@ interface Expected {
 }
 
 /**
- * Checks the store after a fault (see the module documentation). `before` runs first: a case
- * frees its disk there. Fails with the list of problems and the writer's reports.
+ * Checks the store after a fault (see the module documentation), once the fault is gone: the
+ * caller has freed the disk or remounted it writable. Fails with the list of problems and what
+ * the writer saw.
  */
 export async function verifyAfterFault(
   target: Target,
@@ -410,7 +411,7 @@ export function mountUnavailable(): string | undefined {
     if (mounted.error || mounted.status !== 0) {
       return `cannot mount a tmpfs here: ${mounted.error?.message ?? mounted.stderr.trim()}`;
     }
-    spawnSync("umount", [dir]);
+    unmount(dir);
     return undefined;
   } finally {
     remove();
@@ -424,11 +425,15 @@ export async function withTmpfs<T>(size: string, fn: (dir: string) => Promise<T>
   try {
     return await fn(dir);
   } finally {
-    // A lazy unmount as a last resort: never leave a mount behind.
-    const done = spawnSync("umount", [dir]);
-    if (done.status !== 0) spawnSync("umount", ["-l", dir]);
+    unmount(dir);
     remove();
   }
+}
+
+/** Unmounts `dir`, lazily as a last resort: never leave a mount behind. */
+function unmount(dir: string): void {
+  const done = spawnSync("umount", [dir]);
+  if (done.status !== 0) spawnSync("umount", ["-l", dir]);
 }
 
 /** Remounts a mounted tmpfs read-only or read-write. */
