@@ -1355,6 +1355,134 @@ export function runBackendTests(backend: BackendUnderTest): void {
         assert.equal(error.name, "QuireError");
       });
     });
+    describe("filters at the limits (issue 9)", () => {
+      /** d00…d39 with `n` 0…39, and four whose `n` is not a number; all titled "peace". */
+      async function numbered(store: Store, options: Record<string, unknown> = {}) {
+        const docs = store.collection("docs", {
+          search: { fields: ["title"] },
+          indexes: ["n", "t"],
+          ...options,
+        });
+        const entries: [string, Document][] = [];
+        for (let i = 0; i < 40; i++) {
+          entries.push([`d${String(i).padStart(2, "0")}`, { n: i, title: "peace" }]);
+        }
+        entries.push(["m", { title: "peace" }], ["s", { n: "5", title: "peace" }]);
+        entries.push(["t", { n: true, title: "peace" }], ["z", { n: null, title: "peace" }]);
+        await docs.putMany(entries);
+        return docs;
+      }
+
+      /** `FILTER_LIMITS.inValues` numbers none of the documents hold, for list `k`. */
+      const list = (k: number): (number | string | boolean)[] =>
+        Array.from({ length: 1000 }, (_, j) => 100_000 + k * 1000 + j);
+
+      it("$in lists at the limits answer: 255 lists of 1,000 values under one $or", async (store) => {
+        const docs = await numbered(store);
+        const lists = Array.from({ length: 255 }, (_, k) => list(k));
+        lists[3][0] = 3;
+        lists[50][500] = 1; // not the stored true, which SQLite reads as 1
+        lists[100][5] = "5"; // the string, not the number 5
+        lists[254][999] = 39;
+        const filter = { $or: lists.map((values) => ({ n: { $in: values } })) };
+        const expected = ["d01", "d03", "d39", "s"];
+        const found = await docs.find(filter, { limit: 100 });
+        assert.deepEqual(found.items.map((entry) => entry.id), expected);
+        assert.equal(await docs.count(filter), expected.length);
+        const sorted = await docs.find(filter, { sort: "-n,title,$rev", limit: 2 });
+        assert.deepEqual(sorted.items.map((entry) => entry.id), ["s", "d39"]);
+        const rest = await docs.find(filter, { sort: "-n,title,$rev", after: sorted.next });
+        assert.deepEqual(rest.items.map((entry) => entry.id), ["d03", "d01"]);
+        const hits = await docs.search("peace", { filter, limit: 100 });
+        assert.deepEqual(hits.hits.map((hit) => hit.id).sort(), expected);
+        assert.equal(await docs.deleteMany(filter), expected.length);
+        assert.equal(await docs.count(), 40);
+      });
+
+      it("$nin lists at the limits answer, and still match a missing path", async (store) => {
+        const docs = await numbered(store);
+        const lists = Array.from({ length: 127 }, (_, k) => list(k));
+        for (let i = 0; i < 40; i++) lists[i * 3][i] = i; // every number 0…39
+        lists[126][0] = "5";
+        lists[126][1] = true;
+        const filter = { $and: lists.map((values) => ({ n: { $nin: values } })) };
+        assert.deepEqual((await docs.find(filter)).items.map((entry) => entry.id), ["m", "z"]);
+        const hits = await docs.search("peace", { filter });
+        assert.deepEqual(hits.hits.map((hit) => hit.id).sort(), ["m", "z"]);
+      });
+
+      it("255 $startsWith terms, 255 $like terms, and a text filter at its limit answer", async (store) => {
+        const docs = await numbered(store);
+        const prefixes = Array.from({ length: 255 }, (_, k) => `p${k}`);
+        prefixes[7] = "pea";
+        const starts = { $or: prefixes.map((prefix) => ({ title: { $startsWith: prefix } })) };
+        assert.equal(await docs.count(starts), 44);
+        const likes = { $or: prefixes.map((prefix) => ({ title: { $like: `%${prefix}%` } })) };
+        assert.equal(await docs.count(likes), 44);
+        const terms = Array.from({ length: 255 }, (_, k) => `n = ${k + 1000}`);
+        terms[200] = "n = 7";
+        const text = terms.join(" or ");
+        assert.ok(text.length <= 8192);
+        assert.deepEqual((await docs.find(text)).items.map((entry) => entry.id), ["d07"]);
+      });
+
+      it("a key holding NUL is refused in every path, on every backend", async (store) => {
+        const docs = await numbered(store);
+        const key = "n\u0000x";
+        for (
+          const filter of [{ [key]: 1 }, { [`${key}.y`]: { $in: [1, 2] } }, `"${"n\\u0000x"}" = 1`]
+        ) {
+          await rejectsWith(docs.find(filter), "INVALID_FILTER");
+          await rejectsWith(docs.count(filter), "INVALID_FILTER");
+          await rejectsWith(docs.deleteMany(filter), "INVALID_FILTER");
+          await rejectsWith(docs.search("peace", { filter }), "INVALID_FILTER");
+        }
+        await rejectsWith(docs.find({}, { fields: [key] }), "INVALID_FILTER");
+        await rejectsWith(docs.search("peace", { fields: [key] }), "INVALID_FILTER");
+        await rejectsWith(docs.search("peace", { facets: [key] }), "INVALID_OPTION");
+        throwsWith(() => store.collection("other", { indexes: [key] }), "INVALID_OPTION");
+        throwsWith(
+          () => store.collection("other", { search: { fields: [key] } }),
+          "INVALID_OPTION",
+        );
+        assert.equal(await docs.count(), 44);
+        // A value holding NUL is still refused as a value, and keys without NUL still work.
+        await rejectsWith(docs.find({ n: key }), "INVALID_FILTER");
+        assert.deepEqual((await docs.find({ n: 1 })).items.map((entry) => entry.id), ["d01"]);
+      });
+
+      it("$startsWith and $like take at most 8,192 characters, in both forms", async (store) => {
+        const docs = await numbered(store);
+        const long = "x".repeat(9000);
+        await docs.putMany([["long", { t: long }], ["astral", { t: "\u{10FFFF}".repeat(5000) }]]);
+        for (const op of ["$startsWith", "$like"]) {
+          const at = (text: string) => ({ t: { [op]: text } });
+          // 8,192 characters: a prefix, or a pattern whose last character is `%`.
+          const tail = op === "$like" ? "%" : "x";
+          const x = await docs.find(at("x".repeat(8191) + tail));
+          assert.deepEqual(x.items.map((entry) => entry.id), ["long"]);
+          const astral = await docs.find(
+            at("\u{10FFFF}".repeat(4095) + (op === "$like" ? "%" : "\u{10FFFF}")),
+          );
+          assert.deepEqual(astral.items.map((entry) => entry.id), ["astral"]);
+          for (const length of [8193, 200_000, 1_000_000]) {
+            const error = await rejectsWith(
+              docs.find(at("x".repeat(length))),
+              "INVALID_FILTER",
+            );
+            assert.match(error.message, /at most 8192 characters/);
+            await rejectsWith(docs.count(at("y".repeat(length))), "INVALID_FILTER");
+            await rejectsWith(
+              docs.search("peace", { filter: at("y".repeat(length)) }),
+              "INVALID_FILTER",
+            );
+          }
+        }
+        const text = `t startsWith "${"x".repeat(8170)}"`;
+        assert.deepEqual((await docs.find(text)).items.map((entry) => entry.id), ["long"]);
+        await rejectsWith(docs.find(`t startsWith "${"x".repeat(8200)}"`), "INVALID_FILTER");
+      });
+    });
     runSearchTests(backend);
   });
 }

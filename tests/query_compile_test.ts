@@ -14,6 +14,7 @@ import {
   contains,
   exists,
   type Filter,
+  FILTER_LIMITS,
   isIn,
   like,
   metaField,
@@ -30,9 +31,12 @@ import {
   filterToSql,
   keysetSql,
   orderBySql,
+  prefixSuccessor,
   selectSql,
   type SqlParam,
 } from "../src/query/to_sql.ts";
+import { parseObjectFilter } from "../src/query/parse_object.ts";
+import { parseTextFilter } from "../src/query/parse_text.ts";
 import { type Database, openDriver } from "../src/sqlite/driver.ts";
 import { throwsWith } from "./helpers.ts";
 
@@ -150,6 +154,8 @@ interface Case {
 }
 
 const NUM = "IN ('integer', 'real')";
+/** An `in` list: one parameter, the values' JSON array. */
+const LIST = "(SELECT value FROM json_each(?))";
 const CASES: Case[] = [
   // Type strictness.
   {
@@ -283,20 +289,42 @@ const CASES: Case[] = [
   {
     name: "$nin also matches a missing path",
     filter: not(isIn(year, [1999, 2005])),
-    sql:
-      `NOT coalesce((json_extract(data, '$."year"') IN (?, ?) AND json_type(data, '$."year"') ${NUM}), 0)`,
-    params: [1999, 2005],
+    sql: `NOT coalesce((json_extract(data, '$."year"') IN ${LIST} AND ` +
+      `json_type(data, '$."year"') ${NUM}), 0)`,
+    params: ["[1999,2005]"],
     ids: ["c", "d", "e", "f"],
   },
   // in
   {
     name: "in mixes types strictly",
     filter: isIn(p("s"), [1, "1", true, null]),
-    sql: `((json_extract(data, '$."s"') IN (?) AND json_type(data, '$."s"') ${NUM}) OR ` +
-      `(json_extract(data, '$."s"') IN (?) AND json_type(data, '$."s"') = 'text') OR ` +
+    sql: `((json_extract(data, '$."s"') IN ${LIST} AND ` +
+      `json_type(data, '$."s"') IN ('integer', 'real', 'text')) OR ` +
       `json_type(data, '$."s"') IN ('true', 'null'))`,
-    params: [1, "1"],
+    params: ['[1,"1"]'],
     ids: ["a", "b", "d", "e"],
+  },
+  {
+    name: "in: numbers only, so not a numeric string nor true (read as 1)",
+    filter: isIn(p("s"), [1, 2]),
+    sql: `(json_extract(data, '$."s"') IN ${LIST} AND json_type(data, '$."s"') ${NUM})`,
+    params: ["[1,2]"],
+    ids: ["b"],
+  },
+  {
+    name: "in: strings only, so not a number nor an array's JSON text",
+    filter: isIn(p("tags"), ["x", '["x","y"]', "2005"]),
+    sql: `(json_extract(data, '$."tags"') IN ${LIST} AND json_type(data, '$."tags"') = 'text')`,
+    params: ['["x","[\\"x\\",\\"y\\"]","2005"]'],
+    ids: ["b"],
+  },
+  {
+    name: "in: 1 equals a stored 1.0, text with quotes and astral characters round-trips",
+    filter: isIn(p("n"), [1, "a😀b", 'q"k']),
+    sql: `(json_extract(data, '$."n"') IN ${LIST} AND ` +
+      `json_type(data, '$."n"') IN ('integer', 'real', 'text'))`,
+    params: ['[1,"a😀b","q\\"k"]'],
+    ids: ["a", "c"],
   },
   { name: "an empty in matches nothing", filter: isIn(p("s"), []), sql: "0", params: [], ids: [] },
   {
@@ -551,8 +579,8 @@ const CASES: Case[] = [
   {
     name: "$id in keeps only strings",
     filter: isIn(metaField("id"), ["a", 5, true, "f"]),
-    sql: "id IN (?, ?)",
-    params: ["a", "f"],
+    sql: `id IN ${LIST}`,
+    params: ['["a","f"]'],
     ids: ["a", "f"],
   },
   {
@@ -762,6 +790,15 @@ describe("query compiler: exact SQL, SQLite and the evaluator agree", () => {
       { kind: "regex" } as unknown as Filter,
       compare("eq", metaField("nope" as "id"), 1),
       compare("eq", pathField([1.5]), 1),
+      // SQLite would read a key only up to its NUL: `n\0x` as `n`.
+      compare("eq", pathField(["n\0x"]), 1),
+      isIn(pathField(["a", "n\0"]), [1, "x"]),
+      exists(pathField(["\0"])),
+      compare("eq", pathField(["\ud800"]), 1),
+      // A prefix, like a pattern, is at most 50,000 UTF-8 bytes.
+      startsWith(year, "x".repeat(50_001)),
+      startsWith(year, "\u{10FFFF}".repeat(1_000_000)),
+      startsWith(year, 5 as unknown as string),
     ];
     for (const filter of bad) {
       throwsWith(() => filterToSql(filter), "INVALID_FILTER");
@@ -777,6 +814,75 @@ describe("query compiler: exact SQL, SQLite and the evaluator agree", () => {
     throwsWith(() => keysetSql([sortKey(metaField("rev"), false)], ["1", "a"]), "INVALID_FILTER");
     throwsWith(() => keysetSql([], [5]), "INVALID_FILTER");
     assert.ok(new QuireError("INVALID_FILTER", "x") instanceof Error);
+  });
+
+  test("SQLite reads a path's key only up to a NUL: why such keys are refused", () => {
+    const read = (json: string, path: string) =>
+      db.prepare("SELECT json_extract(?, ?) AS v").get<{ v: unknown }>(json, path)?.v;
+    assert.equal(read('{"n":1}', '$."n\\u0000x"'), 1);
+    assert.equal(read('{"n\\u0000x":2}', '$."n"'), 2);
+  });
+
+  test("an in list is one parameter, however long; values keep their types", () => {
+    const values = Array.from({ length: FILTER_LIMITS.inValues }, (_, i) => i % 2 ? i : `${i}`);
+    const { sql, params } = filterToSql(isIn(p("n"), values));
+    assert.equal(params.length, 1);
+    // The numbers, then the strings.
+    const sorted = [
+      ...values.filter((v) => typeof v === "number"),
+      ...values.filter((v) => typeof v === "string"),
+    ];
+    assert.deepEqual(JSON.parse(params[0] as string), sorted);
+    // `n` is 1.0 in c: the number 1 is in the list, the string "1" never equals it.
+    assert.deepEqual(sqlIds(`SELECT id FROM t WHERE ${sql} ORDER BY id`, params), ["a", "c"]);
+  });
+
+  test("no filter within the limits binds more than 4 parameters per node", () => {
+    const { terms, inValues } = FILTER_LIMITS;
+    const leaves = terms - 1; // under one $or
+    const values = Array.from({ length: inValues }, (_, i) => (i % 3 ? i : `v${i}`));
+    const shapes: [string, Filter][] = [
+      ["$in", parseObjectFilter({ $or: Array(leaves).fill({ n: { $in: values } }) })],
+      ["$nin", parseObjectFilter({ $and: Array(leaves >> 1).fill({ n: { $nin: values } }) })],
+      ["$id $in", parseObjectFilter({ $or: Array(leaves).fill({ $id: { $in: values } }) })],
+      [
+        "$startsWith",
+        parseObjectFilter({ $or: Array(leaves).fill({ title: { $startsWith: "x😀" } }) }),
+      ],
+      ["$like", parseObjectFilter({ $or: Array(leaves).fill({ title: { $like: "%a%" } }) })],
+      [
+        "ranges",
+        parseObjectFilter({ $or: Array(Math.floor(leaves / 3)).fill({ n: { $gt: 0, $lt: 5 } }) }),
+      ],
+      ["text", parseTextFilter(Array(leaves).fill("n=1").join(" or "))],
+    ];
+    for (const [what, filter] of shapes) {
+      const { sql, params } = filterToSql(filter);
+      assert.ok(params.length <= 4 * terms, `${what}: ${params.length} parameters`);
+      assert.doesNotThrow(() => sqlIds(`SELECT id FROM t WHERE ${sql}`, params), what);
+    }
+    // With a cursor over the most sort keys and a limit: at most 2 per key, plus 3.
+    const sort = Array.from(
+      { length: FILTER_LIMITS.sortKeys },
+      (_, i) => sortKey(p(`k${i}`), false),
+    );
+    const after = [...sort.map(() => 1), "a"];
+    const { params } = selectSql("t", { filter: shapes[3][1], sort, after, limit: 10 });
+    assert.ok(params.length <= 4 * terms + 2 * sort.length + 3, `${params.length} parameters`);
+  });
+
+  test("prefixSuccessor: the least string above the prefix's strings, for any length", () => {
+    assert.equal(prefixSuccessor("ab"), "ac");
+    assert.equal(prefixSuccessor("a\uD7FF"), "a\uE000"); // skips the surrogates
+    assert.equal(prefixSuccessor("a\uFFFF"), "a\u{10000}");
+    assert.equal(prefixSuccessor("a😀"), "a😁");
+    assert.equal(prefixSuccessor("a\u{10FFFF}\u{10FFFF}"), "b");
+    assert.equal(prefixSuccessor("😀\u{10FFFF}"), "😁");
+    assert.equal(prefixSuccessor("\u{10FFFF}\u{10FFFF}"), undefined);
+    // No spread of the code points: a million of them is no stack overflow.
+    const long = "😀".repeat(1_000_000);
+    assert.equal(prefixSuccessor(long), "😀".repeat(999_999) + "😁");
+    assert.equal(prefixSuccessor("a".repeat(1_000_000)), "a".repeat(999_999) + "b");
   });
 
   test("EXPLAIN QUERY PLAN: equality, ranges, prefixes, sorts and cursors use the index", async () => {

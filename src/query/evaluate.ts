@@ -19,10 +19,11 @@
 import { QuireError, quote } from "../errors.ts";
 import { compareCodePoints } from "../names.ts";
 import type { CompareOp, Field, Filter, FilterKind, MetaName, Scalar, SortKey } from "./ast.ts";
-import type { PathSegment } from "./path.ts";
+import { type PathSegment, pathSegmentProblem } from "./path.ts";
 import {
   checkFilterValue,
   checkLikePattern,
+  checkPrefix,
   compareSqlValues,
   type SqlSortValue,
   sqlValueOf,
@@ -224,13 +225,7 @@ const NODE_COMPILERS: { readonly [K in FilterKind]: NodeCompiler<K> } = Object.f
   },
   startsWith: (node, builder) => {
     const prefix = node.prefix;
-    if (typeof prefix !== "string") {
-      throw new QuireError(
-        "INVALID_FILTER",
-        `Invalid filter prefix ${quote(prefix)}: expected a string`,
-      );
-    }
-    checkFilterValue(prefix, "prefix");
+    checkPrefix(prefix);
     // On well-formed strings a UTF-16 prefix is a code point prefix.
     return onValue(
       node.field,
@@ -363,10 +358,12 @@ export function fieldReader(field: Field): FieldReader {
   if (field?.kind === "path" && Array.isArray(field.segments)) {
     const segments = [...field.segments];
     for (const segment of segments) {
-      const ok = typeof segment === "string" ||
-        (typeof segment === "number" && Number.isSafeInteger(segment) && segment >= 0);
-      if (!ok) {
-        throw new QuireError("INVALID_FILTER", `Invalid path segment ${quote(segment)}`);
+      const problem = pathSegmentProblem(segment);
+      if (problem !== undefined) {
+        throw new QuireError(
+          "INVALID_FILTER",
+          `Invalid path segment ${quote(segment)}: ${problem}`,
+        );
       }
     }
     if (segments.length === 1) {

@@ -25,7 +25,7 @@
  * | `$in` / `$nin` | an array of values (up to `FILTER_LIMITS.inValues`) | `in` / `not(in)` |
  * | `$exists` | `true` / `false` | `exists` / `not(exists)` |
  * | `$contains` | a value | `contains` |
- * | `$startsWith` | a string | `startsWith` |
+ * | `$startsWith` | a string of at most `FILTER_LIMITS.textLength` characters | `startsWith` |
  * | `$like` | a string of at most `FILTER_LIMITS.textLength` characters | `like` |
  * | `$not` (on a field) | an operator object, as in `{ year: { $not: { $gt: 5 } } }` | `not` |
  * | `$not` (at the top) | a filter | `not` |
@@ -304,21 +304,12 @@ class ObjectParser {
       case "$contains":
         return this.#node(contains(field, operand(value, "value", op, where)), above, where);
       case "$startsWith":
-        return this.#node(
-          startsWith(field, operand(value, "string", op, where) as string),
-          above,
-          where,
-        );
       case "$like": {
-        const pattern = operand(value, "string", op, where) as string;
-        if (pattern.length > FILTER_LIMITS.textLength) {
-          fail(
-            `${quote(op)} takes a pattern of at most ${FILTER_LIMITS.textLength} characters, ` +
-              `found one of ${pattern.length}`,
-            where,
-          );
-        }
-        return this.#node(like(field, pattern), above, where);
+        const text = operand(value, "string", op, where) as string;
+        const problem = textOperandProblem(op, text);
+        if (problem !== undefined) fail(problem, where);
+        const node = op === "$like" ? like(field, text) : startsWith(field, text);
+        return this.#node(node, above, where);
       }
       default: {
         // $not, on a field: an operator object.
@@ -403,6 +394,22 @@ export function scalarProblem(value: Scalar): string | undefined {
     return "found a string with a lone surrogate";
   }
   return undefined;
+}
+
+/**
+ * Why the string operand of `$startsWith` or `$like` is too long, or `undefined` when it is
+ * not: at most `FILTER_LIMITS.textLength` characters, the limit of a whole text-form filter.
+ * Shared with the text form (where that limit on the whole text already implies it).
+ *
+ * @param op `"$startsWith"` or `"$like"`, for the message.
+ * @param text The operand.
+ * @returns What is wrong with it, as a phrase, or `undefined`.
+ */
+export function textOperandProblem(op: "$startsWith" | "$like", text: string): string | undefined {
+  if (text.length <= FILTER_LIMITS.textLength) return undefined;
+  const what = op === "$like" ? "pattern" : "prefix";
+  return `${quote(op)} takes a ${what} of at most ${FILTER_LIMITS.textLength} characters, ` +
+    `found one of ${text.length}`;
 }
 
 /** The values of `$in` / `$nin`. */

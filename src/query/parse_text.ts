@@ -52,7 +52,8 @@
  * segment is always a key (`"0"`, `"a.b"`, `"key with space"`, `"$id"`). Values follow the
  * object form's rules: a number must be finite and not a whole number beyond ±(2^53−1) below
  * 10^21; `-0` is `0`; a string may not hold a lone surrogate (written as `\ud800` or raw).
- * Ranges take a number or a string, `startsWith` and `like` a string.
+ * Ranges take a number or a string, `startsWith` and `like` a string. A quoted segment may not
+ * hold NUL (`"\u0000"`): no path can name such a key on SQLite (see path.ts).
  *
  * ## Errors and limits
  *
@@ -88,8 +89,8 @@ import {
   type Scalar,
   startsWith,
 } from "./ast.ts";
-import { metaFieldNamed, scalarProblem } from "./parse_object.ts";
-import { MAX_PATH_LENGTH, parsePath, type PathSegment } from "./path.ts";
+import { metaFieldNamed, scalarProblem, textOperandProblem } from "./parse_object.ts";
+import { MAX_PATH_LENGTH, NUL_KEY, parsePath, type PathSegment } from "./path.ts";
 
 /** Deepest nesting of parentheses and `not` while parsing. */
 const MAX_NESTING = 2 * FILTER_LIMITS.depth;
@@ -282,7 +283,11 @@ class TextParser {
           const value = this.#value("value", `after ${quote(word)}`);
           return this.#node(contains(field, value), 0, start);
         }
+        this.#skip();
+        const valueStart = this.#pos;
         const value = this.#value("string", `after ${quote(word)}`) as string;
+        const problem = textOperandProblem(op === "like" ? "$like" : "$startsWith", value);
+        if (problem !== undefined) this.#fail(problem, valueStart);
         return this.#node(op === "like" ? like(field, value) : startsWith(field, value), 0, start);
       }
       case "in":
@@ -361,6 +366,7 @@ class TextParser {
       if (text[at] === '"') {
         segment = this.#string();
         if (segment === "") this.#fail("expected a key, found an empty string", at);
+        if (segment.includes("\0")) this.#fail(NUL_KEY, at);
         this.#checkLength(length += 1 + segment.length, start);
       } else {
         const word = this.#word();

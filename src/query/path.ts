@@ -7,6 +7,12 @@
  * (3.45 and later) reads with JSON's escapes, so a key may hold `.`, `"`, `'`, `]`, `$`, spaces
  * or anything else: it stays data.
  *
+ * Except NUL (U+0000): SQLite compares a path's key with a document's keys as C strings, so a
+ * key ends at its first NUL (`$."n\u0000x"` reads the key `n`). No path can name such a key
+ * faithfully on SQLite, so a key holding NUL is refused in every path, on every backend: by
+ * {@linkcode parsePath}, by {@linkcode pathSegmentProblem} (which both filter compilers apply
+ * to a path built by hand) and by {@linkcode sqlJsonPath}.
+ *
  * @module
  */
 
@@ -38,6 +44,9 @@ export function parsePath(
   if (!path.isWellFormed()) {
     throw new QuireError(code, `Invalid path ${quote(path)}: it has a lone surrogate`);
   }
+  if (path.includes("\0")) {
+    throw new QuireError(code, `Invalid path ${quote(path)}: ${NUL_KEY}`);
+  }
   return path.split(".").map((segment) => {
     if (segment === "") {
       throw new QuireError(code, `Invalid path ${quote(path)}: it has an empty segment`);
@@ -46,11 +55,56 @@ export function parsePath(
   });
 }
 
-/** The SQLite JSON path for segments: `$."author"."name"[0]`, every key a JSON string. */
+/** Why a key holding NUL is refused, for error messages. */
+export const NUL_KEY = "a key cannot hold a NUL character (U+0000)";
+
+/**
+ * What is wrong with one segment of a path built by hand (not by {@linkcode parsePath}), or
+ * `undefined` when it is a valid key or index: a key must be well-formed Unicode without NUL,
+ * an index a whole number ≥ 0.
+ *
+ * @param segment The segment.
+ * @returns The problem, as a phrase, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { pathSegmentProblem } from "./path.ts";
+ * pathSegmentProblem("n\0x"); // "a key cannot hold a NUL character (U+0000)"
+ * pathSegmentProblem(0); // undefined
+ * ```
+ */
+export function pathSegmentProblem(segment: unknown): string | undefined {
+  if (typeof segment === "number") {
+    return Number.isSafeInteger(segment) && segment >= 0
+      ? undefined
+      : "an index must be a whole number ≥ 0";
+  }
+  if (typeof segment !== "string") return "expected a key or an index";
+  if (segment.includes("\0")) return NUL_KEY;
+  if (!segment.isWellFormed()) return "a key cannot hold a lone surrogate";
+  return undefined;
+}
+
+/**
+ * The SQLite JSON path for segments: `$."author"."name"[0]`, every key a JSON string.
+ *
+ * @throws {QuireError} `INVALID_FILTER` for a key holding NUL, which SQLite would read only up
+ *   to the NUL (see the module's notes).
+ */
 export function sqlJsonPath(segments: readonly PathSegment[]): string {
   let path = "$";
   for (const segment of segments) {
-    path += typeof segment === "number" ? `[${segment}]` : `.${JSON.stringify(segment)}`;
+    if (typeof segment === "number") {
+      path += `[${segment}]`;
+    } else {
+      if (segment.includes("\0")) {
+        throw new QuireError(
+          "INVALID_FILTER",
+          `Invalid path segment ${quote(segment)}: ${NUL_KEY}`,
+        );
+      }
+      path += `.${JSON.stringify(segment)}`;
+    }
   }
   return path;
 }

@@ -152,6 +152,33 @@ export function checkLikePattern(pattern: unknown): asserts pattern is string {
   }
 }
 
+/**
+ * Longest `startsWith` prefix, in UTF-8 bytes: the LIKE pattern's limit, so the two string
+ * operators take operands of the same size (the parsers allow fewer: `FILTER_LIMITS.textLength`
+ * characters).
+ */
+export const MAX_PREFIX_BYTES = MAX_LIKE_PATTERN_BYTES;
+
+/**
+ * Checks a `startsWith` prefix: a valid filter string no longer than {@linkcode MAX_PREFIX_BYTES}.
+ * @throws {QuireError} `INVALID_FILTER`.
+ */
+export function checkPrefix(prefix: unknown): asserts prefix is string {
+  if (typeof prefix !== "string") {
+    throw new QuireError(
+      "INVALID_FILTER",
+      `Invalid filter prefix ${quote(prefix)}: expected a string`,
+    );
+  }
+  checkFilterValue(prefix, "prefix");
+  if (prefix.length * 3 > MAX_PREFIX_BYTES && utf8Bytes(prefix) > MAX_PREFIX_BYTES) {
+    throw new QuireError(
+      "INVALID_FILTER",
+      `Invalid filter prefix ${quote(prefix)}: it is over ${MAX_PREFIX_BYTES} UTF-8 bytes`,
+    );
+  }
+}
+
 function utf8Bytes(text: string): number {
   return new TextEncoder().encode(text).length;
 }

@@ -4,9 +4,14 @@
  * written in ast.ts.
  *
  * What makes injection impossible: every value goes through one `appendValue` (a `?` and a
- * parameter); a JSON path is only ever written by `sqlJsonPathLiteral` (every key a JSON
- * string inside a SQL string literal); operators, sort directions, metadata columns and JSON
- * type names come from the allow-lists below; the table name must match a strict pattern.
+ * parameter; the values of an `in` list go as one parameter, their JSON array, which SQL reads
+ * back with `json_each`); a JSON path is only ever written by `sqlJsonPathLiteral` (every key a
+ * JSON string inside a SQL string literal); operators, sort directions, metadata columns and
+ * JSON type names come from the allow-lists below; the table name must match a strict pattern.
+ *
+ * How many parameters a statement can have: at most 4 per leaf (`startsWith`; an `in` list
+ * binds 1, however long), so with `FILTER_LIMITS.terms` nodes a filter binds at most about a
+ * thousand, a keyset cursor at most 2 per sort key plus 2, far below SQLite's limit of 32,766.
  *
  * How the semantics become SQL:
  * - A comparison keeps the indexable term `json_extract(data, '<path>') <op> ?` as a plain
@@ -25,8 +30,8 @@
 
 import { QuireError, quote } from "../errors.ts";
 import type { CompareOp, Field, Filter, FilterKind, MetaName, Scalar, SortKey } from "./ast.ts";
-import { sqlJsonPathLiteral } from "./path.ts";
-import { checkFilterValue, checkLikePattern } from "./sql_value.ts";
+import { pathSegmentProblem, sqlJsonPathLiteral } from "./path.ts";
+import { checkFilterValue, checkLikePattern, checkPrefix } from "./sql_value.ts";
 
 /** A bound parameter. (Text holding NUL is bound as its UTF-8 bytes, cast back to text.) */
 export type SqlParam = null | number | string | Uint8Array;
@@ -76,6 +81,7 @@ const SELECT_COLUMNS = "id, rev, created_at, updated_at, data";
 const JSON_TYPE_TEST = Object.freeze({
   number: "IN ('integer', 'real')",
   string: "= 'text'",
+  numberOrString: "IN ('integer', 'real', 'text')",
   true: "= 'true'",
   false: "= 'false'",
   null: "= 'null'",
@@ -123,9 +129,14 @@ class SqlBuilder {
     return "?";
   }
 
-  /** Binds every value, comma-separated. */
+  /**
+   * Binds a list of checked values (finite numbers, strings without NUL) as one parameter, its
+   * JSON array, and returns the subquery that reads the values back: numbers as numbers and
+   * strings as text, as `json_extract` reads them from a document. One parameter whatever the
+   * length, so a long `in` list cannot exceed SQLite's limit on parameters.
+   */
   appendList(values: readonly (number | string)[]): string {
-    return values.map((value) => this.appendValue(value)).join(", ");
+    return `(SELECT value FROM json_each(${this.appendValue(JSON.stringify(values))}))`;
   }
 
   fragment(sql: string): SqlFragment {
@@ -383,6 +394,13 @@ function compileCompare(node: NodeOf<"compare">, builder: SqlBuilder): string {
   return `${target.type} ${JSON_TYPE_TEST[scalarType(value) as "true" | "false" | "null"]}`;
 }
 
+/**
+ * `in`: the numbers and strings of the list are one JSON array parameter (see `appendList`).
+ * Read back from it, a number never equals text and a string never equals a number (no
+ * affinity applies to either side), so one `IN` serves both; the `json_type` test beside it
+ * keeps out what `json_extract` reads as a number or text without being one: booleans (1 and
+ * 0) and arrays and objects (their JSON text). true, false and null are tested by type alone.
+ */
 function compileIn(node: NodeOf<"in">, builder: SqlBuilder): string {
   const target = targetOf(node.field);
   const numbers: number[] = [];
@@ -397,22 +415,17 @@ function compileIn(node: NodeOf<"in">, builder: SqlBuilder): string {
   if (target.kind === "column") {
     const values = target.type === "number" ? numbers : strings;
     if (values.length === 0) return FALSE;
-    return `${target.column} IN (${builder.appendList(values)})`;
+    return `${target.column} IN ${builder.appendList(values)}`;
   }
   const terms: string[] = [];
-  if (numbers.length > 0) {
-    terms.push(
-      `(${target.value} IN (${
-        builder.appendList(numbers)
-      }) AND ${target.type} ${JSON_TYPE_TEST.number})`,
-    );
-  }
-  if (strings.length > 0) {
-    terms.push(
-      `(${target.value} IN (${
-        builder.appendList(strings)
-      }) AND ${target.type} ${JSON_TYPE_TEST.string})`,
-    );
+  if (numbers.length > 0 || strings.length > 0) {
+    const type = strings.length === 0
+      ? JSON_TYPE_TEST.number
+      : numbers.length === 0
+      ? JSON_TYPE_TEST.string
+      : JSON_TYPE_TEST.numberOrString;
+    const list = builder.appendList([...numbers, ...strings]);
+    terms.push(`(${target.value} IN ${list} AND ${target.type} ${type})`);
   }
   if (others.size > 0) {
     const names = [...others].map((type) => JSON_TYPE_NAMES[type]).join(", ");
@@ -440,13 +453,7 @@ function compileContains(node: NodeOf<"contains">, builder: SqlBuilder): string 
 function compileStartsWith(node: NodeOf<"startsWith">, builder: SqlBuilder): string {
   const target = targetOf(node.field);
   const prefix = node.prefix;
-  if (typeof prefix !== "string") {
-    throw new QuireError(
-      "INVALID_FILTER",
-      `Invalid filter prefix ${quote(prefix)}: expected a string`,
-    );
-  }
-  checkFilterValue(prefix, "prefix");
+  checkPrefix(prefix);
   if (target.kind === "column" && target.type !== "string") return FALSE;
   const value = target.kind === "column" ? target.column : target.value;
   const terms: string[] = [];
@@ -484,18 +491,24 @@ function compileLike(node: NodeOf<"like">, builder: SqlBuilder): string {
 /**
  * The least string above every string that starts with `prefix`, in code point order: the
  * last code point plus one (skipping the surrogates), dropping trailing U+10FFFF first.
- * `undefined` when there is none (the prefix is all U+10FFFF).
+ * `undefined` when there is none (the prefix is all U+10FFFF). Works on the string's end only,
+ * in time linear in its length and constant stack (no spread of its code points).
  */
-function prefixSuccessor(prefix: string): string | undefined {
-  const codePoints = Array.from(prefix, (char) => char.codePointAt(0)!);
-  while (codePoints.length > 0 && codePoints[codePoints.length - 1] === 0x10ffff) {
-    codePoints.pop();
+export function prefixSuccessor(prefix: string): string | undefined {
+  // U+10FFFF is the surrogate pair \uDBFF\uDFFF; the prefix is well-formed (checkPrefix).
+  let end = prefix.length;
+  while (
+    end >= 2 && prefix.charCodeAt(end - 1) === 0xdfff && prefix.charCodeAt(end - 2) === 0xdbff
+  ) {
+    end -= 2;
   }
-  if (codePoints.length === 0) return undefined;
-  let last = codePoints[codePoints.length - 1] + 1;
+  if (end === 0) return undefined;
+  const low = prefix.charCodeAt(end - 1);
+  const astral = end >= 2 && low >= 0xdc00 && low <= 0xdfff;
+  const start = astral ? end - 2 : end - 1;
+  let last = prefix.codePointAt(start)! + 1;
   if (last === 0xd800) last = 0xe000;
-  codePoints[codePoints.length - 1] = last;
-  return String.fromCodePoint(...codePoints);
+  return prefix.slice(0, start) + String.fromCodePoint(last);
 }
 
 // ---- fields ----
@@ -512,10 +525,12 @@ function targetOf(field: Field): Target {
   }
   if (field?.kind === "path" && Array.isArray(field.segments)) {
     for (const segment of field.segments) {
-      const ok = typeof segment === "string" ||
-        (typeof segment === "number" && Number.isSafeInteger(segment) && segment >= 0);
-      if (!ok) {
-        throw new QuireError("INVALID_FILTER", `Invalid path segment ${quote(segment)}`);
+      const problem = pathSegmentProblem(segment);
+      if (problem !== undefined) {
+        throw new QuireError(
+          "INVALID_FILTER",
+          `Invalid path segment ${quote(segment)}: ${problem}`,
+        );
       }
     }
     const path = sqlJsonPathLiteral(field.segments);
