@@ -396,8 +396,20 @@ export class Store implements AsyncDisposable {
     const current = this.#catalog.get(name);
     if (current === undefined) {
       if (access !== "create" && whenMissing !== undefined) return whenMissing();
-      this.#writeCatalog(name, wanted ?? {});
-      this.#wanted.delete(name);
+      // The collection is made in one transaction with the write that needs it, so that a
+      // refused write (a CONFLICT, say) leaves no empty collection behind.
+      this.#backend.begin();
+      try {
+        this.#writeCatalog(name, wanted ?? {});
+        const result = fn(this.#backend);
+        this.#backend.commit();
+        this.#wanted.delete(name);
+        return result;
+      } catch (error) {
+        this.#backend.rollback();
+        this.#readCatalog();
+        throw error;
+      }
     } else if (wanted !== undefined && !this.#settings.readonly) {
       if (!sameOptions(wanted, current)) this.#writeCatalog(name, wanted);
       this.#wanted.delete(name);

@@ -87,6 +87,8 @@ export class BufferedBackend implements Backend {
   #store: RecordStore;
   #layers: Layer[] = [];
   #catalog: Map<string, NormalizedOptions>;
+  // The catalog as each open transaction found it (one per layer).
+  #catalogs: Map<string, NormalizedOptions>[] = [];
   #columns = new ColumnCache();
   #search = new BufferedSearch();
 
@@ -98,14 +100,16 @@ export class BufferedBackend implements Backend {
   }
 
   collections(): CatalogEntry[] {
-    return [...this.#catalog].map(([name, options]) => ({ name, options }));
+    return catalogEntries(this.#catalog);
   }
 
   // A change of search options rebuilds the memory index at the next search (without progress
   // reports: `reindex()` builds it at once and reports).
+  // Inside a transaction the catalog is written at the outermost commit, and a rollback takes
+  // the change back, as SQLite does with its catalog table.
   ensureCollection(name: string, options: NormalizedOptions): void {
     const next = new Map(this.#catalog).set(name, options);
-    this.#store.writeCatalog([...next].map(([name, options]) => ({ name, options })));
+    if (this.#layers.length === 0) this.#store.writeCatalog(catalogEntries(next));
     this.#catalog = next;
   }
 
@@ -279,6 +283,7 @@ export class BufferedBackend implements Backend {
 
   begin(): void {
     this.#layers.push(new Map());
+    this.#catalogs.push(this.#catalog);
   }
 
   commit(): void {
@@ -295,16 +300,33 @@ export class BufferedBackend implements Backend {
       for (const [collection, records] of top) {
         for (const [id, record] of records) changes.push({ collection, id, record });
       }
-      // If this throws, the layer stays for the caller's rollback, as in SQLite.
-      if (changes.length > 0) this.#apply(changes);
+      // If this throws, the layer stays for the caller's rollback, as in SQLite. The catalog
+      // goes first: a crash in between leaves an empty collection, never unlisted documents.
+      const before = this.#catalogs[0];
+      const catalogChanged = this.#catalog !== before;
+      if (catalogChanged) this.#store.writeCatalog(catalogEntries(this.#catalog));
+      try {
+        if (changes.length > 0) this.#apply(changes);
+      } catch (error) {
+        if (catalogChanged) {
+          try {
+            this.#store.writeCatalog(catalogEntries(before));
+          } catch {
+            // The first error is the one to report; the catalog then lists an empty collection.
+          }
+        }
+        throw error;
+      }
     }
     this.#layers.pop();
+    this.#catalogs.pop();
   }
 
   rollback(): void {
     if (this.#layers.pop() === undefined) {
       throw new QuireError("STORAGE", "Cannot roll back: no transaction is open");
     }
+    this.#catalog = this.#catalogs.pop()!;
   }
 
   backup(path: string): void {
@@ -327,6 +349,7 @@ export class BufferedBackend implements Backend {
 
   close(): void {
     this.#layers = [];
+    this.#catalogs = [];
     this.#columns.clear();
     this.#search.clear();
     this.#store.close();
@@ -524,4 +547,8 @@ function decode(collection: string, record: StoredRecord): StoredEntry {
     updatedAt: record.updatedAt,
     doc,
   };
+}
+
+function catalogEntries(catalog: Map<string, NormalizedOptions>): CatalogEntry[] {
+  return [...catalog].map(([name, options]) => ({ name, options }));
 }
