@@ -241,6 +241,13 @@ describe("sqlite driver", () => {
       toQuireError(Object.assign(new Error("x"), { errcode: 522 }), "x").code,
       "STORAGE",
     );
+    // A failed fsync (SQLITE_IOERR_FSYNC) at commit leaves the outcome unknown, and says so.
+    const fsync = toQuireError(Object.assign(new Error("disk I/O error"), { errno: 1034 }), "x");
+    assert.equal(fsync.code, "STORAGE");
+    assert.match(
+      fsync.message,
+      /disk I\/O error; the outcome is unknown: the write may have been stored$/,
+    );
   });
 
   test("statement errors carry SQLite's extended code on both runtimes, from exec() too", async () => {

@@ -39,6 +39,16 @@ const CODE_BY_RESULT: Record<number, ErrorCode> = {
 };
 
 /**
+ * Extended codes of a failed fsync (SQLITE_IOERR_FSYNC, SQLITE_IOERR_DIR_FSYNC). A commit that
+ * fails there has already written its pages: they may reach the disk anyway, and the next open
+ * of the database then finds the transaction committed.
+ */
+const FSYNC_FAILURES = new Set([10 | (4 << 8), 10 | (5 << 8)]);
+
+/** What an error says when a write may or may not have been stored. */
+export const OUTCOME_UNKNOWN = "the outcome is unknown: the write may have been stored";
+
+/**
  * SQLite's extended result code carried by a binding's error, or by the binding error kept as
  * the `cause` of a QuireError; `undefined` when there is none.
  */
@@ -67,5 +77,9 @@ export function toQuireError(error: unknown, context: string): QuireError {
   const primary = sqlitePrimaryCode(error);
   const code = (primary === undefined ? undefined : CODE_BY_RESULT[primary]) ?? "STORAGE";
   const detail = error instanceof Error ? error.message : String(error);
-  return new QuireError(code, `${context}: ${detail}`, { cause: error });
+  const extended = sqliteErrorCode(error);
+  const unknown = extended !== undefined && FSYNC_FAILURES.has(extended)
+    ? `; ${OUTCOME_UNKNOWN}`
+    : "";
+  return new QuireError(code, `${context}: ${detail}${unknown}`, { cause: error });
 }
