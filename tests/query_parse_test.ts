@@ -586,6 +586,16 @@ const ERRORS: ErrorCase[] = [
     object: { a: { $like: "x".repeat(8193) } },
     message: /"\$like" takes a pattern of at most 8192 characters/,
   },
+  {
+    object: { a: { $startsWith: "x".repeat(8193) } },
+    message: /"\$startsWith" takes a prefix of at most 8192 characters, found one of 8193 at a/,
+  },
+  // A key holding NUL: SQLite would read `n\0x` as `n`.
+  {
+    object: { "n\u0000x": 1 },
+    message: /invalid path "n\\u0000x": a key cannot hold a NUL character \(U\+0000\)/,
+  },
+  { object: { "a.\u0000": { $exists: true } }, message: /a key cannot hold a NUL character/ },
   { object: { a: { $contains: {} } }, message: /"\$contains" takes .*found an object/ },
   {
     object: { a: { $not: 5 } },
@@ -675,6 +685,10 @@ const ERRORS: ErrorCase[] = [
     message: /column 6: expected a number or a string after "<=", found "null"$/,
   },
   { text: "a like 5", message: /column 8: expected a string after "like", found "5"$/ },
+  {
+    text: 'a."n\\u0000x" = 1',
+    message: /column 3: a key cannot hold a NUL character \(U\+0000\)$/,
+  },
   {
     text: "a STARTSWITH false",
     message: /column 14: expected a string after "STARTSWITH", found "false"$/,
@@ -1078,6 +1092,11 @@ describe("filter limits", () => {
       {
         name: "a 1 MB $like pattern",
         object: () => ({ a: { $like: "%".repeat(1 << 20) } }),
+        message: /most 8192/,
+      },
+      {
+        name: "a 1 MB $startsWith prefix",
+        object: () => ({ a: { $startsWith: "😀".repeat(1 << 19) } }),
         message: /most 8192/,
       },
     ];
