@@ -90,6 +90,12 @@ export async function importRecords(
   options: ImportOptions,
   host: ImportHost,
 ): Promise<ImportResult> {
+  if (typeof options !== "object" || options === null) {
+    throw new QuireError("INVALID_OPTION", "Invalid import options: expected an object");
+  }
+  if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
+    throw new QuireError("INVALID_OPTION", "Invalid onProgress: expected a function");
+  }
   const mode = options.onConflict ?? "skip";
   if (mode !== "skip" && mode !== "replace") {
     throw new QuireError("INVALID_OPTION", 'Invalid onConflict: expected "skip" or "replace"');
@@ -122,6 +128,10 @@ export async function importRecords(
   for await (const [line, item] of numbered(source)) {
     lastLine = line;
     let value = item;
+    if (item === NOT_UTF8) {
+      fail(line, new QuireError("INVALID_DOCUMENT", "Line is not valid UTF-8"));
+      continue;
+    }
     if (typeof item === "string") {
       if (item.trim() === "") continue;
       try {
@@ -210,9 +220,19 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const ENCODER = new TextEncoder();
+// Each line is decoded whole (no `stream`), so the decoder carries nothing from one to the next.
+const DECODER = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** What `numbered` yields for a line whose bytes are not UTF-8. */
+const NOT_UTF8 = Symbol("not UTF-8");
+
 /**
  * Numbers the items of a source: NDJSON (text or byte chunks, split into lines across chunk
- * boundaries) yields its lines; any other item counts as one record.
+ * boundaries) yields its lines; any other item counts as one record. Bytes are split at `\n`
+ * (a byte that is never part of another character in UTF-8) and each line is decoded on its own,
+ * so a line that is not UTF-8 is one bad record ({@linkcode NOT_UTF8}), not the end of the import.
+ * A BOM at the very start is dropped, whether the input is text or bytes.
  */
 async function* numbered(source: ImportSource): AsyncGenerator<[number, unknown]> {
   // A whole text or buffer is one chunk (a Uint8Array is iterable too, but by byte).
@@ -226,52 +246,78 @@ async function* numbered(source: ImportSource): AsyncGenerator<[number, unknown]
       "Cannot import: expected records, NDJSON text or a stream",
     );
   }
-  const decoder = new TextDecoder("utf-8", { fatal: true });
   let line = 0;
-  let pending = "";
+  // The current line so far, as it came: text and byte pieces.
+  let parts: (string | Uint8Array)[] = [];
+  let size = 0;
+  let start = true;
+  const take = (part: string | Uint8Array) => {
+    if (part.length === 0) return;
+    parts.push(part);
+    size += part.length;
+  };
+  const finish = (): [number, unknown] => {
+    const text = lineText(parts, start);
+    start = false;
+    parts = [];
+    size = 0;
+    return [++line, text];
+  };
   for await (const item of source as AsyncIterable<unknown>) {
-    let text: string;
     if (typeof item === "string") {
-      text = item;
-    } else if (item instanceof Uint8Array) {
-      try {
-        text = decoder.decode(item, { stream: true });
-      } catch (error) {
-        throw new QuireError(
-          "INVALID_DOCUMENT",
-          `Cannot import: input is not UTF-8 near line ${line + 1}`,
-          {
-            cause: error,
-          },
-        );
+      let from = 0;
+      let newline;
+      while ((newline = item.indexOf("\n", from)) !== -1) {
+        take(item.slice(from, newline));
+        yield finish();
+        from = newline + 1;
       }
+      take(item.slice(from));
+    } else if (item instanceof Uint8Array) {
+      let from = 0;
+      let newline;
+      while ((newline = item.indexOf(0x0a, from)) !== -1) {
+        take(item.subarray(from, newline));
+        yield finish();
+        from = newline + 1;
+      }
+      take(item.subarray(from));
     } else {
       yield [++line, item];
       continue;
     }
-    pending += text;
-    let newline;
-    while ((newline = pending.indexOf("\n")) !== -1) {
-      yield [++line, pending.slice(0, newline).replace(/\r$/, "")];
-      pending = pending.slice(newline + 1);
-    }
-    if (pending.length > MAX_LINE_BYTES) {
+    if (size > MAX_LINE_BYTES) {
       throw new QuireError(
         "TOO_LARGE",
         `Cannot import: line ${line + 1} is over ${MAX_LINE_BYTES} bytes`,
       );
     }
   }
-  try {
-    pending += decoder.decode(); // flushes, and fails on a character cut off at the very end
-  } catch (error) {
-    throw new QuireError(
-      "INVALID_DOCUMENT",
-      `Cannot import: input is not UTF-8 near line ${line + 1}`,
-      {
-        cause: error,
-      },
-    );
+  if (parts.length > 0) yield finish();
+}
+
+/** The text of one line (without its `\r\n` or `\n`), or NOT_UTF8. */
+function lineText(parts: (string | Uint8Array)[], start: boolean): string | typeof NOT_UTF8 {
+  let text: string;
+  if (parts.every((part) => typeof part === "string")) {
+    text = parts.join("");
+  } else {
+    const bytes = parts.map((part) => typeof part === "string" ? ENCODER.encode(part) : part);
+    let whole = bytes[0];
+    if (bytes.length > 1) {
+      whole = new Uint8Array(bytes.reduce((n, part) => n + part.length, 0));
+      let at = 0;
+      for (const part of bytes) {
+        whole.set(part, at);
+        at += part.length;
+      }
+    }
+    try {
+      text = DECODER.decode(whole);
+    } catch {
+      return NOT_UTF8;
+    }
   }
-  if (pending !== "") yield [++line, pending];
+  if (start && text.startsWith("\uFEFF")) text = text.slice(1);
+  return text.endsWith("\r") ? text.slice(0, -1) : text;
 }

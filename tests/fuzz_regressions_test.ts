@@ -71,3 +71,60 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe("fuzz regressions: NDJSON import", () => {
+  const record = (id: string) => JSON.stringify({ collection: "a", id, doc: { n: 1 } });
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const BOM = "\uFEFF";
+
+  async function imported(source: unknown, options?: unknown) {
+    const store = await open("memory://");
+    try {
+      const result = await store.import(source as never, options as never);
+      const ids = (await store.collection("a").find()).items.map((item) => item.id);
+      return { ...result, failed: result.failed.map(({ line, error }) => ({ line, error })), ids };
+    } finally {
+      await store.close();
+    }
+  }
+
+  test("a BOM at the start is dropped from text as it is from bytes", async () => {
+    const text = `${BOM}${record("x")}\r\n${record("y")}\r\n`;
+    const expected = { imported: 2, skipped: 0, failed: [], failedCount: 0, ids: ["x", "y"] };
+    assert.deepEqual(await imported(text), expected);
+    assert.deepEqual(await imported(encode(text)), expected);
+    assert.deepEqual(await imported([BOM, record("x"), "\n", record("y")]), expected);
+    // Only at the very start: later on it is part of the line (and no JSON).
+    const later = await imported(`${record("x")}\n${BOM}${record("y")}\n`);
+    assert.equal(later.imported, 1);
+    assert.equal(later.failed[0].line, 2);
+  });
+
+  test("a line that is not UTF-8 is one failed record, and the import goes on", async () => {
+    const bytes = [
+      encode(`${record("x")}\n`),
+      new Uint8Array([0x7b, 0xff, 0x7d, 0x0a]), // {\xff}
+      encode(`${record("y")}\n{"collection":"a","id":"z`),
+      new Uint8Array([0xe2, 0x82]), // a character cut by the chunks: €...
+      new Uint8Array([0xac]),
+      encode(`","doc":{}}\n`),
+      new Uint8Array([0xe2, 0x82]), // ...and one the input ends in
+    ];
+    const result = await imported(bytes);
+    assert.deepEqual(result.ids, ["x", "y", "z€"]);
+    assert.deepEqual(result.failed.map((f) => f.line), [2, 5]);
+    assert.match(result.failed[0].error, /^INVALID_DOCUMENT: Line is not valid UTF-8/);
+    assert.match(result.failed[1].error, /^INVALID_DOCUMENT: Line is not valid UTF-8/);
+  });
+
+  test("options that are not an object, or an onProgress that is not a function, are INVALID_OPTION", async () => {
+    const store = await open("memory://");
+    try {
+      await rejectsWith(store.import(record("x"), null as never), "INVALID_OPTION");
+      await rejectsWith(store.import(record("x"), { onProgress: 5 } as never), "INVALID_OPTION");
+      assert.deepEqual(await store.collections(), []);
+    } finally {
+      await store.close();
+    }
+  });
+});
