@@ -6,6 +6,7 @@
  */
 
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { QuireError, quote } from "./errors.ts";
 import type { ExportHeader } from "./import.ts";
 import type { Store } from "./store.ts";
 
@@ -39,9 +40,17 @@ export async function* exportNdjson(store: Store): AsyncGenerator<string> {
  * disk at the end.
  *
  * @returns How many documents were written.
+ * @throws {QuireError} `INVALID_OPTION` for a path that is not one, `STORAGE` when the file cannot
+ *   be written (a missing directory, a directory in its place, a full disk).
  */
 export async function writeExport(store: Store, path: string): Promise<{ documents: number }> {
-  const fd = openSync(path, "w");
+  if (typeof path !== "string" || path === "" || path.includes("\0")) {
+    throw new QuireError(
+      "INVALID_OPTION",
+      `Cannot write an export to ${quote(path)}: expected a file path`,
+    );
+  }
+  const fd = storage(path, () => openSync(path, "w"));
   let documents = -1; // the header is not a document
   try {
     let buffer = "";
@@ -49,14 +58,28 @@ export async function writeExport(store: Store, path: string): Promise<{ documen
       documents++;
       buffer += line;
       if (buffer.length >= 1 << 16) {
-        writeSync(fd, buffer);
+        storage(path, () => writeSync(fd, buffer));
         buffer = "";
       }
     }
-    writeSync(fd, buffer);
-    fsyncSync(fd);
+    storage(path, () => {
+      writeSync(fd, buffer);
+      fsyncSync(fd);
+    });
   } finally {
     closeSync(fd);
   }
   return { documents };
+}
+
+/** Runs a file system call; its error becomes a STORAGE QuireError (kept as the cause). */
+function storage<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new QuireError("STORAGE", `Cannot write an export to ${quote(path)}: ${reason}`, {
+      cause: error,
+    });
+  }
 }

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { open, type Store } from "../mod.ts";
+import { open, type Store, writeExport } from "../mod.ts";
 import { rejectsWith, tempDir } from "./helpers.ts";
 
 const BACKENDS: { name: string; url: (dir: string) => string }[] = [
@@ -125,6 +125,24 @@ describe("fuzz regressions: NDJSON import", () => {
       assert.deepEqual(await store.collections(), []);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe("fuzz regressions: writeExport", () => {
+  test("a path that cannot be written is a QuireError, not the file system's error", async () => {
+    const { dir, remove } = tempDir();
+    const store = await open("memory://");
+    try {
+      await store.collection("a").put("x", { n: 1 });
+      await rejectsWith(writeExport(store, join(dir, "no", "such", "file")), "STORAGE");
+      await rejectsWith(writeExport(store, dir), "STORAGE");
+      await rejectsWith(writeExport(store, ""), "INVALID_OPTION");
+      await rejectsWith(writeExport(store, join(dir, "a\u0000b")), "INVALID_OPTION");
+      assert.deepEqual(await writeExport(store, join(dir, "ok.ndjson")), { documents: 1 });
+    } finally {
+      await store.close();
+      remove();
     }
   });
 });
