@@ -153,7 +153,7 @@ export class Store implements AsyncDisposable {
     return await this.#run(false, () => {
       this.#readCatalog();
       return [...this.#catalog].map(([name, options]) => ({ name, options })).sort((a, b) =>
-        a.name < b.name ? -1 : 1
+        compareNames(a.name, b.name)
       );
     });
   }
@@ -301,7 +301,9 @@ export class Store implements AsyncDisposable {
     return await this.#run(false, () => {
       const problems = this.#backend.check();
       let documents = 0;
-      for (const { name } of this.#backend.collections()) {
+      // In name order, as export goes, so that every backend lists the problems in one order.
+      const names = this.#backend.collections().map((entry) => entry.name).sort(compareNames);
+      for (const name of names) {
         // Documents that do not decode were reported by the backend's check; skip them here.
         let after: string | undefined;
         for (;;) {
@@ -436,6 +438,11 @@ export class Store implements AsyncDisposable {
   #checkOpen(): void {
     if (this.#closed) throw new QuireError("CLOSED", "The store is closed");
   }
+}
+
+/** Collection names are ASCII: code unit order is their order. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function readOnly(): QuireError {

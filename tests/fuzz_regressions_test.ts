@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { open, type Store, writeExport } from "../mod.ts";
+import { open, ref, type Store, writeExport } from "../mod.ts";
 import { rejectsWith, tempDir } from "./helpers.ts";
 
 const BACKENDS: { name: string; url: (dir: string) => string }[] = [
@@ -146,3 +146,15 @@ describe("fuzz regressions: writeExport", () => {
     }
   });
 });
+
+for (const backend of BACKENDS) {
+  test(`fuzz regressions: ${backend.name}: check() lists problems collection by collection in name order`, async () => {
+    await withStore(backend.url, async (store) => {
+      for (const name of ["b", "prototype", "A", "a"]) {
+        await store.collection(name).put("x", { to: ref("gone", "y") });
+      }
+      const report = await store.check();
+      assert.deepEqual(report.problems.map((p) => p.collection), ["A", "a", "b", "prototype"]);
+    });
+  });
+}
