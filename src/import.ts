@@ -145,10 +145,19 @@ export async function importRecords(
       }
     }
     if (isPlainObject(value) && value.format === "quire-export") {
+      let listed: Map<string, NormalizedOptions>;
       try {
-        readHeader(value, headerOptions);
+        listed = readHeader(value);
       } catch (error) {
         fail(line, error);
+        continue;
+      }
+      // Every collection the header lists is made, the empty ones too.
+      for (const [name, collectionOptions] of listed) {
+        headerOptions.set(name, collectionOptions);
+        if (ensured.has(name)) continue;
+        await host.ensure(name, collectionOptions);
+        ensured.add(name);
       }
       continue;
     }
@@ -173,7 +182,8 @@ export async function importRecords(
   return result;
 }
 
-function readHeader(header: Record<string, unknown>, into: Map<string, NormalizedOptions>): void {
+/** The collections a header lists, with their options; all or nothing. */
+function readHeader(header: Record<string, unknown>): Map<string, NormalizedOptions> {
   if (header.version !== 1) {
     throw new QuireError(
       "UNSUPPORTED",
@@ -183,9 +193,11 @@ function readHeader(header: Record<string, unknown>, into: Map<string, Normalize
   if (!isPlainObject(header.collections)) {
     throw new QuireError("INVALID_DOCUMENT", "Export header: collections must be an object");
   }
+  const listed = new Map<string, NormalizedOptions>();
   for (const [name, options] of Object.entries(header.collections)) {
-    into.set(checkCollectionName(name), normalizeOptions(options));
+    listed.set(checkCollectionName(name), normalizeOptions(options));
   }
+  return listed;
 }
 
 function checkRecord(value: unknown, maxBytes: number): ImportRecord {

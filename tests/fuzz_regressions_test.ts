@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { open, ref, type Store, writeExport } from "../mod.ts";
+import { exportNdjson, open, ref, type Store, writeExport } from "../mod.ts";
 import { rejectsWith, tempDir } from "./helpers.ts";
 
 const BACKENDS: { name: string; url: (dir: string) => string }[] = [
@@ -155,6 +155,32 @@ for (const backend of BACKENDS) {
       }
       const report = await store.check();
       assert.deepEqual(report.problems.map((p) => p.collection), ["A", "a", "b", "prototype"]);
+    });
+  });
+}
+
+for (const backend of BACKENDS) {
+  test(`fuzz regressions: ${backend.name}: an export's empty collections come back on import, with their options`, async () => {
+    await withStore(backend.url, async (store) => {
+      await store.collection("empty", { indexes: ["n"] }).put("x", { n: 1 });
+      await store.collection("empty").delete("x");
+      await store.collection("full").put("y", { n: 2 });
+      let text = "";
+      for await (const line of exportNdjson(store)) text += line;
+      const copy = await open("memory://");
+      try {
+        await copy.import(text);
+        assert.deepEqual(await copy.collections(), await store.collections());
+        // A header that does not parse makes nothing, not even its valid names.
+        const bad = await open("memory://");
+        await bad.import(
+          JSON.stringify({ format: "quire-export", version: 1, collections: { a: {}, "1x": {} } }),
+        );
+        assert.deepEqual(await bad.collections(), []);
+        await bad.close();
+      } finally {
+        await copy.close();
+      }
     });
   });
 }
