@@ -11,7 +11,8 @@
  *
  * How many parameters a statement can have: at most 4 per leaf (`startsWith`; an `in` list
  * binds 1, however long), so with `FILTER_LIMITS.terms` nodes a filter binds at most about a
- * thousand, a keyset cursor at most 2 per sort key plus 2, far below SQLite's limit of 32,766.
+ * thousand; a keyset cursor adds at most 2 per sort key plus 2, a limit 1. That is far below
+ * SQLite's limit of 32,766 (tests/query_compile_test.ts checks the largest shapes).
  *
  * How the semantics become SQL:
  * - A comparison keeps the indexable term `json_extract(data, '<path>') <op> ?` as a plain
@@ -400,6 +401,7 @@ function compileCompare(node: NodeOf<"compare">, builder: SqlBuilder): string {
  * affinity applies to either side), so one `IN` serves both; the `json_type` test beside it
  * keeps out what `json_extract` reads as a number or text without being one: booleans (1 and
  * 0) and arrays and objects (their JSON text). true, false and null are tested by type alone.
+ * A metadata column gets only values of its own type, so its affinity converts none of them.
  */
 function compileIn(node: NodeOf<"in">, builder: SqlBuilder): string {
   const target = targetOf(node.field);
@@ -493,6 +495,17 @@ function compileLike(node: NodeOf<"like">, builder: SqlBuilder): string {
  * last code point plus one (skipping the surrogates), dropping trailing U+10FFFF first.
  * `undefined` when there is none (the prefix is all U+10FFFF). Works on the string's end only,
  * in time linear in its length and constant stack (no spread of its code points).
+ *
+ * @param prefix A well-formed string.
+ * @returns The successor, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { prefixSuccessor } from "./to_sql.ts";
+ * prefixSuccessor("ab"); // "ac"
+ * prefixSuccessor("a\u{10FFFF}"); // "b"
+ * prefixSuccessor("\uD7FF"); // "\uE000" (the surrogates are skipped)
+ * ```
  */
 export function prefixSuccessor(prefix: string): string | undefined {
   // U+10FFFF is the surrogate pair \uDBFF\uDFFF; the prefix is well-formed (checkPrefix).
