@@ -61,6 +61,13 @@ export class QuireError extends Error {
 }
 
 /**
+ * What a STORAGE error's message ends with when the write it refused may still have been stored
+ * (the disk failed after the change was made but before it was confirmed durable): read the
+ * document again to know.
+ */
+export const OUTCOME_UNKNOWN = "the outcome is unknown: the write may have been stored";
+
+/**
  * Quotes a user-supplied value for an error message, cut to a readable length so that a
  * huge or hostile input does not flood logs.
  */

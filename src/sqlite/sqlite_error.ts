@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type ErrorCode, QuireError } from "../errors.ts";
+import { type ErrorCode, OUTCOME_UNKNOWN, QuireError } from "../errors.ts";
 
 /** SQLite's primary result codes that quire tells apart (the low byte of an extended code). */
 export const SQLITE = {
@@ -44,9 +44,6 @@ const CODE_BY_RESULT: Record<number, ErrorCode> = {
  * of the database then finds the transaction committed.
  */
 const FSYNC_FAILURES = new Set([10 | (4 << 8), 10 | (5 << 8)]);
-
-/** What an error says when a write may or may not have been stored. */
-export const OUTCOME_UNKNOWN = "the outcome is unknown: the write may have been stored";
 
 /**
  * SQLite's extended result code carried by a binding's error, or by the binding error kept as

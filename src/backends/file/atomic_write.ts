@@ -11,7 +11,9 @@
  * On Windows, directories cannot be opened for `fsync`; NTFS journals the rename itself, so the
  * directory flush is skipped there.
  *
- * These functions throw the file system's own errors; callers wrap them.
+ * These functions throw the file system's own errors; callers wrap them. When the change was made
+ * but the flush of its directory then failed, the error is an {@linkcode UnconfirmedChange}: the
+ * new file (or the removal) is in place and may or may not survive a power cut.
  *
  * @module
  */
@@ -28,6 +30,15 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
+
+/** A change that was made, but whose directory could not be flushed: its outcome is unknown. */
+export class UnconfirmedChange extends Error {
+  /** @param cause The flush's error. */
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "UnconfirmedChange";
+  }
+}
 
 /** Options of {@linkcode writeFileAtomic} and {@linkcode removeFileAtomic}. */
 export interface SyncOptions {
@@ -74,7 +85,7 @@ export function writeFileAtomic(
     removeQuietly(temp);
     throw error;
   }
-  if (options.syncDirectory !== false) syncDirectory(dirname(path));
+  if (options.syncDirectory !== false) syncChanged(dirname(path));
 }
 
 /**
@@ -91,8 +102,17 @@ export function removeFileAtomic(path: string, options: SyncOptions = {}): boole
     if (errorCode(error) === "ENOENT") return false;
     throw error;
   }
-  if (options.syncDirectory !== false) syncDirectory(dirname(path));
+  if (options.syncDirectory !== false) syncChanged(dirname(path));
   return true;
+}
+
+/** {@linkcode syncDirectory} after a change was made in it: a failure leaves it unconfirmed. */
+function syncChanged(directory: string): void {
+  try {
+    syncDirectory(directory);
+  } catch (error) {
+    throw new UnconfirmedChange(error);
+  }
 }
 
 /**

@@ -75,7 +75,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { dirname, join, resolve } from "node:path";
 import { normalizeOptions } from "../../collection_options.ts";
 import { isPlainObject, utf8Length } from "../../document.ts";
-import { QuireError, quote } from "../../errors.ts";
+import { OUTCOME_UNKNOWN, QuireError, quote } from "../../errors.ts";
 import { checkCollectionName, checkId, compareCodePoints } from "../../names.ts";
 import type { CatalogEntry, CollectionStats, Problem } from "../backend.ts";
 import type { Change, RecordStore, StoredRecord } from "../buffered_backend.ts";
@@ -84,6 +84,7 @@ import {
   errorCode,
   removeFileAtomic,
   syncDirectory,
+  UnconfirmedChange,
   writeFileAtomic,
 } from "./atomic_write.ts";
 import {
@@ -270,7 +271,8 @@ export class FileStore implements RecordStore {
         this.#applyChange(change, true);
       } catch (error) {
         this.#listings.delete(change.collection);
-        throw storageError(`Cannot write ${change.collection}/${quote(change.id)}`, error);
+        const verb = change.record === null ? "delete" : "write";
+        throw storageError(`Cannot ${verb} ${change.collection}/${quote(change.id)}`, error);
       }
       this.#restamp(change.collection);
       return;
@@ -835,5 +837,6 @@ function damagedCatalog(path: string, detail: string): QuireError {
 function storageError(what: string, error: unknown): QuireError {
   if (error instanceof QuireError) return error;
   const detail = error instanceof Error ? error.message : String(error);
-  return new QuireError("STORAGE", `${what}: ${detail}`, { cause: error });
+  const unknown = error instanceof UnconfirmedChange ? `; ${OUTCOME_UNKNOWN}` : "";
+  return new QuireError("STORAGE", `${what}: ${detail}${unknown}`, { cause: error });
 }
