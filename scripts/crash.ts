@@ -290,17 +290,17 @@ async function runCase(
         `the child stopped by itself (exit ${run.code ?? run.signal}): ${run.stderr.trim()}`,
       ]);
     }
-    const round_ = await verifyRound(name, url, readonly, run, model, result, problems);
+    const described = await verifyRound(name, url, readonly, run, model, result, problems);
     const replay = `bun scripts/crash.ts --case ${name} --backend ${backend} ` +
       `--runtime ${runtime} --seed ${options.seed} --kills ${round + 1}`;
     for (const [kind, problem] of problems) {
-      const line = `${label}, kill ${round + 1} (seed ${options.seed}; ${round_}): ${problem}`;
+      const line = `${label}, kill ${round + 1} (seed ${options.seed}; ${described}): ${problem}`;
       result.violations.push({ kind, message: `${line}\n    replay: ${replay}` });
       log(`  VIOLATION [${kind}] ${line}`);
     }
     if (options.verbose) {
       log(
-        `  ${label} kill ${round + 1}: ${round_}, delay ${delayMs.toFixed(0)} ms${
+        `  ${label} kill ${round + 1}: ${described}, delay ${delayMs.toFixed(0)} ms${
           early ? " from start" : ""
         }`,
       );
