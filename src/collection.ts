@@ -118,7 +118,8 @@ export class Collection<T extends object = Document> {
    */
   put(id: string, doc: T, options: WriteOptions = {}): Promise<Meta> {
     try {
-      const request = this.#putRequest(id, doc, options.ifRev, new Date().toISOString());
+      const { ifRev } = optionsObject<WriteOptions>(options);
+      const request = this.#putRequest(id, doc, ifRev, new Date().toISOString());
       return this.#host.run(this.name, "create", (backend) => backend.put(this.name, request));
     } catch (error) {
       return Promise.reject(error);
@@ -173,7 +174,7 @@ export class Collection<T extends object = Document> {
     // Not an async function: get is the hottest path, and this saves a promise per call.
     try {
       checkId(id);
-      const depth = resolveDepth(options.resolve);
+      const depth = resolveDepth(optionsObject<GetOptions>(options).resolve);
       return this.#host.run(this.name, "read", (backend) => {
         const entry = backend.get(this.name, id);
         if (entry === undefined) return undefined;
@@ -214,7 +215,7 @@ export class Collection<T extends object = Document> {
    */
   async delete(id: string, options: WriteOptions = {}): Promise<boolean> {
     checkId(id);
-    const ifRev = checkIfRev(options.ifRev);
+    const ifRev = checkIfRev(optionsObject<WriteOptions>(options).ifRev);
     return await this.#host.run(
       this.name,
       "write",
@@ -259,7 +260,8 @@ export class Collection<T extends object = Document> {
    *   `next`: pages stay stable while others write), `fields` (a projection).
    * @throws {QuireError} `INVALID_FILTER` for a bad filter, sort, projection or cursor.
    */
-  async find(filter?: FilterInput, options: FindOptions = {}): Promise<Page<T>> {
+  async find(filter?: FilterInput, given: FindOptions = {}): Promise<Page<T>> {
+    const options = optionsObject<FindOptions>(given);
     const query = prepareQuery(filter, options.sort);
     const limit = checkLimit(options.limit, DEFAULT_LIMIT, MAX_LIMIT);
     const fields = parseFields(options.fields);
@@ -305,8 +307,9 @@ export class Collection<T extends object = Document> {
    */
   async explain(
     filter?: FilterInput,
-    options: Pick<FindOptions, "sort" | "limit"> = {},
+    given: Pick<FindOptions, "sort" | "limit"> = {},
   ): Promise<Explain> {
+    const options = optionsObject<Pick<FindOptions, "sort" | "limit">>(given);
     const query = prepareQuery(filter, options.sort);
     const request = {
       filter: query.filter,
@@ -348,7 +351,7 @@ export class Collection<T extends object = Document> {
   async reindex(
     options: { onProgress?: (progress: IndexProgressEvent) => void } = {},
   ): Promise<void> {
-    const listener = options.onProgress;
+    const listener = optionsObject<{ onProgress?: unknown }>(options).onProgress;
     if (listener !== undefined && typeof listener !== "function") {
       throw new QuireError("INVALID_OPTION", "Invalid onProgress: expected a function");
     }
@@ -391,6 +394,15 @@ export class Collection<T extends object = Document> {
       now,
     };
   }
+}
+
+/** A call's options: an object, or nothing (`undefined`); anything else is INVALID_OPTION. */
+function optionsObject<T extends object>(options: unknown): Partial<T> {
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new QuireError("INVALID_OPTION", `Invalid options ${quote(options)}: expected an object`);
+  }
+  return options as Partial<T>;
 }
 
 function checkIfRev(ifRev: unknown): number | undefined {

@@ -89,7 +89,7 @@ export async function searchCollection<T>(
   text: string,
   options: SearchOptions = {},
 ): Promise<SearchPage<T>> {
-  if (typeof options !== "object" || options === null) {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new QuireError("INVALID_OPTION", "Invalid search options: expected an object");
   }
   const raw = options.raw ?? false;

@@ -176,6 +176,9 @@ export class Store implements AsyncDisposable {
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T> {
     this.#checkOpen();
+    if (typeof fn !== "function") {
+      throw new QuireError("INVALID_OPTION", "Cannot run a transaction: expected a function");
+    }
     const outer = this.#context.getStore();
     if (outer?.active) {
       await outer.nested.acquire();

@@ -184,3 +184,24 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+test("fuzz regressions: options that are not objects are INVALID_OPTION, not a TypeError", async () => {
+  const store = await open("memory://");
+  try {
+    const notes = store.collection("notes");
+    await notes.put("x", { n: 1 });
+    for (const bad of [null, 5, "x", [1]]) {
+      await rejectsWith(notes.put("x", { n: 2 }, bad as never), "INVALID_OPTION");
+      await rejectsWith(notes.get("x", bad as never), "INVALID_OPTION");
+      await rejectsWith(notes.delete("x", bad as never), "INVALID_OPTION");
+      await rejectsWith(notes.find({}, bad as never), "INVALID_OPTION");
+      await rejectsWith(notes.explain({}, bad as never), "INVALID_OPTION");
+      await rejectsWith(notes.reindex(bad as never), "INVALID_OPTION");
+      await rejectsWith(notes.search("x", bad as never), "INVALID_OPTION");
+    }
+    await rejectsWith(store.transaction(null as never), "INVALID_OPTION");
+    assert.deepEqual(await notes.get("x"), { n: 1 });
+  } finally {
+    await store.close();
+  }
+});
