@@ -144,6 +144,15 @@ export class Collection<T extends object = Document> {
     const now = new Date().toISOString();
     let requests;
     try {
+      if (
+        entries === null || typeof entries !== "object" ||
+        typeof (entries as Iterable<unknown>)[Symbol.iterator] !== "function"
+      ) {
+        throw new QuireError(
+          "INVALID_DOCUMENT",
+          "Cannot store entries: expected an iterable of [id, doc] pairs",
+        );
+      }
       requests = Array.from(entries, (entry, index) => {
         if (!Array.isArray(entry) || entry.length !== 2) {
           throw new QuireError(

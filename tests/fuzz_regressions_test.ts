@@ -205,3 +205,16 @@ test("fuzz regressions: options that are not objects are INVALID_OPTION, not a T
     await store.close();
   }
 });
+
+test("fuzz regressions: putMany of something that is not an iterable of pairs is INVALID_DOCUMENT", async () => {
+  const store = await open("memory://");
+  try {
+    const notes = store.collection("notes");
+    for (const bad of [null, undefined, 5, {}, "ab", [["a"]], [null]]) {
+      await rejectsWith(notes.putMany(bad as never), "INVALID_DOCUMENT");
+    }
+    assert.deepEqual(await store.collections(), []);
+  } finally {
+    await store.close();
+  }
+});
