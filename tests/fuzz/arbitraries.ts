@@ -358,11 +358,23 @@ const unstorableArb: fc.Arbitrary<unknown> = fc.constantFrom(
   }
 });
 
-/** Arrays or objects nested `depth` levels (the limit is 64, the document counting as 1). */
+/**
+ * Arrays and objects nested `depth` levels (the limit is 64, the document counting as 1), the
+ * outermost an array. It prints as `nested(depth)`: fast-check's printer would overflow the stack.
+ */
 export function nested(depth: number, leaf: unknown = 1): unknown {
   let value = leaf;
-  for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { d: value };
-  return value;
+  for (let i = depth - 1; i >= 0; i--) value = i % 2 === 0 ? [value] : { d: value };
+  return printedAs(value as unknown[], `nested(${depth})`);
+}
+
+/**
+ * Gives an array a short printed form for fast-check's reports (a non-enumerable symbol key,
+ * which neither JSON nor quire reads on an array).
+ */
+function printedAs<T extends unknown[]>(array: T, text: string): T {
+  Object.defineProperty(array, fc.toStringMethod, { value: () => text, enumerable: false });
+  return array;
 }
 
 const deepArb: fc.Arbitrary<unknown> = fc.oneof(
@@ -594,12 +606,14 @@ export const objectFilterArb: fc.Arbitrary<unknown> = fc.letrec<{
 
 function deepNot(depth: number): unknown {
   let filter: unknown = { n: 1 };
-  for (let i = 0; i < depth; i++) filter = { $not: filter };
-  return filter;
+  for (let i = 1; i < depth; i++) filter = { $not: filter };
+  return { $and: printedAs([{ $not: filter }], `[deepNot(${depth})]`) };
 }
 
 function wideOr(terms: number): unknown {
-  return { $or: Array.from({ length: terms }, (_, i) => ({ n: i })) };
+  return {
+    $or: printedAs(Array.from({ length: terms }, (_, i) => ({ n: i })), `[${terms} terms]`),
+  };
 }
 
 const TEXT_FIELDS = [
