@@ -218,3 +218,19 @@ test("fuzz regressions: putMany of something that is not an iterable of pairs is
     await store.close();
   }
 });
+
+for (const backend of BACKENDS) {
+  test(`fuzz regressions: ${backend.name}: stats() inside a transaction counts its writes`, async () => {
+    await withStore(backend.url, async (store) => {
+      await store.collection("a").put("x", { n: 1 });
+      await store.transaction(async (tx) => {
+        await tx.collection("a").put("y", { t: "é" });
+        await tx.collection("a").delete("x");
+        await tx.collection("a").put("z", { n: 2 });
+        // {"t":"é"} is 10 bytes of UTF-8, {"n":2} is 7.
+        assert.deepEqual((await store.stats()).collections.a, { count: 2, bytes: 17 });
+      });
+      assert.deepEqual((await store.stats()).collections.a.count, 2);
+    });
+  });
+}

@@ -16,6 +16,7 @@
 import type { NormalizedOptions } from "../collection_options.ts";
 import { conflict, QuireError } from "../errors.ts";
 import type { CursorValue } from "../cursor.ts";
+import { utf8Length } from "../document.ts";
 import { compareCodePoints } from "../names.ts";
 import { type Filter, isMatchAll } from "../query/ast.ts";
 import { scanRows } from "../query/columns.ts";
@@ -340,7 +341,12 @@ export class BufferedBackend implements Backend {
   }
 
   stats(collection: string): CollectionStats {
-    return this.#store.stats(collection);
+    if (!this.#hasPending(collection)) return this.#store.stats(collection);
+    // Inside a transaction that wrote to the collection: what the transaction sees.
+    const ids = this.#visibleIds(collection);
+    let bytes = 0;
+    for (const id of ids) bytes += utf8Length(this.#read(collection, id)?.data ?? "");
+    return { count: ids.length, bytes };
   }
 
   check(): Problem[] {
