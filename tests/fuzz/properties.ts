@@ -1251,11 +1251,15 @@ export const PROPERTIES: readonly FuzzProperty[] = [
           );
           if (!(result instanceof QuireError)) {
             const store = result as Store;
-            await expectQuire("using an opened store", ["READ_ONLY", "CORRUPT"], async () => {
-              await store.collection("a").put("x", { n: 1 });
-              await store.collection("a").find();
-              await store.check();
-            });
+            await expectQuire(
+              "using an opened store",
+              ["READ_ONLY", "CORRUPT", "TOO_LARGE"],
+              async () => {
+                await store.collection("a").put("x", { n: 1 });
+                await store.collection("a").find();
+                await store.check();
+              },
+            );
             await store.close();
           }
         } finally {
