@@ -811,8 +811,9 @@ describe("search parity: the file backend, and the index through every write", (
       await check("cleared");
       await stores.each((c) => c.putMany(docs.slice(0, 50) as [string, Document][]));
       await check("loaded again");
-      // A second store on the same directory builds its index from the files.
-      const reopened = await open(`file://${join(dir, "store")}`);
+      // A second store on the same directory (a reader: the directory has one writer at a time)
+      // builds its index from the files.
+      const reopened = await open({ backend: "file", dir: join(dir, "store"), readonly: true });
       try {
         const c = reopened.collection("docs", { search: search as never });
         const pages: SearchPage[] = [];
