@@ -281,15 +281,17 @@ export class FileStore implements RecordStore {
     try {
       writeFileAtomic(journal, JSON.stringify({ format: FILE_FORMAT, changes }), this.#tempDir);
     } catch (error) {
-      // If the journal got into place, the next open would apply the batch: take it back.
+      // If the journal got into place, the next open would apply the batch: take it back. Once
+      // that is done, the batch is surely not applied; if it cannot be, it may still be.
+      let cause = error instanceof UnconfirmedChange ? error.cause : error;
       try {
         removeFileAtomic(journal);
-      } catch {
-        // Nothing more can be done here.
+      } catch (removal) {
+        cause = new UnconfirmedChange(removal);
       }
       throw storageError(
         `Cannot write a batch of ${changes.length} changes to "${journal}"`,
-        error,
+        cause,
       );
     }
     // The batch is committed: from here on it is finished, now or later, but never undone.
