@@ -67,11 +67,18 @@ if (values.path !== undefined && existsSync(values.path)) {
   usage(`--path ${JSON.stringify(values.path)} exists already: give a new file`);
 }
 
+// The first Ctrl-C stops the workers and still reports; a second one, or SIGTERM, leaves at once
+// (the children see their stdin close and stop by themselves).
 const controller = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    console.log(`soak: ${signal}, stopping the workers`);
-    controller.abort();
+    if (signal === "SIGINT" && !controller.signal.aborted) {
+      console.log("soak: SIGINT, stopping the workers (again to leave at once)");
+      controller.abort();
+      return;
+    }
+    console.log(`soak: ${signal}, leaving`);
+    process.exit(1);
   });
 }
 

@@ -116,6 +116,17 @@ await started;
 
 const running = () => !stopped && Date.now() < deadline;
 
+/**
+ * Lets the event loop run now and then: quire's SQLite calls settle as microtasks, so a loop of
+ * them alone would never read stdin (a `stop`, or the orchestrator gone).
+ */
+let lastBreath = Date.now();
+async function breathe(): Promise<void> {
+  if (Date.now() - lastBreath < 50) return;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  lastBreath = Date.now();
+}
+
 // ---- the worker ----
 
 async function work(): Promise<void> {
@@ -135,6 +146,7 @@ async function work(): Promise<void> {
       lastProgress = Date.now();
       send({ type: "progress", stats });
     }
+    await breathe();
   }
 }
 
@@ -271,6 +283,7 @@ async function read(): Promise<void> {
       lastProgress = Date.now();
       send({ type: "progress", stats });
     }
+    await breathe();
   }
 }
 

@@ -620,10 +620,9 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     await Promise.all(children.map((child) => child.exited));
     clearInterval(progressTimer);
     clearInterval(walTimer);
-    const end = Math.max(
-      deadline,
-      ...children.filter((child) => child.role === "worker").map((child) => child.doneAt),
-    );
+    // The last worker's report ends the run (before the deadline when it was stopped early).
+    const reported = children.filter((c) => c.role === "worker" && c.done).map((c) => c.doneAt);
+    const end = reported.length > 0 ? Math.max(...reported) : Date.now();
 
     const sum = total(children);
     // Increments a child never reported cannot be compared with the counters.
