@@ -619,7 +619,8 @@ async function verifyRound(
 /**
  * Opens a backup read-only and compares it with the store it copied. Returns "complete" when
  * it is a good copy; otherwise what it is: "absent", "refused at open (CODE)", "check() fails",
- * "MISTAKEN: …" (opens and checks ok, yet is not the copy) or "non-QuireError …".
+ * "check() or a read throws (CODE)", "MISTAKEN: …" (opens and checks ok, yet is not the copy) or
+ * "non-QuireError …". All but the last two tell the copy is not good.
  */
 async function checkBackup(
   url: string,
@@ -653,7 +654,7 @@ async function checkBackup(
       `${snapshot.size} documents (${differ.length} differ)`;
   } catch (error) {
     if (!(error instanceof QuireError)) return `non-QuireError reading it: ${errorText(error)}`;
-    return `refused when read (${error.code})`;
+    return `check() or a read throws (${error.code})`;
   } finally {
     await backup.close();
   }
