@@ -148,6 +148,8 @@ function checkValue(value: unknown, depth: number, ancestors: Set<object> | unde
     for (const key of Object.keys(object)) {
       try {
         if (!key.isWellFormed()) throw new Refusal("is a key with a lone surrogate");
+        // SQLite's JSON functions end a key at NUL: no query could tell "n\0x" from "n".
+        if (key.includes("\0")) throw new Refusal("is a key holding NUL (U+0000)");
         const item = (object as Record<string, unknown>)[key];
         // An undefined property is left out, as JSON.stringify does.
         if (item !== undefined) checkValue(item, depth + 1, ancestors);

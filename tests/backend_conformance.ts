@@ -309,6 +309,12 @@ export function runBackendTests(backend: BackendUnderTest): void {
         }, /\$\.self\.back .*cycle/],
         ["a lone surrogate in a value", () => ({ s: "a\uD800b" }), /\$\.s .*lone surrogate/],
         ["a lone surrogate in a key", () => ({ ["k\uDC00"]: 1 }), /lone surrogate/],
+        // SQLite's JSON paths end a key at NUL, so { "n\0x": 2 } would match { n: 2 } there.
+        [
+          "a key holding NUL",
+          () => ({ a: { ["n\u0000x"]: 2 } }),
+          /\$\.a\["n\\u0000x"\] is a key holding NUL/,
+        ],
         ["an integer beyond 2^53", () => ({ n: 2 ** 53 }), /\$\.n .*2\^53/],
         ["a negative integer beyond 2^53", () => ({ n: -(2 ** 60) }), /\$\.n/],
         ["a whole number just under 10^21", () => ({ n: 9.99e20 }), /\$\.n/],

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { describe, test } from "node:test";
@@ -528,6 +528,40 @@ describe("sqlite backend", () => {
       await restored.close();
       await other.close();
       await store.close();
+    });
+  });
+
+  test("single writes let SQLite checkpoint the WAL: it stays near 1,000 pages", async () => {
+    // bun:sqlite's get() on an UPSERT … RETURNING reset the statement before SQLite's WAL hook
+    // ran, so the automatic checkpoint never came: 20,000 puts left a 79 MiB WAL and an empty
+    // database file. Each put here writes two or three 4 KiB pages to the WAL.
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      const notes = store.collection("notes");
+      const text = "x".repeat(1000);
+      for (let i = 0; i < 3000; i++) await notes.put(`n${i % 100}`, { text });
+      await notes.insert({ text });
+      await notes.put("n1", { text }, { ifRev: (await notes.entry("n1"))!.rev });
+      const wal = statSync(`${path}-wal`).size;
+      assert.ok(wal < 6 * 2 ** 20, `the WAL holds ${wal} bytes after 3,002 single writes`);
+      assert.ok(statSync(path).size > 100 * 1024, "checkpoints moved the documents into the file");
+      await store.close();
+    });
+  });
+
+  test("a new database file appears whole: a fresh open leaves no temporary file", async () => {
+    await withPath(async (path, dir) => {
+      const [a, b] = await Promise.all([open(`sqlite://${path}`), open(`sqlite://${path}`)]);
+      await a.collection("notes").put("a", { x: 1 });
+      await b.collection("notes").put("b", { x: 2 });
+      await a.close();
+      await b.close();
+      const again = await open(`sqlite://${path}`);
+      assert.deepEqual(await again.collection("notes").count(), 2);
+      await again.close();
+      assert.deepEqual(readdirSync(dir).filter((name) => name !== "test.db"), []);
+      // SQLite's header is there from the first moment the file has its name.
+      assert.equal(readFileSync(path).subarray(0, 15).toString(), "SQLite format 3");
     });
   });
 

@@ -14,12 +14,12 @@
  *   mapped from SQLite's numeric result code (sqlite_error.ts), with the binding's own error as
  *   `cause`. To have that code on Deno too, every statement runs as a prepared statement:
  *   node:sqlite's `exec()` reports no code, so `exec` here runs one statement at a time;
- * - a write whose implicit commit fails is an error: in autocommit mode a statement with
- *   `RETURNING` commits after its last row, and node:sqlite's `get()`, `run()` and `iterate()`
- *   stop at the first row and drop the commit's error, so a write that failed to commit (a full
- *   disk) would look successful. On Deno such a statement is therefore always read to its end
- *   (driver_deno.ts; bun:sqlite reports the error, and reading to the end there costs about
- *   half again as much per write), and on both runtimes it cannot be `run()`: read its rows.
+ * - a statement with `RETURNING` is always read to its end, and cannot be `run()`: read its
+ *   rows. In autocommit mode it commits after its last row: node:sqlite's `get()`, `run()` and
+ *   `iterate()` stop at the first row and drop the commit's error, so a write that failed to
+ *   commit (a full disk) would look successful; and bun:sqlite's `get()` resets the statement
+ *   before SQLite's WAL hook runs, so its automatic checkpoint never comes and the WAL grows
+ *   without bound.
  *
  * What stays different and is documented instead: an integer beyond ±2^53−1 read back in the
  * default mode (bun:sqlite rounds it, node:sqlite throws); ask for `bigints` to read it exactly.
@@ -327,7 +327,7 @@ function contextOf(sql: string): string {
 }
 
 /** A statement that returns the rows it writes (a false match costs only speed). */
-export const RETURNING = /\bRETURNING\b/i;
+const RETURNING = /\bRETURNING\b/i;
 
 function runRaw(raw: RawStatement, values: SqlValue[], context: string): RunResult {
   try {
@@ -356,6 +356,7 @@ function wrapStatement(raw: RawStatement, sql: string, integersAsBigInt: boolean
     },
     get<T>(...params: BindValue[]) {
       const values = toSqlValues(params, integersAsBigInt);
+      if (returning) return read(() => raw.all(values)[0] as T | undefined);
       return read(() => (raw.get(values) ?? undefined) as T | undefined);
     },
     all<T>(...params: BindValue[]) {
@@ -368,7 +369,8 @@ function wrapStatement(raw: RawStatement, sql: string, integersAsBigInt: boolean
     },
     iterate<T>(...params: BindValue[]) {
       const values = toSqlValues(params, integersAsBigInt);
-      return guardIterator(read(() => raw.iterate(values)) as IterableIterator<T>, context);
+      if (returning) return read(() => raw.all(values) as T[])[Symbol.iterator]();
+      return guardIterator(raw.iterate(values) as IterableIterator<T>, context);
     },
   };
 }

@@ -11,7 +11,6 @@ import {
   immutableUri,
   type RawDatabase,
   type RawStatement,
-  RETURNING,
   type RunResult,
 } from "./driver.ts";
 
@@ -24,7 +23,6 @@ export function openRawDatabase(path: string, options: DriverOptions): RawDataba
     prepare(sql: string, bigints: boolean): RawStatement {
       const statement = db.prepare(sql);
       if (bigints) statement.setReadBigInts(true);
-      const returning = RETURNING.test(sql);
       // Array rows are a mode of a node:sqlite statement, so `values` gets a second one.
       let arrays: StatementSync | undefined;
       const arrayStatement = () => {
@@ -38,13 +36,10 @@ export function openRawDatabase(path: string, options: DriverOptions): RawDataba
           return statement.sourceSQL;
         },
         run: (params) => statement.run(...params) as RunResult,
-        // get() and iterate() stop at the first row, and would drop the error of a RETURNING
-        // statement's implicit commit: read those to their end (see driver.ts).
-        get: (params) => returning ? statement.all(...params)[0] : statement.get(...params),
+        get: (params) => statement.get(...params),
         all: (params) => statement.all(...params),
         values: (params) => (arrays ?? arrayStatement()).all(...params) as unknown as unknown[][],
-        iterate: (params) =>
-          returning ? statement.all(...params)[Symbol.iterator]() : statement.iterate(...params),
+        iterate: (params) => statement.iterate(...params),
         // node:sqlite finalizes every statement when the database closes.
         finalize: () => {},
       };

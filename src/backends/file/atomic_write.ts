@@ -30,6 +30,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
+import { randomHex } from "../../random_hex.ts";
 
 /** A change that was made, but whose directory could not be flushed: its outcome is unknown. */
 export class UnconfirmedChange extends Error {
@@ -168,9 +169,5 @@ function removeQuietly(path: string): void {
 
 /** A new file name in `directory`: 16 random hex digits. */
 function tempPath(directory: string): string {
-  let hex = "";
-  for (const byte of crypto.getRandomValues(new Uint8Array(8))) {
-    hex += byte.toString(16).padStart(2, "0");
-  }
-  return join(directory, hex);
+  return join(directory, randomHex(8));
 }

@@ -53,6 +53,8 @@
  * **Backups** copy the catalog, any journal and every document file (not `.tmp/`, nor stray
  * files in the collections' directories) to a new directory and flush them. The Store holds its
  * lock meanwhile, and no other process can write (see "One writer"), so the copy is consistent.
+ * The copy is made in `<path>.partial-<random>` and renamed to `<path>` once whole: a backup cut
+ * short by a crash is that partial directory, never a directory that looks like a good backup.
  *
  * **One writer.** One process writes at a time, and it is enforced: a store opened for writing
  * takes the lock file `<dir>/.writer.lock` (writer_lock.ts) before it writes, removes or replays
@@ -71,12 +73,21 @@
  * @module
  */
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { normalizeOptions } from "../../collection_options.ts";
 import { isPlainObject, utf8Length } from "../../document.ts";
 import { OUTCOME_UNKNOWN, QuireError, quote } from "../../errors.ts";
 import { checkCollectionName, checkId, compareCodePoints } from "../../names.ts";
+import { randomHex } from "../../random_hex.ts";
 import type { CatalogEntry, CollectionStats, Problem } from "../backend.ts";
 import type { Change, RecordStore, StoredRecord } from "../buffered_backend.ts";
 import {
@@ -343,21 +354,26 @@ export class FileStore implements RecordStore {
     if (existsSync(path)) {
       throw new QuireError("STORAGE", `Cannot back up to "${path}": it already exists`);
     }
+    // The copy is made under a name of its own and renamed into place when whole, so a backup
+    // cut short (a killed process) never looks like a good one: it is a "<path>.partial-…"
+    // directory, which can be removed.
+    const partial = `${path}.partial-${randomHex(8)}`;
     try {
-      mkdirSync(path, { recursive: true });
+      mkdirSync(dirname(resolve(path)), { recursive: true });
+      mkdirSync(partial);
     } catch (error) {
       throw storageError(`Cannot back up to "${path}"`, error);
     }
     try {
       for (const file of [CATALOG_FILE, JOURNAL_FILE]) {
         if (existsSync(join(this.#dir, file))) {
-          copyFileDurable(join(this.#dir, file), join(path, file));
+          copyFileDurable(join(this.#dir, file), join(partial, file));
         }
       }
       for (const { name } of this.readCatalog()) {
         const from = this.#collectionDir(name);
         if (!existsSync(from)) continue;
-        const to = join(path, encodeCollectionName(name));
+        const to = join(partial, encodeCollectionName(name));
         mkdirSync(to);
         for (const file of readdirSync(from)) {
           if (decodeFileName(file) !== undefined || isHashedFileName(file)) {
@@ -366,11 +382,17 @@ export class FileStore implements RecordStore {
         }
         syncDirectory(to);
       }
-      syncDirectory(path);
+      syncDirectory(partial);
+      if (existsSync(path)) throw new Error("it was created while the backup was made");
+      renameSync(partial, path);
+    } catch (error) {
+      rmSync(partial, { recursive: true, force: true });
+      throw storageError(`Cannot back up to "${path}"`, error);
+    }
+    try {
       syncDirectory(dirname(resolve(path)));
     } catch (error) {
-      rmSync(path, { recursive: true, force: true });
-      throw storageError(`Cannot back up to "${path}"`, error);
+      throw storageError(`Cannot back up to "${path}"`, new UnconfirmedChange(error));
     }
   }
 

@@ -74,6 +74,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { isPlainObject } from "../../document.ts";
 import { QuireError } from "../../errors.ts";
+import { randomHex } from "../../random_hex.ts";
 import { errorCode } from "./atomic_write.ts";
 
 /** The lock file in the store's directory. */
@@ -153,7 +154,7 @@ export class WriterLock {
     const holder: LockHolder = {
       ...identity(),
       since: new Date().toISOString(),
-      token: randomToken(),
+      token: randomHex(16),
     };
     let outcome: Outcome;
     try {
@@ -406,12 +407,4 @@ function removeQuietly(path: string): void {
   } catch {
     // Gone already, or not ours to remove.
   }
-}
-
-function randomToken(): string {
-  let hex = "";
-  for (const byte of crypto.getRandomValues(new Uint8Array(16))) {
-    hex += byte.toString(16).padStart(2, "0");
-  }
-  return hex;
 }

@@ -7,10 +7,12 @@
  * @module
  */
 
-import { existsSync, statSync } from "node:fs";
+import { existsSync, linkSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { type NormalizedOptions, normalizeOptions } from "../../collection_options.ts";
 import { conflict, QuireError, quote } from "../../errors.ts";
 import { fnv1a } from "../../hash.ts";
+import { randomHex } from "../../random_hex.ts";
 import { type Filter, isMatchAll } from "../../query/ast.ts";
 import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
@@ -109,6 +111,7 @@ export async function openSqliteBackend(
 ): Promise<SqliteBackend> {
   const readonly = options.readonly === true;
   if (path !== ":memory:") checkFile(path, readonly);
+  if (path !== ":memory:" && !readonly && !existsSync(path)) await createDatabase(path, options);
   try {
     return await connect(path, options, false);
   } catch (error) {
@@ -129,6 +132,27 @@ export async function openSqliteBackend(
       );
     }
     return await connect(path, options, true);
+  }
+}
+
+/**
+ * Makes a new database whole before it appears at `path`. SQLite creates an empty file when it
+ * opens one that does not exist and writes the schema only later, so a process killed in between
+ * would leave a 0-byte file, which quire refuses as damage (see `checkFile`). The schema is
+ * written to a file of its own instead, which is then hard-linked to `path`: a link fails where a
+ * file exists, so of two processes creating the same database at once, both go on to open the
+ * one that won. Where the file system has no hard links, SQLite creates the file in place.
+ */
+async function createDatabase(path: string, options: SqliteOptions): Promise<void> {
+  const fresh = join(dirname(path), `.${basename(path)}.new-${randomHex(8)}`);
+  try {
+    (await connect(fresh, options, false)).close();
+    linkSync(fresh, path);
+  } catch {
+    // Another process made it first (EEXIST), or this failed for a reason that the open of
+    // `path` that follows meets again and reports (a bad option, a missing directory).
+  } finally {
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(fresh + suffix, { force: true });
   }
 }
 
@@ -479,8 +503,20 @@ export class SqliteBackend implements Backend {
       throw new QuireError("STORAGE", `Cannot back up to "${path}": the file already exists`);
     }
     // VACUUM INTO writes a consistent, compacted copy from a read transaction: safe on a live
-    // WAL database, unlike copying the file.
-    this.#db.prepare("VACUUM INTO ?").run(path);
+    // WAL database, unlike copying the file. It writes under a name of its own, linked to `path`
+    // once whole (as a new database is made), so a backup cut short is never taken for one.
+    const partial = join(dirname(path), `.${basename(path)}.partial-${randomHex(8)}`);
+    try {
+      this.#db.prepare("VACUUM INTO ?").run(partial);
+      linkSync(partial, path);
+    } catch (error) {
+      if (error instanceof QuireError) throw error;
+      throw new QuireError("STORAGE", `Cannot back up to "${path}": ${(error as Error).message}`, {
+        cause: error,
+      });
+    } finally {
+      rmSync(partial, { force: true });
+    }
   }
 
   stats(collection: string): CollectionStats {
