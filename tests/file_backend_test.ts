@@ -419,6 +419,18 @@ describe("file backend", () => {
       assert.match(problems[1].message, /"_notes\/_c\.json" holds the id "b"/);
       assert.match(problems[2].message, /not valid JSON/);
       assert.match(problems[3].message, /_notes\/_y+~~[0-9a-f]{64}\.json" holds the id "x+…/);
+      // The store's check() lists them too, and counts the documents that are whole, rather
+      // than failing at the first damaged file it reads.
+      const reader = await open({ backend: "file", dir, readonly: true });
+      const report = await reader.check();
+      assert.deepEqual(report.problems.map((problem) => [problem.code, problem.id]), [
+        ["CORRUPT", "a"],
+        ["CORRUPT", "c"],
+        ["CORRUPT", "d"],
+        ["CORRUPT", undefined],
+      ]);
+      assert.deepEqual([report.ok, report.documents], [false, 2]);
+      await reader.close();
     });
   });
 

@@ -232,12 +232,13 @@ export class BufferedBackend implements Backend {
     }
     const entries: StoredEntry[] = [];
     for (let i = start; i < ids.length && entries.length < request.limit; i++) {
-      const record = this.#read(collection, ids[i]);
-      if (record === undefined) continue;
       try {
-        entries.push(decode(collection, record));
+        // A damaged file fails at the read already (the file store checks what it reads).
+        const record = this.#read(collection, ids[i]);
+        if (record !== undefined) entries.push(decode(collection, record));
       } catch (error) {
-        if (!request.skipCorrupt) throw error;
+        const corrupt = error instanceof QuireError && error.code === "CORRUPT";
+        if (!request.skipCorrupt || !corrupt) throw error;
       }
     }
     return entries;
