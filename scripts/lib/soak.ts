@@ -292,7 +292,12 @@ export class RevTracker {
     const before = this.#seen.get(id);
     this.#seen.set(id, { rev: meta.rev, createdAt: meta.createdAt, sum });
     if (before === undefined) return undefined;
-    const recreated = id.startsWith("d-") && before.createdAt !== meta.createdAt;
+    // A `d-` document may have been deleted and created again since it was last seen, within
+    // the same millisecond too (same createdAt): a lower rev, or the same rev with another
+    // content, is then a new document, not a step back.
+    const recreated = id.startsWith("d-") &&
+      (before.createdAt !== meta.createdAt || meta.rev < before.rev ||
+        (meta.rev === before.rev && sum !== before.sum));
     if (recreated) return undefined;
     if (before.createdAt !== meta.createdAt) {
       return `${id}: createdAt changed from ${before.createdAt} to ${meta.createdAt}`;
