@@ -59,6 +59,7 @@ import {
   SHAPES,
   START_BALANCE,
 } from "./lib/crash_cases.ts";
+import { seededRandom } from "./lib/seeded_random.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CHILD = join(ROOT, "tests", "fixtures", "crash_child.ts");
@@ -702,16 +703,6 @@ function kindOf(error: unknown, kind: ViolationKind): ViolationKind {
 function errorText(error: unknown): string {
   if (error instanceof QuireError) return `QuireError ${error.code}: ${error.message}`;
   return `not a QuireError: ${error instanceof Error ? error.stack ?? error.message : error}`;
-}
-
-/** A seeded random generator (mulberry32) in [0, 1). */
-function seededRandom(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One seed per case, backend and runtime, so running one of them alone replays it. */

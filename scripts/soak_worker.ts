@@ -36,10 +36,10 @@ import {
   PLAIN,
   randomInt,
   RevTracker,
-  seededRandom,
   type SoakDoc,
   VOCABULARY,
 } from "./lib/soak.ts";
+import { seededRandom } from "./lib/seeded_random.ts";
 
 const [role, path, indexText, seedText] = process.argv.slice(-4);
 if (role !== "worker" && role !== "reader") {

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QuireError } from "../src/errors.ts";
 import { RUNTIME } from "../src/runtime.ts";
+export { seededRandom } from "../scripts/lib/seeded_random.ts";
 
 /** `"bun"` or `"deno"`. */
 export const runtime = RUNTIME;
@@ -47,14 +48,4 @@ export function throwsWith(fn: () => unknown, code: string): QuireError {
 /** The arguments that run a script with this runtime in a child process. */
 export function scriptArgs(script: string, ...args: string[]): string[] {
   return runtime === "deno" ? ["run", "-A", script, ...args] : [script, ...args];
-}
-
-/** A seeded random generator (mulberry32) in [0, 1), so a failing case can be replayed. */
-export function seededRandom(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

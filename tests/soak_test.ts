@@ -17,8 +17,8 @@ import {
   makeDoc,
   RevTracker,
   runSoak,
-  seededRandom,
 } from "../scripts/lib/soak.ts";
+import { seededRandom } from "../scripts/lib/seeded_random.ts";
 import type { Document } from "../mod.ts";
 
 const SECONDS = 5;

@@ -40,6 +40,7 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { type Collection, type Document, open, QuireError, type Store } from "../../mod.ts";
+import { seededRandom } from "./seeded_random.ts";
 
 // ---- the data ----
 
@@ -130,16 +131,6 @@ export interface Account {
   balance: number;
   moves: number;
   sum: string;
-}
-
-/** A seeded random generator (mulberry32) in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A whole number in [0, n). */
