@@ -1,5 +1,6 @@
 /**
- * Ids and collection names: what is accepted, and the order ids sort in.
+ * Ids, collection names and the file paths a user hands quire (backups, exports): what is
+ * accepted, and the order ids sort in.
  *
  * @module
  */
@@ -106,5 +107,20 @@ function increment(digits: number[]): void {
       return;
     }
     digits[i] = 0;
+  }
+}
+
+/**
+ * Checks a file path given for a backup or an export: a non-empty string without NUL (no file
+ * system takes one).
+ * @param what What the path is for, e.g. `back up`.
+ * @throws {QuireError} `INVALID_OPTION`.
+ */
+export function checkFilePath(path: unknown, what: string): asserts path is string {
+  if (typeof path !== "string" || path === "" || path.includes("\0")) {
+    throw new QuireError(
+      "INVALID_OPTION",
+      `Cannot ${what} to ${quote(path)}: expected a file path`,
+    );
   }
 }

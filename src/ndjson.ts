@@ -8,6 +8,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { QuireError, quote } from "./errors.ts";
 import type { ExportHeader } from "./import.ts";
+import { checkFilePath } from "./names.ts";
 import type { Store } from "./store.ts";
 
 /**
@@ -44,12 +45,7 @@ export async function* exportNdjson(store: Store): AsyncGenerator<string> {
  *   be written (a missing directory, a directory in its place, a full disk).
  */
 export async function writeExport(store: Store, path: string): Promise<{ documents: number }> {
-  if (typeof path !== "string" || path === "" || path.includes("\0")) {
-    throw new QuireError(
-      "INVALID_OPTION",
-      `Cannot write an export to ${quote(path)}: expected a file path`,
-    );
-  }
+  checkFilePath(path, "write an export");
   const fd = storage(path, () => openSync(path, "w"));
   let documents = -1; // the header is not a document
   try {

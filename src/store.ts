@@ -28,7 +28,7 @@ import {
   type ImportSource,
 } from "./import.ts";
 import { Lock } from "./lock.ts";
-import { checkCollectionName } from "./names.ts";
+import { checkCollectionName, checkFilePath } from "./names.ts";
 import { forEachRef, type Ref } from "./refs.ts";
 
 /** One document as `export()` yields it and `import()` takes it. */
@@ -247,6 +247,7 @@ export class Store implements AsyncDisposable {
    * for the SQLite and memory backends, a directory for the file backend.
    */
   async backup(path: string): Promise<void> {
+    checkFilePath(path, "back up");
     if (this.#backend.kind !== "memory") {
       await this.#run(false, () => this.#backend.backup(path));
       return;
