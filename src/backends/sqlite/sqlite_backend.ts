@@ -94,6 +94,17 @@ const DEFAULT_CACHE_MIB = 64;
 const MAX_CACHE_MIB = 65536;
 
 /**
+ * WAL size from which a write outside a transaction restarts the WAL. SQLite's automatic
+ * checkpoint copies the WAL into the database every 1,000 pages, but starts the WAL over only
+ * when no reader still uses it: with readers and writers that never pause (scripts/soak.ts), the
+ * WAL grew to 263 MiB in 5 minutes. From this size, a write waits for the readers of older
+ * snapshots to finish (at most `busyTimeoutMs`) and truncates the WAL (`wal_checkpoint(TRUNCATE)`).
+ */
+const WAL_RESTART_BYTES = 64 * 2 ** 20;
+/** Writes between two looks at the WAL's size (a `stat` of the file). */
+const WAL_CHECK_WRITES = 256;
+
+/**
  * Rows a search ranks beyond its page (see search_sql.ts). Ties at the page's end longer than
  * this send the search to the exact query: on 100,000 sentences of nlp-corpus, 0.3% of
  * searches for a page of 21 with 10 more rows, 4.9% with 5, 44% with 1.
@@ -171,8 +182,16 @@ async function connect(
 }
 
 function hasWalContent(path: string): boolean {
-  const wal = `${path}-wal`;
-  return existsSync(wal) && statSync(wal).size > 0;
+  return walBytes(path) > 0;
+}
+
+/** The size of the database's WAL file (0 when there is none). */
+function walBytes(path: string): number {
+  try {
+    return statSync(`${path}-wal`).size;
+  } catch {
+    return 0;
+  }
 }
 
 function checkFile(path: string, readonly: boolean): void {
@@ -202,6 +221,9 @@ export class SqliteBackend implements Backend {
   #readonly: boolean;
   #statements = new Map<string, Statements>();
   #searchCache = new Map<string, { text?: string; search?: SearchOptions }>();
+  #writes = 0;
+  #walRetryAt = 0;
+  #busyTimeoutMs: number;
 
   /** @internal Use {@linkcode openSqliteBackend}. */
   constructor(db: Database, path: string, options: SqliteOptions) {
@@ -219,6 +241,7 @@ export class SqliteBackend implements Backend {
         `Invalid cacheMiB: expected a whole number from 1 to ${MAX_CACHE_MIB}`,
       );
     }
+    this.#busyTimeoutMs = busy;
     db.exec(`PRAGMA busy_timeout = ${busy}`);
     // The first read of the file: a file that is not a database fails here, as CORRUPT.
     db.prepare("PRAGMA user_version").get();
@@ -307,6 +330,7 @@ export class SqliteBackend implements Backend {
     else if (ifRev === 0) row = statements.insertNew.get(id, now, data);
     else row = statements.updateIfRev.get(now, data, id, ifRev);
     if (row === undefined) throw this.#conflict(collection, id, ifRev ?? 0);
+    this.#wrote();
     return { id, rev: row.rev, createdAt: row.created_at, updatedAt: now };
   }
 
@@ -371,18 +395,23 @@ export class SqliteBackend implements Backend {
     const statements = this.#for(collection);
     const statement = mode === "skip" ? statements.restoreSkip : statements.restoreReplace;
     const { id, rev, createdAt, updatedAt, data } = request;
-    return statement.run(id, rev, createdAt, updatedAt, data).changes > 0;
+    const written = statement.run(id, rev, createdAt, updatedAt, data).changes > 0;
+    this.#wrote();
+    return written;
   }
 
   delete(collection: string, id: string, ifRev?: number): boolean {
     const statements = this.#for(collection);
-    if (ifRev === undefined) return statements.delete.run(id).changes > 0;
     if (ifRev === 0) {
       if (statements.has.get(id) !== undefined) throw this.#conflict(collection, id, 0);
       return false;
     }
-    if (statements.deleteIfRev.run(id, ifRev).changes > 0) return true;
-    throw this.#conflict(collection, id, ifRev);
+    const deleted = ifRev === undefined
+      ? statements.delete.run(id).changes > 0
+      : statements.deleteIfRev.run(id, ifRev).changes > 0;
+    if (!deleted && ifRev !== undefined) throw this.#conflict(collection, id, ifRev);
+    this.#wrote();
+    return deleted;
   }
 
   count(collection: string, filter?: Filter): number {
@@ -444,11 +473,12 @@ export class SqliteBackend implements Backend {
   }
 
   deleteMany(collection: string, filter: Filter): number {
-    const statements = this.#for(collection);
-    if (isMatchAll(filter)) return statements.clear.run().changes;
+    if (isMatchAll(filter)) return this.clear(collection);
     const where = filterToSql(filter);
-    const sql = `DELETE FROM ${statements.table} WHERE ${where.sql}`;
-    return this.#db.prepare(sql, { transient: true }).run(...where.params).changes;
+    const sql = `DELETE FROM ${this.#for(collection).table} WHERE ${where.sql}`;
+    const deleted = this.#db.prepare(sql, { transient: true }).run(...where.params).changes;
+    this.#wrote();
+    return deleted;
   }
 
   explain(collection: string, request: FindRequest): Explain {
@@ -483,7 +513,9 @@ export class SqliteBackend implements Backend {
   }
 
   clear(collection: string): number {
-    return this.#for(collection).clear.run().changes;
+    const cleared = this.#for(collection).clear.run().changes;
+    this.#wrote();
+    return cleared;
   }
 
   begin(): void {
@@ -492,6 +524,7 @@ export class SqliteBackend implements Backend {
 
   commit(): void {
     this.#db.commit();
+    this.#wrote();
   }
 
   rollback(): void {
@@ -598,6 +631,26 @@ export class SqliteBackend implements Backend {
       } catch { /* best effort */ }
     }
     this.#db.close();
+  }
+
+  /**
+   * Counts a write; every {@linkcode WAL_CHECK_WRITES} writes outside a transaction, restarts a
+   * WAL grown past {@linkcode WAL_RESTART_BYTES}. The write is done whatever happens here: a
+   * checkpoint that cannot finish (readers still busy) or fails is left for a later write.
+   */
+  #wrote(): void {
+    if (++this.#writes % WAL_CHECK_WRITES !== 0 || this.#db.depth > 0) return;
+    const now = performance.now();
+    if (this.location === ":memory:" || now < this.#walRetryAt) return;
+    if (walBytes(this.location) < WAL_RESTART_BYTES) return;
+    try {
+      const row = this.#db.prepare("PRAGMA wal_checkpoint(TRUNCATE)").get<{ busy: number }>();
+      // A reader that keeps one snapshot for long made this wait busyTimeoutMs in vain: try
+      // again no sooner than ten times that later, so writes stall a tenth of the time at most.
+      if (row?.busy !== 0) this.#walRetryAt = now + 10 * this.#busyTimeoutMs;
+    } catch {
+      // Best effort, see above.
+    }
   }
 
   /**
