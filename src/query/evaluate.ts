@@ -22,8 +22,7 @@ import type { CompareOp, Field, Filter, FilterKind, MetaName, Scalar, SortKey } 
 import { type PathSegment, pathSegmentProblem } from "./path.ts";
 import {
   checkFilterValue,
-  checkLikePattern,
-  checkPrefix,
+  checkStringOperand,
   compareSqlValues,
   type SqlSortValue,
   sqlValueOf,
@@ -225,7 +224,7 @@ const NODE_COMPILERS: { readonly [K in FilterKind]: NodeCompiler<K> } = Object.f
   },
   startsWith: (node, builder) => {
     const prefix = node.prefix;
-    checkPrefix(prefix);
+    checkStringOperand(prefix, "prefix");
     // On well-formed strings a UTF-16 prefix is a code point prefix.
     return onValue(
       node.field,
@@ -234,7 +233,7 @@ const NODE_COMPILERS: { readonly [K in FilterKind]: NodeCompiler<K> } = Object.f
     );
   },
   like: (node, builder) => {
-    checkLikePattern(node.pattern);
+    checkStringOperand(node.pattern, "pattern");
     const match = compileLike(node.pattern);
     return onValue(node.field, builder, (value) => typeof value === "string" && match(value));
   },

@@ -133,48 +133,28 @@ export function checkFilterValue(value: unknown, what = "value"): void {
 }
 
 /**
- * Checks a LIKE pattern: a valid filter string no longer than SQLite accepts.
+ * Checks the string operand of `like` (a pattern) or `startsWith` (a prefix): a valid filter
+ * string of at most {@linkcode MAX_LIKE_PATTERN_BYTES} UTF-8 bytes, the most SQLite's LIKE
+ * accepts; `startsWith` takes the same, so the two string operators take operands of one size
+ * (the parsers allow fewer: `FILTER_LIMITS.textLength` characters).
+ * @param what `"pattern"` or `"prefix"`, for the message.
  * @throws {QuireError} `INVALID_FILTER`.
  */
-export function checkLikePattern(pattern: unknown): asserts pattern is string {
-  if (typeof pattern !== "string") {
+export function checkStringOperand(
+  value: unknown,
+  what: "pattern" | "prefix",
+): asserts value is string {
+  if (typeof value !== "string") {
     throw new QuireError(
       "INVALID_FILTER",
-      `Invalid filter pattern ${quote(pattern)}: expected a string`,
+      `Invalid filter ${what} ${quote(value)}: expected a string`,
     );
   }
-  checkFilterValue(pattern, "pattern");
-  if (pattern.length * 3 > MAX_LIKE_PATTERN_BYTES && utf8Bytes(pattern) > MAX_LIKE_PATTERN_BYTES) {
+  checkFilterValue(value, what);
+  if (value.length * 3 > MAX_LIKE_PATTERN_BYTES && utf8Bytes(value) > MAX_LIKE_PATTERN_BYTES) {
     throw new QuireError(
       "INVALID_FILTER",
-      `Invalid filter pattern ${quote(pattern)}: it is over ${MAX_LIKE_PATTERN_BYTES} UTF-8 bytes`,
-    );
-  }
-}
-
-/**
- * Longest `startsWith` prefix, in UTF-8 bytes: the LIKE pattern's limit, so the two string
- * operators take operands of the same size (the parsers allow fewer: `FILTER_LIMITS.textLength`
- * characters).
- */
-export const MAX_PREFIX_BYTES = MAX_LIKE_PATTERN_BYTES;
-
-/**
- * Checks a `startsWith` prefix: a valid filter string no longer than {@linkcode MAX_PREFIX_BYTES}.
- * @throws {QuireError} `INVALID_FILTER`.
- */
-export function checkPrefix(prefix: unknown): asserts prefix is string {
-  if (typeof prefix !== "string") {
-    throw new QuireError(
-      "INVALID_FILTER",
-      `Invalid filter prefix ${quote(prefix)}: expected a string`,
-    );
-  }
-  checkFilterValue(prefix, "prefix");
-  if (prefix.length * 3 > MAX_PREFIX_BYTES && utf8Bytes(prefix) > MAX_PREFIX_BYTES) {
-    throw new QuireError(
-      "INVALID_FILTER",
-      `Invalid filter prefix ${quote(prefix)}: it is over ${MAX_PREFIX_BYTES} UTF-8 bytes`,
+      `Invalid filter ${what} ${quote(value)}: it is over ${MAX_LIKE_PATTERN_BYTES} UTF-8 bytes`,
     );
   }
 }

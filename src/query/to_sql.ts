@@ -32,7 +32,7 @@
 import { QuireError, quote } from "../errors.ts";
 import type { CompareOp, Field, Filter, FilterKind, MetaName, Scalar, SortKey } from "./ast.ts";
 import { pathSegmentProblem, sqlJsonPathLiteral } from "./path.ts";
-import { checkFilterValue, checkLikePattern, checkPrefix } from "./sql_value.ts";
+import { checkFilterValue, checkStringOperand } from "./sql_value.ts";
 
 /** A bound parameter. (Text holding NUL is bound as its UTF-8 bytes, cast back to text.) */
 export type SqlParam = null | number | string | Uint8Array;
@@ -455,7 +455,7 @@ function compileContains(node: NodeOf<"contains">, builder: SqlBuilder): string 
 function compileStartsWith(node: NodeOf<"startsWith">, builder: SqlBuilder): string {
   const target = targetOf(node.field);
   const prefix = node.prefix;
-  checkPrefix(prefix);
+  checkStringOperand(prefix, "prefix");
   if (target.kind === "column" && target.type !== "string") return FALSE;
   const value = target.kind === "column" ? target.column : target.value;
   const terms: string[] = [];
@@ -480,7 +480,7 @@ function compileStartsWith(node: NodeOf<"startsWith">, builder: SqlBuilder): str
 
 function compileLike(node: NodeOf<"like">, builder: SqlBuilder): string {
   const target = targetOf(node.field);
-  checkLikePattern(node.pattern);
+  checkStringOperand(node.pattern, "pattern");
   if (target.kind === "column") {
     if (target.type !== "string") return FALSE;
     return `${target.column} LIKE ${builder.appendValue(node.pattern)}`;
@@ -508,7 +508,7 @@ function compileLike(node: NodeOf<"like">, builder: SqlBuilder): string {
  * ```
  */
 export function prefixSuccessor(prefix: string): string | undefined {
-  // U+10FFFF is the surrogate pair \uDBFF\uDFFF; the prefix is well-formed (checkPrefix).
+  // U+10FFFF is the surrogate pair \uDBFF\uDFFF; the prefix is well-formed (checkStringOperand).
   let end = prefix.length;
   while (
     end >= 2 && prefix.charCodeAt(end - 1) === 0xdfff && prefix.charCodeAt(end - 2) === 0xdbff
