@@ -16,6 +16,7 @@ type Value = string | number | bigint | null | Uint8Array;
 export interface RawStatement {
   run(...params: Value[]): unknown;
   get(...params: Value[]): unknown;
+  all(...params: Value[]): unknown[];
 }
 
 /** The part of a binding's database used here. */
