@@ -40,6 +40,16 @@ export function checkId(id: unknown): string {
   return id;
 }
 
+/** Whether `id` passes {@linkcode checkId}: a reference to any other id points at nothing. */
+export function isValidId(id: unknown): boolean {
+  try {
+    checkId(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Checks a collection name against `^[A-Za-z][A-Za-z0-9_-]{0,63}$`.
  * @throws {QuireError} `INVALID_NAME`.

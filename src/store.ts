@@ -28,7 +28,7 @@ import {
   type ImportSource,
 } from "./import.ts";
 import { Lock } from "./lock.ts";
-import { checkCollectionName, checkFilePath } from "./names.ts";
+import { checkCollectionName, checkFilePath, isValidId } from "./names.ts";
 import { forEachRef, type Ref } from "./refs.ts";
 
 /** One document as `export()` yields it and `import()` takes it. */
@@ -110,7 +110,8 @@ export class Store implements AsyncDisposable {
       transaction: (fn) => this.transaction(fn),
       optionsOf: (name) => this.#catalog.get(name),
       loadRef: (ref: Ref) => {
-        if (!this.#catalog.has(ref.$ref)) return undefined;
+        // A reference is data a document holds: its id may be one no document can have.
+        if (!this.#catalog.has(ref.$ref) || !isValidId(ref.$id)) return undefined;
         return this.#backend.get(ref.$ref, ref.$id)?.doc;
       },
     };
@@ -316,7 +317,8 @@ export class Store implements AsyncDisposable {
           for (const entry of page) {
             documents++;
             forEachRef(entry.doc, (ref) => {
-              if (this.#catalog.has(ref.$ref) && this.#backend.has(ref.$ref, ref.$id)) return;
+              const target = this.#catalog.has(ref.$ref) && isValidId(ref.$id);
+              if (target && this.#backend.has(ref.$ref, ref.$id)) return;
               problems.push({
                 code: "DANGLING_REF",
                 collection: name,

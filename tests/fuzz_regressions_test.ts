@@ -69,6 +69,20 @@ for (const backend of BACKENDS) {
         assert.deepEqual((await store.collections()).map((c) => c.name), ["kept", "outer"]);
       });
     });
+
+    test("a reference to an id no document can have is dangling, not a STORAGE error", async () => {
+      await withStore(backend.url, async (store) => {
+        const a = store.collection("A");
+        // A document may hold any { $ref, $id } pair as data; SQLite refused to bind the NUL.
+        await a.put("x", { r: { $ref: "A", $id: "a\u0000b" }, s: { $ref: "A", $id: "" } });
+        assert.deepEqual(await a.get("x", { resolve: 1 }), { r: null, s: null });
+        const report = await store.check();
+        assert.deepEqual(report.problems.map((p) => [p.code, p.id]), [
+          ["DANGLING_REF", "x"],
+          ["DANGLING_REF", "x"],
+        ]);
+      });
+    });
   });
 }
 
