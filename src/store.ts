@@ -402,27 +402,31 @@ export class Store implements AsyncDisposable {
   #use<T>(name: string, access: Access, fn: (backend: Backend) => T, whenMissing?: () => T): T {
     const wanted = this.#wanted.get(name);
     const current = this.#catalog.get(name);
-    if (current === undefined) {
-      if (access !== "create" && whenMissing !== undefined) return whenMissing();
-      // The collection is made in one transaction with the write that needs it, so that a
-      // refused write (a CONFLICT, say) leaves no empty collection behind.
-      this.#backend.begin();
-      try {
-        this.#writeCatalog(name, wanted ?? {});
-        const result = fn(this.#backend);
-        this.#backend.commit();
-        this.#wanted.delete(name);
-        return result;
-      } catch (error) {
-        this.#backend.rollback();
-        this.#readCatalog();
-        throw error;
-      }
-    } else if (wanted !== undefined && !this.#settings.readonly) {
-      if (!sameOptions(wanted, current)) this.#writeCatalog(name, wanted);
-      this.#wanted.delete(name);
+    if (current === undefined && access !== "create" && whenMissing !== undefined) {
+      return whenMissing();
     }
-    return fn(this.#backend);
+    // What the catalog needs first: a new collection, or options that changed.
+    let options: NormalizedOptions | undefined;
+    if (current === undefined) options = wanted ?? {};
+    else if (wanted !== undefined && !this.#settings.readonly) {
+      if (sameOptions(wanted, current)) this.#wanted.delete(name);
+      else options = wanted;
+    }
+    if (options === undefined) return fn(this.#backend);
+    // The catalog is written in one transaction with the call that needs it, so that a refused
+    // write (a CONFLICT, say) leaves neither an empty collection nor changed options behind.
+    this.#backend.begin();
+    try {
+      this.#writeCatalog(name, options);
+      const result = fn(this.#backend);
+      this.#backend.commit();
+      this.#wanted.delete(name);
+      return result;
+    } catch (error) {
+      this.#backend.rollback();
+      this.#readCatalog();
+      throw error;
+    }
   }
 
   #writeCatalog(name: string, options: NormalizedOptions): void {

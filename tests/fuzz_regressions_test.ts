@@ -42,6 +42,18 @@ for (const backend of BACKENDS) {
       });
     });
 
+    test("a refused write leaves the collection's options as they were", async () => {
+      await withStore(backend.url, async (store) => {
+        await store.collection("a").put("x", { n: 1 });
+        const indexed = store.collection("a", { indexes: ["n"] });
+        await rejectsWith(indexed.put("y", { n: 2 }, { ifRev: 3 }), "CONFLICT");
+        assert.deepEqual(await store.collections(), [{ name: "a", options: {} }]);
+        // The options asked for still apply with the next call that goes through.
+        await indexed.put("y", { n: 2 });
+        assert.deepEqual(await store.collections(), [{ name: "a", options: { indexes: ["n"] } }]);
+      });
+    });
+
     test("a rolled-back transaction takes back the collections it made", async () => {
       await withStore(backend.url, async (store) => {
         await store.collection("kept").put("x", { n: 1 });
