@@ -1,0 +1,17 @@
+/**
+ * quire/http: the HTTP API as a Hono app. Import it only where you serve HTTP: `quire` itself
+ * never loads Hono.
+ *
+ * @example
+ * ```ts
+ * import { open } from "quire";
+ * import { createApp } from "quire/http";
+ * const store = await open("sqlite::memory:");
+ * const app = createApp(store);
+ * console.log((await app.request("/healthz")).status); // 200
+ * ```
+ *
+ * @module
+ */
+
+export { type AppOptions, createApp, type QuireApp } from "./src/http/app.ts";

@@ -1,0 +1,353 @@
+/**
+ * `createApp(store, options)`: quire's HTTP API as a Hono app. It starts no server and mounts
+ * under any prefix (`new Hono().route("/db", createApp(store))`); tests call `app.request()`.
+ * Every route is declared with `@hono/zod-openapi`, so `/v1/openapi.json` is generated from the
+ * same definitions that validate the requests, and `hc<QuireApp>` gives a typed client.
+ *
+ * The app only uses the public Store API; errors become problem documents (problem.ts).
+ *
+ * @module
+ */
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { Context } from "hono";
+import { QuireError } from "../errors.ts";
+import type { Store } from "../store.ts";
+import { problem, problemOf, problemResponse } from "./problem.ts";
+
+/** Options of {@linkcode createApp}. */
+export interface AppOptions {
+  /** Bearer token every route but `/healthz` requires. @default none (no auth) */
+  token?: string;
+  /** Refuse every write with 403, whatever the store allows. @default false */
+  readOnly?: boolean;
+  /** Largest request body, in bytes (413 beyond, chunked bodies too). @default 16 MiB */
+  maxBodyBytes?: number;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+const Document = z.record(z.string(), z.unknown()).openapi("Document");
+const Meta = z.object({
+  id: z.string(),
+  rev: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+}).openapi("Meta");
+const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  code: z.string(),
+  detail: z.string(),
+}).openapi("Problem");
+const CollectionInfo = z.object({
+  name: z.string(),
+  count: z.number().int(),
+  options: z.record(z.string(), z.unknown()),
+}).openapi("Collection");
+
+const problemContent = { "application/problem+json": { schema: ProblemSchema } };
+const failures = {
+  400: { description: "A bad name, id or document", content: problemContent },
+  401: { description: "Missing or wrong bearer token", content: problemContent },
+  404: { description: "No such collection or document", content: problemContent },
+  503: { description: "The store is busy or cannot be written", content: problemContent },
+};
+const collectionParams = z.object({ c: z.string().openapi({ example: "notes" }) });
+const docParams = collectionParams.extend({ id: z.string().openapi({ example: "n1" }) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const routes = {
+  healthz: createRoute({
+    method: "get",
+    path: "/healthz",
+    responses: { 200: json(z.object({ ok: z.boolean() }), "The server is up") },
+  }),
+  collections: createRoute({
+    method: "get",
+    path: "/v1/collections",
+    responses: {
+      200: json(z.object({ collections: z.array(CollectionInfo) }), "Every collection"),
+      ...failures,
+    },
+  }),
+  collection: createRoute({
+    method: "get",
+    path: "/v1/collections/{c}",
+    request: { params: collectionParams },
+    responses: {
+      200: json(
+        CollectionInfo.extend({ indexes: z.array(z.union([z.string(), z.array(z.string())])) }),
+        "The collection's options, count and indexes",
+      ),
+      ...failures,
+    },
+  }),
+  getDoc: createRoute({
+    method: "get",
+    path: "/v1/collections/{c}/docs/{id}",
+    request: { params: docParams },
+    responses: {
+      200: json(Document, 'The document; ETag: "<rev>", Last-Modified'),
+      304: { description: "If-None-Match matched" },
+      ...failures,
+    },
+  }),
+  putDoc: createRoute({
+    method: "put",
+    path: "/v1/collections/{c}/docs/{id}",
+    request: {
+      params: docParams,
+      body: { content: { "application/json": { schema: Document } }, required: true },
+    },
+    responses: {
+      200: json(Meta, "Replaced"),
+      201: json(Meta, "Created"),
+      403: { description: "The server is read-only", content: problemContent },
+      412: { description: "If-Match or If-None-Match failed", content: problemContent },
+      413: { description: "The body is over maxBodyBytes", content: problemContent },
+      ...failures,
+    },
+  }),
+  postDoc: createRoute({
+    method: "post",
+    path: "/v1/collections/{c}/docs",
+    request: {
+      params: collectionParams,
+      body: { content: { "application/json": { schema: Document } }, required: true },
+    },
+    responses: {
+      201: json(Meta, "Created, with a generated id; Location names the new document"),
+      403: { description: "The server is read-only", content: problemContent },
+      413: { description: "The body is over maxBodyBytes", content: problemContent },
+      ...failures,
+    },
+  }),
+  deleteDoc: createRoute({
+    method: "delete",
+    path: "/v1/collections/{c}/docs/{id}",
+    request: { params: docParams },
+    responses: {
+      204: { description: "Deleted" },
+      403: { description: "The server is read-only", content: problemContent },
+      412: { description: "If-Match failed", content: problemContent },
+      ...failures,
+    },
+  }),
+};
+
+/**
+ * The HTTP API over `store`.
+ *
+ * @example
+ * ```ts
+ * import { open } from "quire";
+ * import { createApp } from "quire/http";
+ * const store = await open("sqlite::memory:");
+ * const app = createApp(store, { token: "secret" });
+ * const response = await app.request("/healthz");
+ * console.log(response.status); // 200
+ * ```
+ * @param store An open store; the app does not close it.
+ * @param options Auth, read-only and body limits.
+ * @returns A Hono app (start it with `Bun.serve(app)` or `Deno.serve(app.fetch)`).
+ */
+export function createApp(store: Store, options: AppOptions = {}) {
+  const app = new OpenAPIHono({
+    // A request that does not match its route's schema (a body that is not a JSON object).
+    defaultHook: (result) => {
+      if (!result.success) {
+        return problemResponse(
+          problem(400, "INVALID_DOCUMENT", "Cannot read the request: expected a JSON object"),
+        );
+      }
+    },
+  });
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  app.onError((error, c) => {
+    // Hono's own: a body that is not JSON (400), mostly.
+    if (error instanceof HTTPException && error.status === 400) {
+      return problemResponse(
+        problem(400, "INVALID_DOCUMENT", "Cannot read the request: the body is not valid JSON"),
+      );
+    }
+    if (!(error instanceof QuireError)) {
+      console.error(`quire http: ${c.req.method} ${c.req.path}`, error);
+    }
+    return problemResponse(problemOf(error, error instanceof PreconditionFailed ? 412 : undefined));
+  });
+  app.notFound(() => problemResponse(problem(404, "NOT_FOUND", "No such route")));
+
+  if (options.token !== undefined) {
+    const expected = digest(options.token);
+    app.use("*", async (c, next) => {
+      if (c.req.path.endsWith("/healthz")) return await next();
+      const given = /^Bearer (.+)$/.exec(c.req.header("Authorization") ?? "")?.[1];
+      if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+        const response = problemResponse(
+          problem(401, "UNAUTHORIZED", "This server needs Authorization: Bearer <token>"),
+        );
+        response.headers.set("WWW-Authenticate", 'Bearer realm="quire"');
+        return response;
+      }
+      await next();
+    });
+  }
+  app.use("*", async (c, next) => {
+    if (options.readOnly === true && !["GET", "HEAD", "OPTIONS"].includes(c.req.method)) {
+      return problemResponse(problem(403, "READ_ONLY", "This server is read-only"));
+    }
+    await next();
+  });
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () =>
+        problemResponse(
+          problem(413, "TOO_LARGE", `The request body is over ${maxBodyBytes} bytes`),
+        ),
+    }),
+  );
+
+  return app
+    .openapi(routes.healthz, (c) => c.json({ ok: true }, 200))
+    .openapi(routes.collections, async (c) => {
+      const collections = await Promise.all(
+        (await store.collections()).map(async ({ name, options }) => ({
+          name,
+          count: await store.collection(name).count(),
+          options,
+        })),
+      );
+      return c.json({ collections }, 200);
+    })
+    .openapi(routes.collection, async (c) => {
+      const name = c.req.valid("param").c;
+      const options = await existingOptions(store, name);
+      const count = await store.collection(name).count();
+      return c.json({ name, count, options, indexes: options.indexes ?? [] }, 200);
+    })
+    .openapi(routes.getDoc, async (c) => {
+      const { c: name, id } = c.req.valid("param");
+      await existingOptions(store, name);
+      const entry = await store.collection(name).entry(id);
+      if (entry === undefined) throw notFound(name, id);
+      const etag = `"${entry.rev}"`;
+      c.header("ETag", etag);
+      c.header("Last-Modified", new Date(entry.updatedAt).toUTCString());
+      if (matches(c.req.header("If-None-Match"), etag)) return c.body(null, 304);
+      return c.json(entry.doc, 200);
+    })
+    .openapi(routes.putDoc, async (c) => {
+      const { c: name, id } = c.req.valid("param");
+      const ifRev = preconditionRev(c);
+      let meta;
+      try {
+        meta = await store.collection(name).put(id, c.req.valid("json"), { ifRev });
+      } catch (error) {
+        throw preconditionFailed(error, ifRev);
+      }
+      c.header("ETag", `"${meta.rev}"`);
+      return c.json(meta, meta.rev === 1 ? 201 : 200);
+    })
+    .openapi(routes.postDoc, async (c) => {
+      const name = c.req.valid("param").c;
+      const meta = await store.collection(name).insert(c.req.valid("json"));
+      c.header("Location", `${c.req.path}/${encodeURIComponent(meta.id)}`);
+      c.header("ETag", `"${meta.rev}"`);
+      return c.json(meta, 201);
+    })
+    .openapi(routes.deleteDoc, async (c) => {
+      const { c: name, id } = c.req.valid("param");
+      const ifRev = preconditionRev(c);
+      let deleted;
+      try {
+        deleted = await store.collection(name).delete(id, { ifRev });
+      } catch (error) {
+        throw preconditionFailed(error, ifRev);
+      }
+      if (!deleted) throw notFound(name, id);
+      return c.body(null, 204);
+    })
+    .doc31("/v1/openapi.json", {
+      openapi: "3.1.0",
+      info: { title: "quire", version: "0.1.0", description: "quire's HTTP API" },
+    });
+}
+
+/** The app's type, for Hono's typed client: `hc<QuireApp>(url)`. */
+export type QuireApp = ReturnType<typeof createApp>;
+
+/** A collection's options; NOT_FOUND when the store has no such collection. */
+async function existingOptions(store: Store, name: string) {
+  store.collection(name); // INVALID_NAME first
+  const found = (await store.collections()).find((entry) => entry.name === name);
+  if (found === undefined) {
+    throw new QuireError("NOT_FOUND", `Collection ${JSON.stringify(name)} does not exist`);
+  }
+  return found.options;
+}
+
+function notFound(collection: string, id: string): QuireError {
+  return new QuireError(
+    "NOT_FOUND",
+    `Document ${collection}/${JSON.stringify(id)} does not exist`,
+  );
+}
+
+/**
+ * The rev a write is conditional on: `If-Match: "<rev>"` gives it, `If-None-Match: *` asks
+ * for a document that does not exist (rev 0).
+ */
+function preconditionRev(c: Context): number | undefined {
+  const ifMatch = c.req.header("If-Match");
+  if (ifMatch !== undefined) {
+    const rev = /^(?:W\/)?"(\d{1,15})"$/.exec(ifMatch.trim())?.[1];
+    if (rev === undefined) {
+      throw new QuireError("INVALID_OPTION", 'Invalid If-Match: expected an ETag such as "3"');
+    }
+    return Number(rev);
+  }
+  if (c.req.header("If-None-Match")?.trim() === "*") return 0;
+  return undefined;
+}
+
+/**
+ * A CONFLICT of a write made conditional by a header answers 412 Precondition Failed (the error
+ * handler tells it by its class); any other error is left as it is.
+ */
+function preconditionFailed(error: unknown, ifRev: number | undefined): unknown {
+  if (ifRev === undefined || !(error instanceof QuireError) || error.code !== "CONFLICT") {
+    return error;
+  }
+  return new PreconditionFailed(error);
+}
+
+/** A CONFLICT that answers 412. */
+class PreconditionFailed extends QuireError {
+  constructor(conflict: QuireError) {
+    super("CONFLICT", conflict.message, { cause: conflict });
+  }
+}
+
+/** Whether an `If-None-Match` header names `etag` (or is `*`). */
+function matches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(",").some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === "*" || trimmed === etag || trimmed === `W/${etag}`;
+  });
+}
+
+function digest(text: string): Uint8Array {
+  return createHash("sha256").update(text).digest();
+}

@@ -1,0 +1,291 @@
+/**
+ * The HTTP API (quire/http) through `app.request()`, on every backend: documents with ETags and
+ * preconditions, collections, errors as problem documents, auth, read-only, body limits, and
+ * the generated OpenAPI document.
+ */
+
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { open, type Store } from "../mod.ts";
+import { type AppOptions, createApp } from "../http.ts";
+import { tempDir } from "./helpers.ts";
+
+const BACKENDS = ["sqlite::memory:", "memory://", "sqlite", "file"];
+
+async function withApp(
+  backend: string,
+  options: AppOptions,
+  fn: (app: ReturnType<typeof createApp>, store: Store) => Promise<void>,
+): Promise<void> {
+  const { dir, remove } = tempDir();
+  const url = backend === "sqlite"
+    ? `sqlite://${dir}/http.db`
+    : backend === "file"
+    ? `file://${dir}/store`
+    : backend;
+  const store = await open(url);
+  try {
+    await fn(createApp(store, options), store);
+  } finally {
+    await store.close();
+    remove();
+  }
+}
+
+const jsonBody = (body: unknown, headers: Record<string, string> = {}) => ({
+  body: JSON.stringify(body),
+  headers: { "Content-Type": "application/json", ...headers },
+});
+
+async function problemOf(response: Response, status: number, code: string) {
+  assert.equal(response.status, status);
+  assert.equal(response.headers.get("Content-Type"), "application/problem+json");
+  const body = await response.json();
+  assert.equal(body.status, status);
+  assert.equal(body.code, code);
+  assert.equal(typeof body.title, "string");
+  assert.equal(typeof body.type, "string");
+  assert.equal(typeof body.detail, "string");
+  return body;
+}
+
+for (const backend of BACKENDS) {
+  describe(`http: ${backend}`, () => {
+    test("documents: PUT creates (201) then replaces (200); GET sends ETag and honours If-None-Match", async () => {
+      await withApp(backend, {}, async (app) => {
+        const path = "/v1/collections/notes/docs/n1";
+        const created = await app.request(path, { method: "PUT", ...jsonBody({ title: "a" }) });
+        assert.equal(created.status, 201);
+        assert.equal((await created.json()).rev, 1);
+        const replaced = await app.request(path, { method: "PUT", ...jsonBody({ title: "b" }) });
+        assert.equal(replaced.status, 200);
+        assert.equal(replaced.headers.get("ETag"), '"2"');
+        const got = await app.request(path);
+        assert.equal(got.status, 200);
+        assert.equal(got.headers.get("ETag"), '"2"');
+        assert.match(got.headers.get("Last-Modified") ?? "", /GMT$/);
+        assert.deepEqual(await got.json(), { title: "b" });
+        const cached = await app.request(path, { headers: { "If-None-Match": '"2"' } });
+        assert.equal(cached.status, 304);
+        const stale = await app.request(path, { headers: { "If-None-Match": '"1"' } });
+        assert.equal(stale.status, 200);
+      });
+    });
+
+    test("documents: If-Match and If-None-Match: * give 412 on a mismatch, and nothing changes", async () => {
+      await withApp(backend, {}, async (app, store) => {
+        const path = "/v1/collections/notes/docs/n1";
+        await app.request(path, { method: "PUT", ...jsonBody({ v: 1 }) });
+        await problemOf(
+          await app.request(path, { method: "PUT", ...jsonBody({ v: 2 }, { "If-Match": '"7"' }) }),
+          412,
+          "CONFLICT",
+        );
+        await problemOf(
+          await app.request(path, {
+            method: "PUT",
+            ...jsonBody({ v: 2 }, { "If-None-Match": "*" }),
+          }),
+          412,
+          "CONFLICT",
+        );
+        const ok = await app.request(path, {
+          method: "PUT",
+          ...jsonBody({ v: 2 }, { "If-Match": '"1"' }),
+        });
+        assert.equal(ok.status, 200);
+        assert.deepEqual(await store.collection("notes").get("n1"), { v: 2 });
+        await problemOf(
+          await app.request(path, { method: "DELETE", headers: { "If-Match": '"1"' } }),
+          412,
+          "CONFLICT",
+        );
+        await problemOf(
+          await app.request(path, { method: "PUT", ...jsonBody({}, { "If-Match": "nonsense" }) }),
+          400,
+          "INVALID_OPTION",
+        );
+      });
+    });
+
+    test("documents: POST makes an id (201, Location); DELETE answers 204, then 404", async () => {
+      await withApp(backend, {}, async (app) => {
+        const posted = await app.request("/v1/collections/notes/docs", {
+          method: "POST",
+          ...jsonBody({ title: "new" }),
+        });
+        assert.equal(posted.status, 201);
+        const meta = await posted.json();
+        const location = posted.headers.get("Location");
+        assert.equal(location, `/v1/collections/notes/docs/${meta.id}`);
+        assert.deepEqual(await (await app.request(location!)).json(), { title: "new" });
+        assert.equal((await app.request(location!, { method: "DELETE" })).status, 204);
+        await problemOf(await app.request(location!, { method: "DELETE" }), 404, "NOT_FOUND");
+        await problemOf(await app.request(location!), 404, "NOT_FOUND");
+      });
+    });
+
+    test("collections: the list, one collection's options, count and indexes; unknown is 404", async () => {
+      await withApp(backend, {}, async (app, store) => {
+        await store.collection("notes", { indexes: ["year"] }).put("a", { year: 1 });
+        await store.collection("tags").put("t", {});
+        const list = await (await app.request("/v1/collections")).json();
+        assert.deepEqual(list.collections.map((c: { name: string }) => c.name), ["notes", "tags"]);
+        assert.equal(list.collections[0].count, 1);
+        const one = await (await app.request("/v1/collections/notes")).json();
+        assert.deepEqual(one, {
+          name: "notes",
+          count: 1,
+          options: { indexes: ["year"] },
+          indexes: ["year"],
+        });
+        await problemOf(await app.request("/v1/collections/nothing"), 404, "NOT_FOUND");
+        await problemOf(await app.request("/v1/collections/nothing/docs/x"), 404, "NOT_FOUND");
+      });
+    });
+
+    test("bad input is a 400 problem that reflects no markup, and nothing is written", async () => {
+      await withApp(backend, {}, async (app, store) => {
+        const bad = await app.request("/v1/collections/notes/docs/x", {
+          method: "PUT",
+          body: "{not json",
+          headers: { "Content-Type": "application/json" },
+        });
+        await problemOf(bad, 400, "INVALID_DOCUMENT");
+        const array = await app.request("/v1/collections/notes/docs/x", {
+          method: "PUT",
+          ...jsonBody([1, 2]),
+        });
+        await problemOf(array, 400, "INVALID_DOCUMENT");
+        const name = await app.request(`/v1/collections/${encodeURIComponent("<b>x</b>")}/docs/x`, {
+          method: "PUT",
+          ...jsonBody({}),
+        });
+        const body = await problemOf(name, 400, "INVALID_NAME");
+        assert.doesNotMatch(body.detail, /<b>/);
+        assert.match(body.detail, /&lt;b&gt;/);
+        const nul = await app.request("/v1/collections/notes/docs/a%00b", {
+          method: "PUT",
+          ...jsonBody({}),
+        });
+        await problemOf(nul, 400, "INVALID_ID");
+        await problemOf(await app.request("/nowhere"), 404, "NOT_FOUND");
+        assert.deepEqual(await store.collections(), []);
+      });
+    });
+  });
+}
+
+describe("http: options", () => {
+  test("token: every route but /healthz needs the bearer token (401 with WWW-Authenticate)", async () => {
+    await withApp("memory://", { token: "s3cret" }, async (app) => {
+      assert.equal((await app.request("/healthz")).status, 200);
+      const missing = await app.request("/v1/collections");
+      await problemOf(missing, 401, "UNAUTHORIZED");
+      assert.equal(missing.headers.get("WWW-Authenticate"), 'Bearer realm="quire"');
+      const wrong = await app.request("/v1/collections", {
+        headers: { Authorization: "Bearer s3cre" },
+      });
+      await problemOf(wrong, 401, "UNAUTHORIZED");
+      const right = await app.request("/v1/collections", {
+        headers: { Authorization: "Bearer s3cret" },
+      });
+      assert.equal(right.status, 200);
+    });
+  });
+
+  test("readOnly: writes are 403 READ_ONLY, reads work", async () => {
+    await withApp("memory://", { readOnly: true }, async (app, store) => {
+      await store.collection("notes").put("a", { x: 1 });
+      await problemOf(
+        await app.request("/v1/collections/notes/docs/b", { method: "PUT", ...jsonBody({}) }),
+        403,
+        "READ_ONLY",
+      );
+      await problemOf(
+        await app.request("/v1/collections/notes/docs/a", { method: "DELETE" }),
+        403,
+        "READ_ONLY",
+      );
+      assert.equal((await app.request("/v1/collections/notes/docs/a")).status, 200);
+      assert.equal(await store.collection("notes").count(), 1);
+    });
+  });
+
+  test("maxBodyBytes: a larger body is 413, with or without Content-Length", async () => {
+    await withApp("memory://", { maxBodyBytes: 100 }, async (app, store) => {
+      const big = JSON.stringify({ text: "x".repeat(200) });
+      await problemOf(
+        await app.request("/v1/collections/notes/docs/a", {
+          method: "PUT",
+          body: big,
+          headers: { "Content-Type": "application/json" },
+        }),
+        413,
+        "TOO_LARGE",
+      );
+      const chunked = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(big.slice(0, 100)));
+          controller.enqueue(new TextEncoder().encode(big.slice(100)));
+          controller.close();
+        },
+      });
+      const response = await app.request("/v1/collections/notes/docs/a", {
+        method: "PUT",
+        body: chunked,
+        headers: { "Content-Type": "application/json" },
+        duplex: "half",
+      } as RequestInit);
+      await problemOf(response, 413, "TOO_LARGE");
+      assert.equal(await store.collection("notes").count(), 0);
+    });
+  });
+
+  test("mounts under a prefix", async () => {
+    const { Hono } = await import("hono");
+    await withApp("memory://", {}, async (app) => {
+      const outer = new Hono().route("/db", app);
+      const put = await outer.request("/db/v1/collections/notes/docs", {
+        method: "POST",
+        ...jsonBody({ a: 1 }),
+      });
+      assert.equal(put.status, 201);
+      assert.match(put.headers.get("Location") ?? "", /^\/db\/v1\/collections\/notes\/docs\//);
+      assert.equal((await outer.request(put.headers.get("Location")!)).status, 200);
+    });
+  });
+
+  test("/v1/openapi.json is an OpenAPI 3.1 document of every route", async () => {
+    await withApp("memory://", {}, async (app) => {
+      const doc = await (await app.request("/v1/openapi.json")).json();
+      assert.equal(doc.openapi, "3.1.0");
+      assert.deepEqual(Object.keys(doc.paths).sort(), [
+        "/healthz",
+        "/v1/collections",
+        "/v1/collections/{c}",
+        "/v1/collections/{c}/docs",
+        "/v1/collections/{c}/docs/{id}",
+      ]);
+      assert.deepEqual(
+        Object.keys(doc.paths["/v1/collections/{c}/docs/{id}"]).sort(),
+        ["delete", "get", "put"],
+      );
+      assert.ok(doc.components.schemas.Problem);
+    });
+  });
+});
+
+test("only src/http/ imports Hono: quire itself never loads it", () => {
+  const root = join(import.meta.dirname ?? ".", "..");
+  const files = readdirSync(join(root, "src"), { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts") && !file.startsWith("http"))
+    .map((file) => join("src", file));
+  assert.ok(files.length > 50);
+  for (const file of ["mod.ts", ...files]) {
+    const text = readFileSync(join(root, file), "utf8");
+    assert.doesNotMatch(text, /from "(hono|@hono\/[^"]+|\.\.?\/.*http\/[^"]*)"/, file);
+  }
+});
