@@ -146,6 +146,71 @@ for (const backend of BACKENDS) {
       });
     });
 
+    test("list (text filter) and query (object filter) answer { items, next }; next works as-is", async () => {
+      await withApp(backend, { maxLimit: 2 }, async (app, store) => {
+        const notes = store.collection("notes");
+        for (let i = 1; i <= 5; i++) {
+          await notes.put(`n${i}`, { year: 2000 + i, party: i % 2 ? "a" : "b" });
+        }
+        const filter = encodeURIComponent('year >= 2002 and party = "a"');
+        const first = await (await app.request(
+          `/v1/collections/notes/docs?filter=${filter}&sort=-year&limit=1&fields=year`,
+        )).json();
+        assert.deepEqual(first.items.map((e: { id: string; doc: unknown }) => [e.id, e.doc]), [
+          ["n5", { year: 2005 }],
+        ]);
+        const second = await (await app.request(
+          `/v1/collections/notes/docs?filter=${filter}&sort=-year&limit=1&fields=year&after=${
+            encodeURIComponent(first.next)
+          }`,
+        )).json();
+        assert.deepEqual(second.items.map((e: { id: string }) => e.id), ["n3"]);
+        // limit is clamped to maxLimit (2)
+        const all = await (await app.request("/v1/collections/notes/docs?limit=500")).json();
+        assert.equal(all.items.length, 2);
+        assert.equal(typeof all.next, "string");
+        const query = await app.request("/v1/collections/notes/query", {
+          method: "POST",
+          ...jsonBody({ filter: { year: { $lt: 2003 } }, sort: "year" }),
+        });
+        assert.deepEqual((await query.json()).items.map((e: { id: string }) => e.id), ["n1", "n2"]);
+        await problemOf(
+          await app.request(`/v1/collections/notes/docs?filter=${encodeURIComponent("year >>")}`),
+          400,
+          "INVALID_FILTER",
+        );
+        await problemOf(
+          await app.request("/v1/collections/notes/docs?limit=lots"),
+          400,
+          "INVALID_OPTION",
+        );
+      });
+    });
+
+    test("search answers { hits, next, facets }, with HTML-escaped highlights", async () => {
+      await withApp(backend, {}, async (app, store) => {
+        const notes = store.collection("notes", { search: { fields: ["text"] } });
+        await notes.put("a", { text: "<b>quick</b> fox", party: "x" });
+        await notes.put("b", { text: "slow quick dog", party: "y" });
+        const page = await (await app.request(
+          "/v1/collections/notes/search?q=quick&highlight=true&facet=party",
+        )).json();
+        assert.deepEqual(page.hits.map((h: { id: string }) => h.id).sort(), ["a", "b"]);
+        const a = page.hits.find((h: { id: string }) => h.id === "a");
+        assert.match(a.highlights.text, /&lt;b&gt;<mark>quick<\/mark>&lt;\/b&gt; fox/);
+        assert.deepEqual(page.facets.party.map((f: { value: string }) => f.value).sort(), [
+          "x",
+          "y",
+        ]);
+        const filtered = await (await app.request(
+          `/v1/collections/notes/search?q=quick&filter=${encodeURIComponent('party = "y"')}`,
+        )).json();
+        assert.deepEqual(filtered.hits.map((h: { id: string }) => h.id), ["b"]);
+        const stats = await (await app.request("/v1/stats")).json();
+        assert.equal(stats.collections.notes.count, 2);
+      });
+    });
+
     test("bad input is a 400 problem that reflects no markup, and nothing is written", async () => {
       await withApp(backend, {}, async (app, store) => {
         const bad = await app.request("/v1/collections/notes/docs/x", {
@@ -268,6 +333,9 @@ describe("http: options", () => {
         "/v1/collections/{c}",
         "/v1/collections/{c}/docs",
         "/v1/collections/{c}/docs/{id}",
+        "/v1/collections/{c}/query",
+        "/v1/collections/{c}/search",
+        "/v1/stats",
       ]);
       assert.deepEqual(
         Object.keys(doc.paths["/v1/collections/{c}/docs/{id}"]).sort(),

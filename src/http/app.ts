@@ -26,9 +26,12 @@ export interface AppOptions {
   readOnly?: boolean;
   /** Largest request body, in bytes (413 beyond, chunked bodies too). @default 16 MiB */
   maxBodyBytes?: number;
+  /** Largest page a list, query or search returns: larger `limit`s are clamped. @default 1000 */
+  maxLimit?: number;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_LIMIT = 1000;
 
 const Document = z.record(z.string(), z.unknown()).openapi("Document");
 const Meta = z.object({
@@ -63,6 +66,32 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
+
+const Entry = Meta.extend({ doc: Document }).openapi("Entry");
+const PageSchema = z.object({ items: z.array(Entry), next: z.string().optional() })
+  .openapi("Page");
+const Hit = z.object({
+  id: z.string(),
+  score: z.number(),
+  doc: Document,
+  highlights: z.record(z.string(), z.string()).optional(),
+}).openapi("Hit");
+const FacetCount = z.object({
+  value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+  count: z.number().int(),
+});
+const SearchPageSchema = z.object({
+  hits: z.array(Hit),
+  next: z.string().optional(),
+  facets: z.record(z.string(), z.array(FacetCount)).optional(),
+}).openapi("SearchPage");
+const pageQuery = {
+  sort: z.string().optional().openapi({ example: "-year,title" }),
+  limit: z.string().optional().openapi({ example: "50" }),
+  after: z.string().optional().openapi({ description: "The previous page's next" }),
+  fields: z.string().optional().openapi({ example: "title,year" }),
+};
+const repeated = z.union([z.string(), z.array(z.string())]);
 
 const routes = {
   healthz: createRoute({
@@ -130,6 +159,65 @@ const routes = {
       ...failures,
     },
   }),
+  list: createRoute({
+    method: "get",
+    path: "/v1/collections/{c}/docs",
+    request: {
+      params: collectionParams,
+      query: z.object({
+        filter: z.string().optional().openapi({ example: 'year >= 2000 and party = "Whig"' }),
+        ...pageQuery,
+      }),
+    },
+    responses: { 200: json(PageSchema, "A page of documents; next is the cursor"), ...failures },
+  }),
+  query: createRoute({
+    method: "post",
+    path: "/v1/collections/{c}/query",
+    request: {
+      params: collectionParams,
+      body: {
+        content: {
+          "application/json": {
+            schema: z.object({
+              filter: z.record(z.string(), z.unknown()).optional(),
+              sort: z.string().optional(),
+              limit: z.number().optional(),
+              after: z.string().optional(),
+              fields: z.union([z.string(), z.array(z.string())]).optional(),
+            }),
+          },
+        },
+        required: true,
+      },
+    },
+    responses: { 200: json(PageSchema, "A page of documents; next is the cursor"), ...failures },
+  }),
+  search: createRoute({
+    method: "get",
+    path: "/v1/collections/{c}/search",
+    request: {
+      params: collectionParams,
+      query: z.object({
+        q: z.string().openapi({ example: '"united states" peace -war' }),
+        filter: z.string().optional(),
+        limit: z.string().optional(),
+        after: z.string().optional(),
+        highlight: z.enum(["true", "false"]).optional(),
+        facet: repeated.optional().openapi({ example: "party" }),
+        fields: z.string().optional(),
+      }),
+    },
+    responses: { 200: json(SearchPageSchema, "Ranked hits, best first"), ...failures },
+  }),
+  stats: createRoute({
+    method: "get",
+    path: "/v1/stats",
+    responses: {
+      200: json(z.record(z.string(), z.unknown()), "Per-collection counts and sizes"),
+      ...failures,
+    },
+  }),
   deleteDoc: createRoute({
     method: "delete",
     path: "/v1/collections/{c}/docs/{id}",
@@ -163,14 +251,16 @@ export function createApp(store: Store, options: AppOptions = {}) {
   const app = new OpenAPIHono({
     // A request that does not match its route's schema (a body that is not a JSON object).
     defaultHook: (result) => {
-      if (!result.success) {
-        return problemResponse(
-          problem(400, "INVALID_DOCUMENT", "Cannot read the request: expected a JSON object"),
-        );
-      }
+      if (result.success) return;
+      return problemResponse(
+        result.target === "json"
+          ? problem(400, "INVALID_DOCUMENT", "Cannot read the request: expected a JSON object")
+          : problem(400, "INVALID_OPTION", `Invalid ${result.target}: ${result.error.message}`),
+      );
     },
   });
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxLimit = options.maxLimit ?? DEFAULT_MAX_LIMIT;
 
   app.onError((error, c) => {
     // Hono's own: a body that is not JSON (400), mostly.
@@ -278,6 +368,46 @@ export function createApp(store: Store, options: AppOptions = {}) {
       if (!deleted) throw notFound(name, id);
       return c.body(null, 204);
     })
+    .openapi(routes.list, async (c) => {
+      const name = c.req.valid("param").c;
+      const query = c.req.valid("query");
+      await existingOptions(store, name);
+      const page = await store.collection(name).find(query.filter, {
+        sort: query.sort,
+        limit: clampLimit(query.limit, maxLimit),
+        after: query.after,
+        fields: splitList(query.fields),
+      });
+      return c.json(page, 200);
+    })
+    .openapi(routes.query, async (c) => {
+      const name = c.req.valid("param").c;
+      const body = c.req.valid("json");
+      await existingOptions(store, name);
+      const page = await store.collection(name).find(body.filter, {
+        sort: body.sort,
+        limit: clampLimit(body.limit, maxLimit),
+        after: body.after,
+        fields: body.fields,
+      });
+      return c.json(page, 200);
+    })
+    .openapi(routes.search, async (c) => {
+      const name = c.req.valid("param").c;
+      const query = c.req.valid("query");
+      await existingOptions(store, name);
+      const facets = query.facet === undefined ? undefined : [query.facet].flat();
+      const page = await store.collection(name).search(query.q, {
+        filter: query.filter,
+        limit: clampLimit(query.limit, maxLimit),
+        after: query.after,
+        highlight: query.highlight === "true",
+        facets,
+        fields: splitList(query.fields),
+      });
+      return c.json(page, 200);
+    })
+    .openapi(routes.stats, async (c) => c.json({ ...(await store.stats()) }, 200))
     .doc31("/v1/openapi.json", {
       openapi: "3.1.0",
       info: { title: "quire", version: "0.1.0", description: "quire's HTTP API" },
@@ -286,6 +416,21 @@ export function createApp(store: Store, options: AppOptions = {}) {
 
 /** The app's type, for Hono's typed client: `hc<QuireApp>(url)`. */
 export type QuireApp = ReturnType<typeof createApp>;
+
+/**
+ * A page size from a request, clamped to `maxLimit`; what is not a number is left for the store
+ * to refuse (INVALID_OPTION).
+ */
+function clampLimit(limit: string | number | undefined, maxLimit: number): number | undefined {
+  if (limit === undefined) return undefined;
+  const value = typeof limit === "number" ? limit : limit.trim() === "" ? NaN : Number(limit);
+  return value > maxLimit ? maxLimit : value;
+}
+
+/** `a,b` as `["a", "b"]`. */
+function splitList(text: string | undefined): string[] | undefined {
+  return text === undefined ? undefined : text.split(",").map((part) => part.trim());
+}
 
 /** A collection's options; NOT_FOUND when the store has no such collection. */
 async function existingOptions(store: Store, name: string) {
