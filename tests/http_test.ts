@@ -211,6 +211,47 @@ for (const backend of BACKENDS) {
       });
     });
 
+    test("export streams NDJSON (only the collections asked for); import takes it back with line numbers", async () => {
+      await withApp(backend, {}, async (app, store) => {
+        await store.collection("a").put("x", { n: 1 });
+        await store.collection("b").put("y", { n: 2 });
+        const exported = await app.request("/v1/export?collections=b");
+        assert.equal(exported.status, 200);
+        assert.equal(exported.headers.get("Content-Type"), "application/x-ndjson");
+        const lines = (await exported.text()).trimEnd().split("\n").map((l) => JSON.parse(l));
+        assert.deepEqual(Object.keys(lines[0].collections), ["b"]);
+        assert.deepEqual(lines.slice(1).map((r) => [r.collection, r.id]), [["b", "y"]]);
+        await problemOf(await app.request("/v1/export?collections=nope"), 404, "NOT_FOUND");
+        const everything = await (await app.request("/v1/export")).text();
+        assert.equal(everything.trimEnd().split("\n").length, 3);
+
+        const ndjson = [
+          JSON.stringify({ collection: "c", id: "1", doc: { ok: 1 } }),
+          "{broken",
+          JSON.stringify({ collection: "c", id: "2", doc: { ok: 2 } }),
+        ].join("\n");
+        const report = await (await app.request("/v1/import", {
+          method: "POST",
+          body: ndjson,
+          headers: { "Content-Type": "application/x-ndjson" },
+        })).json();
+        assert.equal(report.imported, 2);
+        assert.deepEqual(report.failed.map((f: { line: number }) => f.line), [2]);
+        assert.deepEqual(await store.collection("c").get("2"), { ok: 2 });
+        const array = await (await app.request("/v1/import?onConflict=replace", {
+          method: "POST",
+          ...jsonBody([{ collection: "c", id: "1", doc: { ok: "again" } }]),
+        })).json();
+        assert.equal(array.imported, 1);
+        assert.deepEqual(await store.collection("c").get("1"), { ok: "again" });
+        await problemOf(
+          await app.request("/v1/import", { method: "POST", ...jsonBody({ not: "an array" }) }),
+          400,
+          "INVALID_DOCUMENT",
+        );
+      });
+    });
+
     test("bad input is a 400 problem that reflects no markup, and nothing is written", async () => {
       await withApp(backend, {}, async (app, store) => {
         const bad = await app.request("/v1/collections/notes/docs/x", {
@@ -335,6 +376,8 @@ describe("http: options", () => {
         "/v1/collections/{c}/docs/{id}",
         "/v1/collections/{c}/query",
         "/v1/collections/{c}/search",
+        "/v1/export",
+        "/v1/import",
         "/v1/stats",
       ]);
       assert.deepEqual(

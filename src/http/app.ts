@@ -15,6 +15,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import { QuireError } from "../errors.ts";
+import { exportNdjson } from "../ndjson.ts";
 import type { Store } from "../store.ts";
 import { problem, problemOf, problemResponse } from "./problem.ts";
 
@@ -308,6 +309,50 @@ export function createApp(store: Store, options: AppOptions = {}) {
     }),
   );
 
+  // The streaming routes are plain Hono routes; their documentation is registered by hand.
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/v1/export",
+    request: {
+      query: z.object({ collections: z.string().optional().openapi({ example: "a,b" }) }),
+    },
+    responses: {
+      200: {
+        description: "NDJSON, streamed: a header line, then one record per line",
+        content: { "application/x-ndjson": { schema: z.string() } },
+      },
+      ...failures,
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: "post",
+    path: "/v1/import",
+    request: {
+      query: z.object({ onConflict: z.enum(["skip", "replace"]).optional() }),
+      body: {
+        content: {
+          "application/x-ndjson": { schema: z.string() },
+          "application/json": { schema: z.array(z.record(z.string(), z.unknown())) },
+        },
+        required: true,
+      },
+    },
+    responses: {
+      200: json(
+        z.object({
+          imported: z.number().int(),
+          skipped: z.number().int(),
+          failed: z.array(
+            z.object({ line: z.number().int(), id: z.string().optional(), error: z.string() }),
+          ),
+          failedCount: z.number().int(),
+        }),
+        "What was imported; a failed record, with its line, never stops the good ones",
+      ),
+      ...failures,
+    },
+  });
+
   return app
     .openapi(routes.healthz, (c) => c.json({ ok: true }, 200))
     .openapi(routes.collections, async (c) => {
@@ -411,6 +456,26 @@ export function createApp(store: Store, options: AppOptions = {}) {
     .doc31("/v1/openapi.json", {
       openapi: "3.1.0",
       info: { title: "quire", version: "0.1.0", description: "quire's HTTP API" },
+    })
+    .get("/v1/export", async (c) => {
+      const names = splitList(c.req.query("collections"));
+      for (const name of names ?? []) await existingOptions(store, name);
+      const lines = exportLines(store, names === undefined ? undefined : new Set(names));
+      return c.body(streamOf(lines), 200, { "Content-Type": "application/x-ndjson" });
+    })
+    .post("/v1/import", async (c) => {
+      const mode = c.req.query("onConflict") ?? "skip";
+      if (mode !== "skip" && mode !== "replace") {
+        throw new QuireError("INVALID_OPTION", 'Invalid onConflict: expected "skip" or "replace"');
+      }
+      const body = c.req.raw.body;
+      if (body === null) throw new QuireError("INVALID_DOCUMENT", "Cannot import: no body");
+      // A JSON array of records is parsed whole; NDJSON is read as it comes (line numbers in
+      // the report are the file's).
+      const source = (c.req.header("Content-Type") ?? "").startsWith("application/json")
+        ? parseRecords(await c.req.text())
+        : body as unknown as AsyncIterable<Uint8Array>;
+      return c.json(await store.import(source, { onConflict: mode }), 200);
     });
 }
 
@@ -430,6 +495,67 @@ function clampLimit(limit: string | number | undefined, maxLimit: number): numbe
 /** `a,b` as `["a", "b"]`. */
 function splitList(text: string | undefined): string[] | undefined {
   return text === undefined ? undefined : text.split(",").map((part) => part.trim());
+}
+
+/** The NDJSON export of `store` (header first), of the `wanted` collections only if given. */
+async function* exportLines(store: Store, wanted: Set<string> | undefined): AsyncGenerator<string> {
+  for await (const line of exportNdjson(store)) {
+    if (wanted === undefined) yield line;
+    else if (line.startsWith('{"format"')) yield headerOf(line, wanted);
+    else if (wanted.has((JSON.parse(line) as { collection: string }).collection)) yield line;
+  }
+}
+
+/** The export header limited to the wanted collections. */
+function headerOf(line: string, wanted: Set<string>): string {
+  const header = JSON.parse(line) as { collections: Record<string, unknown> };
+  header.collections = Object.fromEntries(
+    Object.entries(header.collections).filter(([name]) => wanted.has(name)),
+  );
+  return `${JSON.stringify(header)}\n`;
+}
+
+/**
+ * Lines as a byte stream, read as the client reads: each pull takes up to 64 KiB of lines, and a
+ * client that goes away stops the reading of the store.
+ */
+function streamOf(lines: AsyncGenerator<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream({
+    async pull(controller) {
+      let chunk = "";
+      while (chunk.length < 65536) {
+        const next = await lines.next();
+        if (next.done) {
+          if (chunk !== "") controller.enqueue(encoder.encode(chunk));
+          controller.close();
+          return;
+        }
+        chunk += next.value;
+      }
+      controller.enqueue(encoder.encode(chunk));
+    },
+    async cancel() {
+      await lines.return(undefined);
+    },
+  });
+}
+
+/** A JSON array of import records. */
+function parseRecords(text: string): unknown[] {
+  let records: unknown;
+  try {
+    records = JSON.parse(text);
+  } catch {
+    throw new QuireError("INVALID_DOCUMENT", "Cannot import: the body is not valid JSON");
+  }
+  if (!Array.isArray(records)) {
+    throw new QuireError(
+      "INVALID_DOCUMENT",
+      "Cannot import: expected a JSON array of records, or NDJSON",
+    );
+  }
+  return records;
 }
 
 /** A collection's options; NOT_FOUND when the store has no such collection. */
