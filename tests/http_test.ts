@@ -350,6 +350,37 @@ describe("http: options", () => {
     });
   });
 
+  test("query strings: a repeated parameter is 400, one over 8 KiB is 414", async () => {
+    await withApp("memory://", {}, async (app, store) => {
+      await store.collection("notes").put("a", {});
+      await problemOf(
+        await app.request("/v1/collections/notes/docs?limit=1&limit=2"),
+        400,
+        "INVALID_OPTION",
+      );
+      await problemOf(
+        await app.request(`/v1/collections/notes/docs?filter=${"x".repeat(9000)}`),
+        414,
+        "INVALID_OPTION",
+      );
+    });
+  });
+
+  test("cors: off by default; on, it answers preflights for the allowed origin", async () => {
+    await withApp("memory://", {}, async (app) => {
+      const plain = await app.request("/healthz", { headers: { Origin: "https://a.example" } });
+      assert.equal(plain.headers.get("Access-Control-Allow-Origin"), null);
+    });
+    await withApp("memory://", { cors: "https://a.example" }, async (app) => {
+      const preflight = await app.request("/v1/collections", {
+        method: "OPTIONS",
+        headers: { Origin: "https://a.example", "Access-Control-Request-Method": "GET" },
+      });
+      assert.equal(preflight.status, 204);
+      assert.equal(preflight.headers.get("Access-Control-Allow-Origin"), "https://a.example");
+    });
+  });
+
   test("mounts under a prefix", async () => {
     const { Hono } = await import("hono");
     await withApp("memory://", {}, async (app) => {

@@ -12,6 +12,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import { QuireError } from "../errors.ts";
@@ -29,7 +30,18 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Largest page a list, query or search returns: larger `limit`s are clamped. @default 1000 */
   maxLimit?: number;
+  /**
+   * Cross-origin requests: `true` allows any origin, a string or list allows those. Off by
+   * default: a browser page of another origin cannot read the API.
+   * @default false
+   */
+  cors?: boolean | string | string[];
 }
+
+/** The longest query string accepted (414 beyond). */
+const MAX_QUERY_BYTES = 8192;
+/** The only query parameter that may repeat. */
+const REPEATABLE = new Set(["facet"]);
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 const DEFAULT_MAX_LIMIT = 1000;
@@ -292,6 +304,27 @@ export function createApp(store: Store, options: AppOptions = {}) {
       await next();
     });
   }
+  if (options.cors !== undefined && options.cors !== false) {
+    app.use("*", cors({ origin: options.cors === true ? "*" : options.cors }));
+  }
+  app.use("*", async (c, next) => {
+    const search = new URL(c.req.url).search;
+    if (search.length > MAX_QUERY_BYTES) {
+      return problemResponse(
+        problem(414, "INVALID_OPTION", `The query string is over ${MAX_QUERY_BYTES} bytes`),
+      );
+    }
+    const seen = new Set<string>();
+    for (const key of new URLSearchParams(search).keys()) {
+      if (seen.has(key) && !REPEATABLE.has(key)) {
+        return problemResponse(
+          problem(400, "INVALID_OPTION", `The query parameter "${key}" is given twice`),
+        );
+      }
+      seen.add(key);
+    }
+    await next();
+  });
   app.use("*", async (c, next) => {
     if (options.readOnly === true && !["GET", "HEAD", "OPTIONS"].includes(c.req.method)) {
       return problemResponse(problem(403, "READ_ONLY", "This server is read-only"));

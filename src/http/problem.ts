@@ -49,6 +49,7 @@ const TITLES: Record<number, string> = {
   409: "Conflict",
   412: "Precondition Failed",
   413: "Content Too Large",
+  414: "URI Too Long",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
