@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { open, type Store } from "../mod.ts";
-import { type AppOptions, createApp } from "../http.ts";
+import { type AppOptions, createApp, type QuireApp } from "../http.ts";
 import { tempDir } from "./helpers.ts";
 
 const BACKENDS = ["sqlite::memory:", "memory://", "sqlite", "file"];
@@ -378,6 +378,30 @@ describe("http: options", () => {
       });
       assert.equal(preflight.status, 204);
       assert.equal(preflight.headers.get("Access-Control-Allow-Origin"), "https://a.example");
+    });
+  });
+
+  test("hc<QuireApp> is a typed client of the app", async () => {
+    const { hc } = await import("hono/client");
+    await withApp("memory://", {}, async (app) => {
+      const client = hc<QuireApp>("http://quire.test", {
+        fetch: (input: RequestInfo | URL, init?: RequestInit) => app.request(input, init),
+      });
+      const put = await client.v1.collections[":c"].docs[":id"].$put({
+        param: { c: "notes", id: "n1" },
+        json: { title: "typed" },
+      });
+      assert.equal(put.status, 201);
+      const got = await client.v1.collections[":c"].docs[":id"].$get({
+        param: { c: "notes", id: "n1" },
+      });
+      assert.deepEqual(await got.json(), { title: "typed" });
+      const list = await client.v1.collections[":c"].docs.$get({
+        param: { c: "notes" },
+        query: { limit: "10" },
+      });
+      if (list.status !== 200) assert.fail(`status ${list.status}`);
+      assert.deepEqual((await list.json()).items.map((entry) => entry.id), ["n1"]);
     });
   });
 
