@@ -15,3 +15,10 @@
  */
 
 export { type AppOptions, createApp, type QuireApp } from "./src/http/app.ts";
+export {
+  type FetchHandler,
+  isLoopback,
+  serve,
+  type ServeOptions,
+  type Server,
+} from "./src/http/serve.ts";
