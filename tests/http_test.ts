@@ -281,6 +281,54 @@ for (const backend of BACKENDS) {
         assert.deepEqual(await store.collections(), []);
       });
     });
+
+    test("paths are decoded once: slashes, dots, NUL and overlong values stay inside the store", async () => {
+      const { dir, remove } = tempDir();
+      const outside = readdirSync(dir);
+      try {
+        await withApp(backend, {}, async (app, store) => {
+          const put = (path: string) => app.request(path, { method: "PUT", ...jsonBody({ v: 1 }) });
+          // A collection name never holds a slash, a dot, a NUL or more than 64 characters.
+          for (
+            const name of ["..%2F..%2Fescape", "a%2Fb", "..", "%2E%2E", "a%00b", "a".repeat(65)]
+          ) {
+            const response = await put(`/v1/collections/${name}/docs/x`);
+            assert.ok([400, 404].includes(response.status), `${name}: ${response.status}`);
+            await response.body?.cancel();
+          }
+          await problemOf(
+            await app.request(`/v1/collections/${"n".repeat(65)}`),
+            400,
+            "INVALID_NAME",
+          );
+          // An id may hold a slash or dots: it is one id, decoded once, and stored as such.
+          for (
+            const [encoded, id] of [
+              ["..%2F..%2Fescape", "../../escape"],
+              ["a%2Fb", "a/b"],
+              ["%252F", "%2F"],
+            ]
+          ) {
+            assert.equal((await put(`/v1/collections/notes/docs/${encoded}`)).status, 201, id);
+            assert.deepEqual(await store.collection("notes").get(id), { v: 1 });
+            const read = await app.request(`/v1/collections/notes/docs/${encoded}`);
+            assert.deepEqual(await read.json(), { v: 1 });
+          }
+          await problemOf(await put("/v1/collections/notes/docs/a%00b"), 400, "INVALID_ID");
+          await problemOf(
+            await put(`/v1/collections/notes/docs/${"i".repeat(513)}`),
+            400,
+            "INVALID_ID",
+          );
+          await problemOf(await put("/v1/collections/notes/docs/%ZZ"), 400, "INVALID_OPTION");
+          assert.deepEqual((await store.collections()).map((c) => c.name), ["notes"]);
+        });
+        // Nothing was written next to the store's own directory (the file backend's `..`).
+        assert.deepEqual(readdirSync(dir), outside);
+      } finally {
+        remove();
+      }
+    });
   });
 }
 

@@ -308,7 +308,13 @@ export function createApp(store: Store, options: AppOptions = {}) {
     app.use("*", cors({ origin: options.cors === true ? "*" : options.cors }));
   }
   app.use("*", async (c, next) => {
-    const search = new URL(c.req.url).search;
+    const { pathname, search } = new URL(c.req.url);
+    // Hono would keep a malformed escape as it is: `%ZZ` and `%25ZZ` would name one document.
+    if (/%(?![0-9A-Fa-f]{2})/.test(pathname)) {
+      return problemResponse(
+        problem(400, "INVALID_OPTION", "The path has a malformed percent-encoding"),
+      );
+    }
     if (search.length > MAX_QUERY_BYTES) {
       return problemResponse(
         problem(414, "INVALID_OPTION", `The query string is over ${MAX_QUERY_BYTES} bytes`),
