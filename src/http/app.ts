@@ -19,6 +19,7 @@ import { QuireError } from "../errors.ts";
 import { exportNdjson } from "../ndjson.ts";
 import type { Store } from "../store.ts";
 import { problem, problemOf, problemResponse } from "./problem.ts";
+import { searchPage } from "./ui/routes.ts";
 
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
@@ -36,6 +37,14 @@ export interface AppOptions {
    * @default false
    */
   cors?: boolean | string | string[];
+  /**
+   * The search page at `/` (and its files under `/ui/`): public even with a token, since it
+   * holds no data; it asks for the token when the API answers 401. `false` leaves it out;
+   * `{ collection }` names the collection it opens when its URL has no `?c=` (else the first
+   * collection with search fields).
+   * @default true
+   */
+  ui?: boolean | { collection?: string };
 }
 
 /** The longest query string accepted (414 beyond). */
@@ -288,6 +297,11 @@ export function createApp(store: Store, options: AppOptions = {}) {
     return problemResponse(problemOf(error, error instanceof PreconditionFailed ? 412 : undefined));
   });
   app.notFound(() => problemResponse(problem(404, "NOT_FOUND", "No such route")));
+
+  // Before the token check: the page's static files are public (the API it calls is not).
+  if (options.ui !== false) {
+    app.use("*", searchPage(options.ui === true || options.ui === undefined ? {} : options.ui));
+  }
 
   if (options.token !== undefined) {
     const expected = digest(options.token);
