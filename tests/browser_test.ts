@@ -103,13 +103,18 @@ function hitsOf(page: Page) {
     })));
 }
 
+/** A case of this file: skipped, with the reason, where there is no Chromium. */
+function it(name: string, fn: () => Promise<void> | void): void {
+  test(name, { skip: unavailable }, fn);
+}
+
 async function search(page: Page, q: string): Promise<void> {
   await page.fill("#q", q);
   await page.press("#q", "Enter");
   await settled(page);
 }
 
-describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
+describe(`search page in Chromium (${runtime})`, () => {
   let store: Store;
   let server: Server;
   let browser: Browser;
@@ -117,6 +122,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
   const pageErrors: string[] = [];
 
   before(async () => {
+    if (unavailable !== undefined) return;
     mkdirSync(ARTIFACTS, { recursive: true });
     store = await open("sqlite::memory:");
     await load(store);
@@ -150,7 +156,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
     }
   });
 
-  test("the page opens on the collection, with its filters and no search yet", async () => {
+  it("the page opens on the collection, with its filters and no search yet", async () => {
     await page.goto(server.url.href);
     await settled(page);
     assert.match(await page.textContent("#about") ?? "", /^paragraphs · [\d,]+ documents$/);
@@ -167,7 +173,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
     assert.equal(await page.isHidden("#pick"), true);
   });
 
-  test("typing a query and pressing Enter shows ranked hits with highlighted snippets", async () => {
+  it("typing a query and pressing Enter shows ranked hits with highlighted snippets", async () => {
     await search(page, "peace");
     const hits = await hitsOf(page);
     assert.equal(hits.length, 20);
@@ -190,7 +196,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
     await page.screenshot({ path: join(ARTIFACTS, "search-desktop.png") });
   });
 
-  test('"More results" appends the next pages, then hides itself', async () => {
+  it('"More results" appends the next pages, then hides itself', async () => {
     const first = (await hitsOf(page)).map((hit) => hit.id);
     await page.click("#more");
     await settled(page);
@@ -208,7 +214,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
     assert.match(await page.textContent("#status") ?? "", /results for “peace”\.$/);
   });
 
-  test("clicking a facet refines the search and puts the filter in the URL", async () => {
+  it("clicking a facet refines the search and puts the filter in the URL", async () => {
     const facet = page.locator('#filters [data-field="party"] .facet[data-value="Democratic"]');
     const count = Number(await facet.locator(".count").textContent());
     await facet.click();
@@ -220,7 +226,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
     assert.equal(await facet.getAttribute("aria-pressed"), "true");
   });
 
-  test("a year range narrows the results; the URL keeps it", async () => {
+  it("a year range narrows the results; the URL keeps it", async () => {
     await page.fill('input[name="year-from"]', "1950");
     await page.press('input[name="year-from"]', "Enter");
     await settled(page);
@@ -233,7 +239,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
     assert.equal(new URL(page.url()).searchParams.get("year"), "1950..");
   });
 
-  test("a reload gives the same search back from the URL; Back goes to the one before", async () => {
+  it("a reload gives the same search back from the URL; Back goes to the one before", async () => {
     const url = page.url();
     const before = (await hitsOf(page)).map((hit) => hit.id);
     await page.reload();
@@ -257,7 +263,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
     for (const hit of await hitsOf(page)) assert.match(hit.meta, /partyDemocratic/);
   });
 
-  test("an invalid search shows the API's detail; nothing found says so; input stays text", async () => {
+  it("an invalid search shows the API's detail; nothing found says so; input stays text", async () => {
     await search(page, Array.from({ length: 40 }, (_, i) => `word${i}`).join(" "));
     assert.equal(await page.isVisible("#error"), true);
     assert.match(await page.textContent("#error") ?? "", /^Invalid search: .*more than 32 words/);
@@ -274,7 +280,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
     assert.equal(await page.$("#injected"), null);
   });
 
-  test("with a token, under a prefix: /locked redirects to /locked/, the page asks for the token", async () => {
+  it("with a token, under a prefix: /locked redirects to /locked/, the page asks for the token", async () => {
     await page.goto(new URL("locked?q=lincoln", server.url).href);
     await settled(page);
     assert.equal(new URL(page.url()).pathname, "/locked/");
@@ -296,7 +302,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
     );
   });
 
-  test("on a phone-sized screen the filters stack above the results, nothing scrolls sideways", async () => {
+  it("on a phone-sized screen the filters stack above the results, nothing scrolls sideways", async () => {
     const phone = await browser.newPage({
       viewport: { width: 390, height: 844 },
       isMobile: true,
@@ -318,7 +324,7 @@ describe(`search page in Chromium (${runtime})`, { skip: unavailable }, () => {
     }
   });
 
-  test("no script error and no Content-Security-Policy violation on the way", () => {
+  it("no script error and no Content-Security-Policy violation on the way", () => {
     assert.deepEqual(pageErrors, []);
   });
 });
