@@ -302,7 +302,7 @@ describe(`search page in Chromium (${runtime})`, () => {
     );
   });
 
-  it("on a phone-sized screen the filters stack above the results, nothing scrolls sideways", async () => {
+  it("on a phone-sized screen the filters stack above the results, nothing scrolls sideways; dark mode", async () => {
     const phone = await browser.newPage({
       viewport: { width: 390, height: 844 },
       isMobile: true,
@@ -319,6 +319,12 @@ describe(`search page in Chromium (${runtime})`, () => {
       const overflow = await phone.$eval("html", (html) => html.scrollWidth - html.clientWidth);
       assert.equal(overflow, 0);
       await phone.screenshot({ path: join(ARTIFACTS, "search-phone.png") });
+      await phone.emulateMedia({ colorScheme: "dark" });
+      assert.equal(
+        await phone.evaluate("getComputedStyle(document.body).backgroundColor"),
+        "rgb(21, 24, 28)",
+      );
+      await phone.screenshot({ path: join(ARTIFACTS, "search-phone-dark.png") });
     } finally {
       await phone.close();
     }
