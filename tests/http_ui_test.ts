@@ -131,6 +131,12 @@ describe("http: the search page", () => {
     assert.equal((await mounted.request("/db/v1/collections")).status, 200);
     assert.equal((await mounted.request("/ui/page.js")).status, 404);
 
+    // A parent that is not strict about the final slash: the same.
+    const lax = new Hono({ strict: false }).route("/db", app());
+    assert.equal((await lax.request("/db")).headers.get("Location"), "db/");
+    assert.equal((await lax.request("/db/")).headers.get("Content-Type"), FILES[0].type);
+    assert.equal((await lax.request("/db/ui/page.js")).headers.get("Content-Type"), FILES[1].type);
+
     const deeper = new Hono().basePath("/x").route("/db", app({ token: "t" }));
     assert.equal((await deeper.request("/x/db/")).status, 200);
     assert.equal((await deeper.request("/x/db/ui/page.css")).status, 200);

@@ -74,14 +74,14 @@ export function searchPage(options: UiOptions = {}): MiddlewareHandler {
   };
   return async (c, next) => {
     if (c.req.method !== "GET" && c.req.method !== "HEAD") return await next();
-    // The prefix the app is mounted under: this middleware's route is "<prefix>/*".
+    // The prefix the app is mounted under: this middleware's route is "<prefix>/*". The path is
+    // the URL's own (c.req.path drops the final slash when the parent app is not strict).
     const prefix = c.req.routePath.replace(/\/?\*$/, "");
-    const path = c.req.path;
-    if (!path.startsWith(prefix)) return await next();
-    const rest = path.slice(prefix.length);
-    if (rest === "" && prefix !== "") {
+    const url = new URL(c.req.url);
+    if (!url.pathname.startsWith(prefix)) return await next();
+    const rest = url.pathname.slice(prefix.length);
+    if (rest === "") {
       // `/db` → `db/`: relative, so that it also holds behind a proxy that adds its own prefix.
-      const url = new URL(c.req.url);
       const last = url.pathname.slice(url.pathname.lastIndexOf("/") + 1);
       return c.body(null, 308, { Location: `${last}/${url.search}` });
     }
