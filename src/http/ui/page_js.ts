@@ -379,7 +379,8 @@ export const PAGE_JS = String.raw`"use strict";
     var picked = Object.prototype.hasOwnProperty.call(state.picked, field.path);
     var values = (counts || []).filter(function (entry) { return entry.value !== null && typeof entry.value !== "object"; });
     if (picked && !values.some(function (entry) { return entry.value === state.picked[field.path]; })) {
-      values.unshift({ value: state.picked[field.path], count: 0 });
+      // Chosen in the URL, but no counts yet (or none among these results).
+      values.unshift({ value: state.picked[field.path], count: counts ? 0 : null });
     }
     if (values.length === 0) {
       return el("p", "hint", state.q ? "No values among these results" : "Counts appear with a search");
@@ -396,7 +397,7 @@ export const PAGE_JS = String.raw`"use strict";
       button.setAttribute("aria-pressed", on ? "true" : "false");
       button.setAttribute("data-value", String(entry.value));
       button.appendChild(el("span", "value", entry.value));
-      button.appendChild(el("span", "count", entry.count.toLocaleString()));
+      button.appendChild(el("span", "count", entry.count === null ? "" : entry.count.toLocaleString()));
       button.title = on ? "Remove this filter" : "Only " + field.path + " = " + entry.value;
       button.addEventListener("click", function () {
         if (on) delete state.picked[field.path];
