@@ -1,328 +1,168 @@
+#!/usr/bin/env bun
 /**
  * The quire command line.
  *
  * ```sh
- * bun scripts/quire.ts <command> [arguments]
- * deno run -A scripts/quire.ts <command> [arguments]
+ * bun scripts/quire.ts <command> [arguments] [options]
+ * deno run -A scripts/quire.ts <command> [arguments] [options]   # or: deno task quire ...
+ * npm run quire -- <command> [arguments] [options]
  * ```
  *
- * See {@linkcode USAGE} for the commands. `url` defaults to `QUIRE_URL`, else `DATABASE_URL`,
- * else `sqlite://quire.db`, as `open()` does. Exit codes: 0 done, 1 problems found (`check`) or
- * records refused (`import`), 2 an error (printed as `quire: <message> (<code>)`).
+ * `quire help` lists the commands, `quire <command> --help` tells one. Every command works on
+ * `--db <url>`, else `QUIRE_URL`, else `DATABASE_URL`, else the demo's `sqlite://data/quire.db`
+ * (scripts/lib/cli_store.ts). Results go to stdout as tables on a terminal and as JSON or NDJSON
+ * otherwise (or with `--json`); progress, notes and errors go to stderr, errors as
+ * `quire: <message> (<CODE>)`. Exit codes: 0 done, 1 failed (an error from the store, a missing
+ * database, collection or document, problems found by `check`, records refused by `import`),
+ * 2 a usage error (the command's usage line follows the message).
+ *
+ * {@linkcode main} runs a command line in-process, with the streams and environment of an
+ * {@linkcode Io}; the tests use it.
  *
  * @module
  */
 
-import { createReadStream, existsSync, statSync } from "node:fs";
 import process from "node:process";
-import {
-  DEFAULT_URL,
-  exportNdjson,
-  open,
-  type OpenOptions,
-  parseUrl,
-  QuireError,
-  type Store,
-  writeExport,
-} from "../mod.ts";
+import pkg from "../package.json" with { type: "json" };
+import { QuireError } from "../mod.ts";
+import { commandHelp, parseCommandArgs, UsageError, usageLine } from "./lib/cli_args.ts";
+import { collections, create, reindex } from "./lib/cli_collections.ts";
+import { type Command, command } from "./lib/cli_command.ts";
+import { countCommand, del, find, get, put, search } from "./lib/cli_documents.ts";
+import { type Io, processIo, write } from "./lib/cli_io.ts";
+import { backup, check, exportCommand, importCommand, stats } from "./lib/cli_jobs.ts";
+import { Output } from "./lib/cli_output.ts";
+import { serveCommand } from "./lib/cli_serve.ts";
+import { CLI_DEFAULT_URL, targetOf } from "./lib/cli_store.ts";
+
+/** `quire help [command]` */
+const help = command({
+  name: "help",
+  args: "[command]",
+  min: 0,
+  max: 1,
+  summary: "This list, or one command's help.",
+  async run(context): Promise<number> {
+    const [name] = context.args.positionals;
+    if (name === undefined) {
+      await write(context.io.stdout, USAGE);
+      return 0;
+    }
+    await write(context.io.stdout, commandHelp(commandNamed(name)));
+    return 0;
+  },
+});
+
+/** Every command, in the order `quire help` lists them. */
+const COMMANDS: Command[] = [
+  serveCommand,
+  get,
+  put,
+  del,
+  find,
+  countCommand,
+  search,
+  collections,
+  create,
+  stats,
+  exportCommand,
+  importCommand,
+  backup,
+  check,
+  reindex,
+  help,
+];
+
+function commandNamed(name: string): Command {
+  const found = COMMANDS.find((entry) => entry.name === name);
+  if (found === undefined) {
+    throw new UsageError(`Unknown command ${JSON.stringify(name)}`);
+  }
+  return found;
+}
 
 /** What `quire help` prints. */
-export const USAGE = `usage: quire <command> [arguments]
+export const USAGE = `usage: quire <command> [arguments] [options]
 
 commands:
-  stats [url]                            collections, document counts and bytes
-  check [url]                            storage integrity and dangling references;
-                                         exit code 1 when problems are found
-  export [url] [--out file.ndjson]       NDJSON export (to stdout by default)
-  import [url] <file.ndjson> [--replace] import NDJSON ("-" reads stdin); existing ids are
-                                         skipped unless --replace; exit code 1 when lines fail
-  backup <url> <path>                    a consistent copy that open() can read
-  find [url] <collection> [filter]       documents as NDJSON (text-form filter, e.g.
-       [--sort -year,title] [--limit n]  'year >= 2000 and party = "Whig"'); --all pages
-       [--fields a,b.c] [--after cursor] through every match, else the next page's cursor
-       [--all]                           goes to stderr
-  count [url] <collection> [filter]      how many documents match
-  search [url] <collection> <query>      full-text search hits as NDJSON ({ id, score, doc,
-       [--filter f] [--limit n]          highlights? }), best first; the next page's cursor
-       [--after cursor] [--highlight]    and the --facets counts go to stderr
-       [--facets a,b] [--fields a,b.c]
-  help                                   this text
+${COMMANDS.map((entry) => `  ${entry.name.padEnd(13)}${entry.summary}`).join("\n")}
 
-url: sqlite://path.db, sqlite::memory:, memory:// or file://dir; default QUIRE_URL, else
-DATABASE_URL, else ${DEFAULT_URL}.
-run as: bun scripts/quire.ts <command> ... or deno run -A scripts/quire.ts <command> ...`;
-
-/** A command's positional arguments and flags. */
-interface Args {
-  positional: string[];
-  flags: Map<string, string | true>;
-}
-
-/** Splits `argv` into positionals and `--flag` / `--flag value` / `--flag=value` pairs. */
-function parseArgs(argv: string[], valued: string[]): Args {
-  const args: Args = { positional: [], flags: new Map() };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith("--")) {
-      args.positional.push(arg);
-      continue;
-    }
-    const [name, value] = arg.slice(2).split(/=(.*)/s, 2);
-    if (!valued.includes(name)) {
-      args.flags.set(name, true);
-    } else if (value !== undefined) {
-      args.flags.set(name, value);
-    } else if (i + 1 < argv.length) {
-      args.flags.set(name, argv[++i]);
-    } else {
-      throw usage(`--${name} needs a value`);
-    }
-  }
-  return args;
-}
-
-function usage(message: string): Error {
-  return Object.assign(new Error(`${message}: see "quire help"`), { code: "USAGE" });
-}
-
-/** Fails unless the command got between `min` and `max` positionals and only known flags. */
-function expect(command: string, args: Args, min: number, max: number, flags: string[] = []) {
-  for (const flag of args.flags.keys()) {
-    if (!flags.includes(flag)) throw usage(`Unknown option --${flag} for ${command}`);
-  }
-  const n = args.positional.length;
-  if (n < min) throw usage(`Too few arguments for ${command}`);
-  if (n > max) throw usage(`Too many arguments for ${command}`);
-}
+Every command takes --db <url>: sqlite://path.db, sqlite::memory:, memory:// or file://dir.
+The default is QUIRE_URL, else DATABASE_URL, else ${CLI_DEFAULT_URL} (the demo's database,
+which npm start creates; not open()'s own default). Reads never create a database.
+On a terminal results are tables; piped (or with --json) they are JSON, or NDJSON for lists.
+Exit codes: 0 ok, 1 failure, 2 usage error.
+"quire <command> --help" tells more; "quire --version" prints the version.
+`;
 
 /**
- * Opens the store at `url` (or the default). With `existing`, a SQLite file must already be
- * there (so that a mistyped path is an error, not a new empty database) and is opened read-only.
+ * Runs the command line `argv` (what follows the script) with `io`'s streams and environment.
+ * Never throws: errors are printed on stderr.
+ *
+ * @returns The exit code: 0 ok, 1 failure, 2 usage error.
  */
-async function openStore(url: string | undefined, existing = false): Promise<Store> {
-  if (!existing) return await open(url);
-  const options: OpenOptions = url === undefined ? parseUrl(defaultUrl()) : parseUrl(url);
-  if (options.backend === "sqlite" && options.path !== ":memory:") {
-    return await open({ ...options, readonly: true });
-  }
-  if (options.backend === "file" && !existsSync(options.dir!)) {
-    throw new QuireError("NOT_FOUND", `Cannot open: the directory "${options.dir}" does not exist`);
-  }
-  return await open(options);
-}
-
-function defaultUrl(): string {
-  return process.env.QUIRE_URL || process.env.DATABASE_URL || DEFAULT_URL;
-}
-
-/** Writes to stdout, waiting until the text is handed over (backpressure). */
-function write(text: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    process.stdout.write(text, (error) => error ? reject(error) : resolve())
-  );
-}
-
-async function stats(args: Args): Promise<number> {
-  expect("stats", args, 0, 1);
-  await using store = await openStore(args.positional[0], true);
-  const { backend, location, collections } = await store.stats();
-  console.log(`${backend} ${location}`);
-  const rows = Object.entries(collections);
-  const width = Math.max(10, ...rows.map(([name]) => name.length));
-  console.log(
-    `${"collection".padEnd(width)}  ${"documents".padStart(10)}  ${"bytes".padStart(12)}`,
-  );
-  let count = 0, bytes = 0;
-  for (const [name, c] of rows) {
-    console.log(
-      `${name.padEnd(width)}  ${String(c.count).padStart(10)}  ${String(c.bytes).padStart(12)}`,
-    );
-    count += c.count;
-    bytes += c.bytes;
-  }
-  console.log(
-    `${"total".padEnd(width)}  ${String(count).padStart(10)}  ${String(bytes).padStart(12)}`,
-  );
-  return 0;
-}
-
-async function check(args: Args): Promise<number> {
-  expect("check", args, 0, 1);
-  await using store = await openStore(args.positional[0], true);
-  const report = await store.check();
-  for (const problem of report.problems) {
-    const where = problem.collection === undefined
-      ? ""
-      : ` ${problem.collection}/${JSON.stringify(problem.id ?? "")}`;
-    console.log(`${problem.code}${where}: ${problem.message}`);
-  }
-  const found = report.problems.length;
-  console.log(`${report.documents} documents checked, ${found} problem${found === 1 ? "" : "s"}`);
-  return report.ok ? 0 : 1;
-}
-
-async function exportCommand(args: Args): Promise<number> {
-  expect("export", args, 0, 1, ["out"]);
-  await using store = await openStore(args.positional[0], true);
-  const out = args.flags.get("out");
-  if (typeof out === "string") {
-    const { documents } = await writeExport(store, out);
-    console.error(`exported ${documents} documents to ${out}`);
-    return 0;
-  }
-  let buffer = "";
-  for await (const line of exportNdjson(store)) {
-    buffer += line;
-    if (buffer.length >= 1 << 16) {
-      await write(buffer);
-      buffer = "";
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  let spec: Command | undefined;
+  try {
+    if (name === "--version" || name === "-V") {
+      await write(io.stdout, `quire ${pkg.version}\n`);
+      return 0;
     }
-  }
-  await write(buffer);
-  return 0;
-}
-
-async function importCommand(args: Args): Promise<number> {
-  expect("import", args, 1, 2, ["replace"]);
-  const [url, file] = args.positional.length === 2
-    ? args.positional
-    : [undefined, args.positional[0]];
-  if (file !== "-" && !(existsSync(file) && statSync(file).isFile())) {
-    throw new QuireError("NOT_FOUND", `Cannot import "${file}": no such file`);
-  }
-  await using store = await openStore(url);
-  const source = file === "-" ? process.stdin : createReadStream(file);
-  const result = await store.import(source as AsyncIterable<Uint8Array>, {
-    onConflict: args.flags.has("replace") ? "replace" : "skip",
-    onProgress: ({ imported, skipped, failed, line }) => {
-      if (process.stderr.isTTY) {
-        process.stderr.write(
-          `\rline ${line}: ${imported} imported, ${skipped} skipped, ${failed} failed`,
-        );
-      }
-    },
-  });
-  if (process.stderr.isTTY) process.stderr.write("\n");
-  console.log(
-    `imported ${result.imported}, skipped ${result.skipped}, failed ${result.failedCount}`,
-  );
-  for (const failure of result.failed) {
-    const id = failure.id === undefined ? "" : ` (id ${JSON.stringify(failure.id)})`;
-    console.log(`  line ${failure.line}${id}: ${failure.error}`);
-  }
-  if (result.failedCount > result.failed.length) {
-    console.log(`  ... and ${result.failedCount - result.failed.length} more`);
-  }
-  return result.failedCount > 0 ? 1 : 0;
-}
-
-async function backup(args: Args): Promise<number> {
-  expect("backup", args, 2, 2);
-  const [url, path] = args.positional;
-  await using store = await openStore(url, true);
-  await store.backup(path);
-  console.log(`backed up ${url} to ${path}`);
-  return 0;
-}
-
-/** Splits `[url] <collection> [filter]`: the first argument is a URL only if it looks like one. */
-function urlCollectionFilter(
-  command: string,
-  args: Args,
-): [string | undefined, string, string | undefined] {
-  const [first, ...rest] = args.positional;
-  if (first === undefined) throw usage(`Too few arguments for ${command}`);
-  const hasUrl = /^[a-z]+:/.test(first) && (first.includes("://") || first === "sqlite::memory:");
-  const [collection, filter] = hasUrl ? rest : [first, ...rest];
-  if (collection === undefined) throw usage(`Too few arguments for ${command}`);
-  return [hasUrl ? first : undefined, collection, filter];
-}
-
-async function find(args: Args): Promise<number> {
-  expect("find", args, 1, 3, ["sort", "limit", "fields", "after", "all"]);
-  const [url, name, filter] = urlCollectionFilter("find", args);
-  const limit = args.flags.has("limit") ? Number(args.flags.get("limit")) : undefined;
-  const options = {
-    sort: flag(args, "sort"),
-    fields: flag(args, "fields"),
-    limit,
-    after: flag(args, "after"),
-  };
-  await using store = await openStore(url, true);
-  const collection = store.collection(name);
-  for (;;) {
-    const page = await collection.find(filter, options);
-    for (const entry of page.items) await write(`${JSON.stringify(entry)}\n`);
-    if (page.next === undefined) break;
-    if (!args.flags.has("all")) {
-      console.error(`next: ${page.next}`);
-      break;
+    if (name === "--help" || name === "-h") return await main(["help"], io);
+    if (name === undefined) {
+      await write(io.stderr, USAGE);
+      return 2;
     }
-    options.after = page.next;
+    if (name.startsWith("-")) {
+      throw new UsageError(`The command goes first, then its options: quire <command> ${name} ...`);
+    }
+    spec = commandNamed(name);
+    const args = parseCommandArgs(spec, rest);
+    if (args.values.help === true) {
+      await write(io.stdout, commandHelp(spec));
+      return 0;
+    }
+    const db = args.values.db;
+    return await spec.run({
+      io,
+      spec,
+      args,
+      target: targetOf(typeof db === "string" ? db : undefined, io.env),
+      out: new Output(io.stdout, args.values.json === true),
+    });
+  } catch (error) {
+    return await report(error, io, spec);
   }
-  return 0;
 }
 
-async function count(args: Args): Promise<number> {
-  expect("count", args, 1, 3);
-  const [url, name, filter] = urlCollectionFilter("count", args);
-  await using store = await openStore(url, true);
-  console.log(await store.collection(name).count(filter));
-  return 0;
-}
-
-async function search(args: Args): Promise<number> {
-  expect("search", args, 2, 3, ["filter", "limit", "after", "highlight", "facets", "fields"]);
-  const [url, name, query] = urlCollectionFilter("search", args);
-  if (query === undefined) throw usage("search needs a query");
-  const limit = args.flags.has("limit") ? Number(args.flags.get("limit")) : undefined;
-  const facets = flag(args, "facets");
-  await using store = await openStore(url, true);
-  const page = await store.collection(name).search(query, {
-    filter: flag(args, "filter"),
-    limit,
-    after: flag(args, "after"),
-    highlight: args.flags.has("highlight") ? { escapeHtml: false } : undefined,
-    facets: facets === undefined ? undefined : facets.split(","),
-    fields: flag(args, "fields"),
-  });
-  for (const { id, score, doc, highlights } of page.hits) {
-    await write(`${JSON.stringify({ id, score, doc, ...(highlights && { highlights }) })}\n`);
+/** Prints an error on stderr; returns its exit code. */
+async function report(error: unknown, io: Io, spec: Command | undefined): Promise<number> {
+  if (error instanceof UsageError) {
+    const command = error.command ?? spec;
+    const hint = command === undefined
+      ? 'usage: quire <command> [arguments] [options]; "quire help" lists the commands'
+      : `usage: ${usageLine(command)}; "quire ${command.name} --help" tells more`;
+    await write(io.stderr, `quire: ${error.message} (USAGE)\n${hint}\n`);
+    return 2;
   }
-  if (page.facets !== undefined) console.error(`facets: ${JSON.stringify(page.facets)}`);
-  if (page.next !== undefined) console.error(`next: ${page.next}`);
-  return 0;
-}
-
-function flag(args: Args, name: string): string | undefined {
-  const value = args.flags.get(name);
-  return typeof value === "string" ? value : undefined;
-}
-
-const COMMANDS: Record<string, (args: Args) => Promise<number>> = {
-  stats,
-  check,
-  export: exportCommand,
-  import: importCommand,
-  backup,
-  find,
-  count,
-  search,
-  help: () => {
-    console.log(USAGE);
-    return Promise.resolve(0);
-  },
-};
-
-/** Runs the command line `argv` (without the runtime and script); resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const [name = "help", ...rest] = argv;
-  if (name === "--help" || name === "-h") return await COMMANDS.help(parseArgs([], []));
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (command === undefined) throw usage(`Unknown command ${JSON.stringify(name)}`);
-  return await command(
-    parseArgs(rest, ["out", "sort", "limit", "fields", "after", "filter", "facets"]),
+  if (error instanceof QuireError) {
+    await write(io.stderr, `quire: ${error.message} (${error.code})\n`);
+    return 1;
+  }
+  // The runtime's own errors (a port in use, a file that cannot be read) have a code too.
+  const code = (error as { code?: unknown })?.code;
+  if (error instanceof Error && typeof code === "string") {
+    await write(io.stderr, `quire: ${error.message} (${code})\n`);
+    return 1;
+  }
+  await write(
+    io.stderr,
+    `quire: unexpected error (a bug; please report it): ${
+      error instanceof Error ? error.stack ?? error.message : String(error)
+    }\n`,
   );
+  return 1;
 }
 
 if (import.meta.main) {
@@ -331,15 +171,5 @@ if (import.meta.main) {
     if (error.code === "EPIPE") process.exit(0);
     throw error;
   });
-  try {
-    process.exitCode = await main(process.argv.slice(2));
-  } catch (error) {
-    const code = (error as { code?: unknown })?.code;
-    if (error instanceof QuireError || typeof code === "string") {
-      console.error(`quire: ${(error as Error).message} (${code})`);
-    } else {
-      console.error("quire: unexpected error (a bug; please report it):", error);
-    }
-    process.exitCode = 2;
-  }
+  process.exitCode = await main(process.argv.slice(2));
 }
