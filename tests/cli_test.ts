@@ -788,7 +788,7 @@ describe("quire CLI as a process", () => {
     SLOW,
     async () => {
       const url = tempUrl();
-      const child = start("quire.ts", ["serve", "--db", url, "--port", "0"], {
+      const child = start("quire.ts", ["serve", "--db", url, "--port", "0", "--no-ui"], {
         QUIRE_TOKEN: "s3cret",
       });
       child.stdin.end();
@@ -822,11 +822,15 @@ describe("quire CLI as a process", () => {
         );
         assert.equal(list.status, 200);
         await list.body?.cancel();
-        for (let i = 0; i < 100 && !stdout.includes("GET"); i++) {
+        const page = await fetch(listening, { headers: auth }); // --no-ui: the API only
+        assert.equal(page.status, 404);
+        await page.body?.cancel();
+        for (let i = 0; i < 100 && !stdout.includes("GET / "); i++) {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
         assert.match(stdout, /^PUT \/v1\/collections\/notes\/docs\/n1 201 [\d.]+ms$/m);
         assert.match(stdout, /^GET \/v1\/collections\/notes\/docs\?filter 200 [\d.]+ms$/m);
+        assert.match(stdout, /^GET \/ 404 [\d.]+ms$/m);
         assert.doesNotMatch(stdout + stderr, /secret|s3cret/);
       } finally {
         process.kill(child.pid!, "SIGTERM");

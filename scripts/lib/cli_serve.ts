@@ -47,6 +47,7 @@ requests in flight finish, then the store closes: every acknowledged write is ke
       type: "boolean",
       help: "allow a non-loopback --host without a token",
     },
+    "no-ui": { type: "boolean", help: "no search page at / (the API only)" },
     cors: {
       type: "string",
       multiple: true,
@@ -81,6 +82,7 @@ requests in flight finish, then the store closes: every acknowledged write is ke
         token,
         readOnly,
         cors,
+        ...(flag(context, "no-ui") && { ui: false }),
         log: (line) => void write(context.io.stdout, `${line}\n`),
         note,
         onListen: (server) => {
