@@ -781,6 +781,15 @@ describe("quire CLI as a process", () => {
     const exposed = await cli(["serve", "--host", "0.0.0.0", "--db", "memory://"]);
     assert.equal(exposed.code, 2);
     assert.match(exposed.stderr, /--token <token> or set QUIRE_TOKEN .*--insecure-no-token/);
+    const badPort = await cli(["serve", "--db", "memory://"], { env: { PORT: "http" } });
+    assert.equal(badPort.code, 2);
+    assert.match(badPort.stderr, /--port takes a whole number from 0 to 65535, not "http"/);
+    // --read-only serves an existing database only, and creates none.
+    const path = tempPath();
+    const readOnly = await cli(["serve", "--read-only", "--db", `sqlite://${path}`]);
+    assert.equal(readOnly.code, 1);
+    assert.match(readOnly.stderr, /^quire: No database at .* \(NOT_FOUND\)\n$/);
+    assert.equal(existsSync(path), false);
   });
 
   test(

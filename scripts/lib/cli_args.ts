@@ -120,23 +120,30 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
   return parsed;
 }
 
-/** A whole number option, checked: `--limit 10`. */
-export function intOption(
-  spec: CommandSpec,
-  values: ParsedArgs["values"],
-  name: string,
-  range: { min: number; max?: number },
-): number | undefined {
-  const text = values[name];
-  if (typeof text !== "string") return undefined;
+/** What {@linkcode wholeNumber} accepts. */
+export interface WholeNumberRange {
+  /** The option's name, for the message. */
+  name: string;
+  min: number;
+  max?: number;
+  /** The command, for the usage line. */
+  spec?: CommandSpec;
+}
+
+/**
+ * The value of a whole-number option (`--limit 10`), checked against its range.
+ * @throws {UsageError} when it is not a whole number in the range.
+ */
+export function wholeNumber(text: string | undefined, range: WholeNumberRange): number | undefined {
+  if (text === undefined) return undefined;
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(value >= range.min && value <= (range.max ?? Number.MAX_SAFE_INTEGER))) {
     const bounds = range.max === undefined
       ? `${range.min} or more`
       : `from ${range.min} to ${range.max}`;
     throw new UsageError(
-      `--${name} takes a whole number ${bounds}, not ${JSON.stringify(text)}`,
-      spec,
+      `--${range.name} takes a whole number ${bounds}, not ${JSON.stringify(text)}`,
+      range.spec,
     );
   }
   return value;

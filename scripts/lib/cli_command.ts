@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CommandSpec, OptionSpec, ParsedArgs } from "./cli_args.ts";
+import { type CommandSpec, type OptionSpec, type ParsedArgs, wholeNumber } from "./cli_args.ts";
 import type { Io } from "./cli_io.ts";
 import type { Output } from "./cli_output.ts";
 import { CLI_DEFAULT_URL, type Target } from "./cli_store.ts";
@@ -48,6 +48,15 @@ export function command(
 export function stringOption(context: Context, name: string): string | undefined {
   const value = context.args.values[name];
   return typeof value === "string" ? value : undefined;
+}
+
+/** A whole-number option's value, checked: `--limit 10`. */
+export function numberOption(
+  context: Context,
+  name: string,
+  range: { min: number; max?: number },
+): number | undefined {
+  return wholeNumber(stringOption(context, name), { name, ...range, spec: context.spec });
 }
 
 /** A repeatable option's values (each may also be a comma-separated list). */

@@ -6,8 +6,15 @@
  */
 
 import { type Entry, QuireError, type SearchHit, type SearchOptions } from "../../mod.ts";
-import { intOption, UsageError } from "./cli_args.ts";
-import { command, type Context, flag, listOption, stringOption } from "./cli_command.ts";
+import { UsageError } from "./cli_args.ts";
+import {
+  command,
+  type Context,
+  flag,
+  listOption,
+  numberOption,
+  stringOption,
+} from "./cli_command.ts";
 import { readText, write } from "./cli_io.ts";
 import { cell, count, plural } from "./cli_output.ts";
 import { existingCollection, openToRead, openToWrite } from "./cli_store.ts";
@@ -39,7 +46,7 @@ export const get = command({
   },
   async run(context: Context): Promise<number> {
     const [name, id] = context.args.positionals;
-    const resolve = intOption(context.spec, context.args.values, "resolve", { min: 0, max: 16 });
+    const resolve = numberOption(context, "resolve", { min: 0, max: 16 });
     await using store = await openToRead(context.target);
     await existingCollection(store, name);
     const collection = store.collection(name);
@@ -70,7 +77,7 @@ Prints the new metadata { id, rev, createdAt, updatedAt }.`,
   },
   async run(context: Context): Promise<number> {
     const [name, id, given] = context.args.positionals;
-    const ifRev = intOption(context.spec, context.args.values, "if-rev", { min: 0 });
+    const ifRev = numberOption(context, "if-rev", { min: 0 });
     if ((given === undefined || given === "-") && context.io.stdin.isTTY === true) {
       throw new UsageError("put needs the document: as an argument, or on stdin", context.spec);
     }
@@ -105,7 +112,7 @@ export const del = command({
   },
   async run(context: Context): Promise<number> {
     const [name, id] = context.args.positionals;
-    const ifRev = intOption(context.spec, context.args.values, "if-rev", { min: 1 });
+    const ifRev = numberOption(context, "if-rev", { min: 1 });
     await using store = await openToWrite(context.target);
     await existingCollection(store, name);
     if (!await store.collection(name).delete(id, { ifRev })) throw notFound(name, id);
@@ -135,7 +142,7 @@ Without --all, the next page's cursor goes to stderr as "next: <cursor>", for --
     const [name, filter] = context.args.positionals;
     const options = {
       sort: stringOption(context, "sort"),
-      limit: intOption(context.spec, context.args.values, "limit", { min: 1 }),
+      limit: numberOption(context, "limit", { min: 1 }),
       fields: stringOption(context, "fields"),
       after: stringOption(context, "after"),
     };
@@ -219,7 +226,7 @@ The next page's cursor and the facet counts go to stderr as "next: <cursor>" and
     const terminalMarks = !context.out.json && !context.io.env.NO_COLOR;
     const options: SearchOptions = {
       filter: stringOption(context, "filter"),
-      limit: intOption(context.spec, context.args.values, "limit", { min: 1 }),
+      limit: numberOption(context, "limit", { min: 1 }),
       after: stringOption(context, "after"),
       highlight: flag(context, "highlight")
         ? terminalMarks

@@ -13,8 +13,8 @@ import {
   QuireError,
   type Store,
 } from "../../mod.ts";
-import { intOption, UsageError } from "./cli_args.ts";
-import { command, type Context, flag, stringOption } from "./cli_command.ts";
+import { UsageError } from "./cli_args.ts";
+import { command, type Context, flag, numberOption, stringOption } from "./cli_command.ts";
 import { importSource } from "./cli_import.ts";
 import { LineWriter, write } from "./cli_io.ts";
 import { bytes, count, plural } from "./cli_output.ts";
@@ -83,7 +83,7 @@ export const check = command({
     },
   },
   async run(context: Context): Promise<number> {
-    const max = intOption(context.spec, context.args.values, "max-problems", { min: 0 }) ??
+    const max = numberOption(context, "max-problems", { min: 0 }) ??
       SHOWN_PROBLEMS;
     await using store = await openToRead(context.target);
     const progress = Progress.start(context.io.stderr, { label: "check" });

@@ -11,7 +11,7 @@
  */
 
 import { isLoopback } from "../../http.ts";
-import { intOption, UsageError } from "./cli_args.ts";
+import { UsageError, wholeNumber } from "./cli_args.ts";
 import { command, type Context, flag, listOption, stringOption } from "./cli_command.ts";
 import { write } from "./cli_io.ts";
 import { openToWrite, shownUrl } from "./cli_store.ts";
@@ -57,10 +57,12 @@ requests in flight finish, then the store closes: every acknowledged write is ke
   },
   async run(context: Context): Promise<number> {
     const { env } = context.io;
-    const portText = stringOption(context, "port") ?? env.PORT;
-    const port = portText === undefined
-      ? DEFAULT_PORT
-      : intOption(context.spec, { port: portText }, "port", { min: 0, max: 65535 })!;
+    const port = wholeNumber(stringOption(context, "port") ?? env.PORT, {
+      name: "port",
+      min: 0,
+      max: 65535,
+      spec: context.spec,
+    }) ?? DEFAULT_PORT;
     const hostname = stringOption(context, "host") ?? DEFAULT_HOST;
     const token = stringOption(context, "token") ?? (env.QUIRE_TOKEN || undefined);
     if (token === undefined && !isLoopback(hostname) && !flag(context, "insecure-no-token")) {
