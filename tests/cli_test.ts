@@ -180,6 +180,10 @@ describe("quire CLI: arguments, help and exit codes", () => {
       [["help", "nothing"], /Unknown command "nothing"/],
       [["find"], /^quire: find needs <collection> \(USAGE\)\nusage: quire find <collection>/],
       [["find", "a", "b", "c"], /find takes at most 2 arguments/],
+      [
+        ["stats", "sqlite://x.db"],
+        /at most 0 arguments, not 1 \(a database URL goes in --db <url>\)/,
+      ],
       [["get", "notes", "--bogus"], /^quire: Unknown option '--bogus' \(USAGE\)/],
       [["get", "notes", "n1", "--resolve", "99"], /--resolve takes a whole number from 0 to 16/],
       [["find", "notes", "--limit"], /--limit <value>' argument missing/],

@@ -111,9 +111,12 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     throw new UsageError(`${spec.name} needs ${wanted}`, spec);
   }
   if (n > spec.max) {
+    // The database used to be the first argument: say where it goes now.
+    const url = parsed.positionals.some((arg) => /^(sqlite|file|memory|postgres(ql)?):/.test(arg));
+    const hint = url ? "a database URL goes in --db <url>" : "quote a filter or query with spaces";
     throw new UsageError(
       `${spec.name} takes at most ${spec.max} argument${spec.max === 1 ? "" : "s"}, not ${n} ` +
-        `(quote a filter or query that has spaces)`,
+        `(${hint})`,
       spec,
     );
   }
