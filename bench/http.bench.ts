@@ -27,9 +27,11 @@
  *   - json-server: `GET /sentences/:id`, `GET /sentences?genre=news&year=1950&_limit=10`,
  *     `PUT /sentences/:id`, and `GET /sentences?q=film&_limit=10` (its `q` is a substring match
  *     over every field, unranked: not the same search, shown for scale).
- * - **In-process search:** the same 16 terms through `collection.search(term, { limit: 10 })`
- *   in this process, one after the other, for `INPROCESS_MS` per round: the rate HTTP search is
- *   held against.
+ * - **In-process:** the same 16 terms through `collection.search(term, { limit: 10 })` in this
+ *   process, one after the other, for `INPROCESS_MS` per round: the rate HTTP search is held
+ *   against. Beside it, to tell where a request's time goes: the same searches and GETs through
+ *   `app.request()` (the whole app, no sockets), `collection.entry(id)` for the same ids, and the
+ *   bare app.
  * - **Rounds:** `ROUNDS` rounds; in each, every measurement once, in a new shuffled order; the
  *   tables give medians, the targets the median of the rounds' ratios. Before timing, every case's
  *   first requests are checked (status, non-empty answers, quire's find = json-server's ids).
@@ -76,7 +78,7 @@ const ROUNDS = QUICK ? 1 : 3;
 const DURATION_S = QUICK ? 1 : 5;
 const WARMUP_S = 1;
 const CONNECTIONS = 10;
-/** Milliseconds of in-process searching per round. */
+/** Milliseconds of in-process searching per round (a third of it for the faster calls). */
 const INPROCESS_MS = QUICK ? 300 : 3_000;
 const LIMIT = 10;
 const BATCH = 1_000;
@@ -324,18 +326,80 @@ async function check(urls: Record<ServerName, string>, list: HttpCase[]): Promis
   }
 }
 
-// --- in-process search --------------------------------------------------------------------------
+// --- in-process ------------------------------------------------------------------------------------
 
-async function searchRate(collection: Collection<CorpusDocument>, ms: number): Promise<number> {
-  for (const term of TERMS) await collection.search(term, { limit: LIMIT }); // untimed pass
+/**
+ * One operation timed in this process, without sockets: a store call, or the app answering a
+ * `Request` (`app.request()`: routing, validation, the store, the JSON body) with the body read.
+ */
+interface InProcessOp {
+  key: string;
+  label: string;
+  /** Milliseconds per round. */
+  ms: number;
+  run: (i: number) => Promise<unknown>;
+}
+
+function inProcessOps(
+  collection: Collection<CorpusDocument>,
+  quireApp: { request(path: string): Response | Promise<Response> },
+  bareApp: { request(path: string): Response | Promise<Response> },
+  list: HttpCase[],
+): InProcessOp[] {
+  const paths = (key: string) => list.find((test) => test.key === key)!.paths;
+  const getPaths = paths("quire get");
+  const searchPaths = paths("quire search");
+  const ids = getPaths.map((path) => path.slice(path.lastIndexOf("/") + 1));
+  const answer = async (response: Response | Promise<Response>) => {
+    const r = await response;
+    if (!r.ok) throw new Error(`in-process request: ${r.status}`);
+    return await r.arrayBuffer();
+  };
+  const short = Math.max(INPROCESS_MS / 3, 100);
+  return [
+    {
+      key: "search()",
+      label: "search() (the same terms, limit 10)",
+      ms: INPROCESS_MS,
+      run: (i) => collection.search(TERMS[i % TERMS.length], { limit: LIMIT }),
+    },
+    {
+      key: "app search",
+      label: "app.request(search)",
+      ms: INPROCESS_MS,
+      run: (i) => answer(quireApp.request(searchPaths[i % searchPaths.length])),
+    },
+    {
+      key: "entry()",
+      label: "entry(id) (the same ids)",
+      ms: short,
+      run: (i) => collection.entry(ids[i % ids.length]),
+    },
+    {
+      key: "app get",
+      label: "app.request(GET by id)",
+      ms: short,
+      run: (i) => answer(quireApp.request(getPaths[i % getPaths.length])),
+    },
+    {
+      key: "app bare",
+      label: "bare app.request(/bare)",
+      ms: short,
+      run: () => answer(bareApp.request("/bare")),
+    },
+  ];
+}
+
+/** Calls per second of `op`, one call after the other, for `op.ms` after an untimed warmup. */
+async function inProcessRate(op: InProcessOp, start: number): Promise<number> {
+  for (let i = 0; i < 32; i++) await op.run(start + i); // untimed: caches, JIT
   let count = 0;
   const started = performance.now();
   let elapsed = 0;
   do {
-    for (const term of TERMS) await collection.search(term, { limit: LIMIT });
-    count += TERMS.length;
+    for (let k = 0; k < 16; k++) await op.run(start + count++);
     elapsed = performance.now() - started;
-  } while (elapsed < ms);
+  } while (elapsed < op.ms);
   return count * 1000 / elapsed;
 }
 
@@ -390,7 +454,8 @@ async function main(dir: string): Promise<void> {
   try {
     store = await open(`sqlite://${file}`);
     const collection = store.collection<CorpusDocument>(COLLECTION);
-    const quire = await serve(createApp(store).fetch, { port: 0, log: false });
+    const quireApp = createApp(store);
+    const quire = await serve(quireApp.fetch, { port: 0, log: false });
     servers.push(quire);
     const bareApp = new Hono().get("/bare", (c) => c.json({ ok: true }));
     const bare = await serve(bareApp.fetch, { port: 0, log: false });
@@ -407,12 +472,13 @@ async function main(dir: string): Promise<void> {
     );
 
     const results = new Map<string, RunResult[]>(list.map((test) => [test.key, []]));
-    const inProcess: number[] = [];
-    const steps = [...list.map((test) => test.key), "in-process search"];
+    const ops = inProcessOps(collection, quireApp, bareApp, list);
+    const inProcess = new Map<string, number[]>(ops.map((op) => [op.key, []]));
+    const steps = [...list.map((test) => test.key), "in-process"];
     for (let round = 0; round < ROUNDS; round++) {
       for (const key of shuffled(steps, round + 1)) {
-        if (key === "in-process search") {
-          inProcess.push(await searchRate(collection, INPROCESS_MS));
+        if (key === "in-process") {
+          for (const op of ops) inProcess.get(op.key)!.push(await inProcessRate(op, round * 7919));
           continue;
         }
         const test = list.find((t) => t.key === key)!;
@@ -424,7 +490,7 @@ async function main(dir: string): Promise<void> {
       }
       console.log(`round ${round + 1}/${ROUNDS} done (${machine()})`);
     }
-    report(runtime, list, results, inProcess);
+    report(runtime, list, results, ops, inProcess);
   } finally {
     for (const child of children) child.kill();
     for (const server of servers) await server.shutdown();
@@ -438,7 +504,8 @@ function report(
   runtime: string,
   list: HttpCase[],
   results: Map<string, RunResult[]>,
-  inProcess: number[],
+  ops: InProcessOp[],
+  inProcess: Map<string, number[]>,
 ): void {
   const fmt = (value: number | undefined, digits = 0) =>
     value === undefined || !Number.isFinite(value) ? "–" : value.toLocaleString("en-US", {
@@ -460,6 +527,7 @@ function report(
     "p50 ms",
     "p99 ms",
     "server CPU",
+    "server µs/req",
     "load gen CPU",
     "errors",
   ]];
@@ -473,21 +541,22 @@ function report(
       fmt(med(test.key, (r) => r.p50), 2),
       fmt(med(test.key, (r) => r.p99), 2),
       fmt(med(test.key, (r) => r.serverCpu), 2),
+      fmt(med(test.key, (r) => r.serverCpu === undefined ? undefined : r.serverCpu / r.rps * 1e6)),
       fmt(med(test.key, (r) => r.cpu), 2),
       String(failures),
     ]);
   }
-  rows.push([
-    "quire, in-process",
-    "search() (same terms, limit 10)",
-    fmt(median(inProcess)),
-    "",
-    "",
-    "",
-    "",
-    "",
-  ]);
-  printTable(rows, [false, false, true, true, true, true, true, true]);
+  printTable(rows, [false, false, true, true, true, true, true, true, true]);
+
+  console.log(
+    `\nIn this process, no sockets, one call after the other (medians of ${ROUNDS} rounds):\n`,
+  );
+  const opRows: string[][] = [["in-process", "calls/s", "µs/call"]];
+  for (const op of ops) {
+    const rate = median(inProcess.get(op.key)!);
+    opRows.push([op.label, fmt(rate), fmt(1e6 / rate, 1)]);
+  }
+  printTable(opRows, [false, true, true]);
 
   const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]));
   const rps = (key: string) => results.get(key)!.map((r) => r.rps);
@@ -501,7 +570,7 @@ function report(
   );
   console.log(
     `  HTTP search / in-process search(), per second: ${
-      verdict(ratio(rps("quire search"), inProcess), TARGET_SEARCH_VS_INPROCESS)
+      verdict(ratio(rps("quire search"), inProcess.get("search()")!), TARGET_SEARCH_VS_INPROCESS)
     }`,
   );
   const peerRows = [["get", "GET by id"], ["find", "find"], ["put", "PUT"]]
