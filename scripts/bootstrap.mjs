@@ -6,7 +6,7 @@
 // over to the real command with node_modules/.bin first on PATH (so scripts and tests can
 // call `bun` / `deno` by name).
 //
-// Usage: node scripts/bootstrap.mjs <start|test|bench|quire> [args...]
+// Usage: node scripts/bootstrap.mjs <start|test|bench|quire|deno> [args...]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
@@ -115,9 +115,12 @@ const commands = {
   quire: () => run(BUN, [join("scripts", "quire.ts"), ...args]),
   test: () => run(process.execPath, [join(ROOT, "scripts", "run_tests.mjs"), ...args]),
   bench: () => bench(args),
+  // The local Deno, for deno.json's tasks: inside `deno task`, a bare `deno` resolves to
+  // node_modules/.bin/deno, which Deno then runs as a JavaScript file.
+  deno: () => run(DENO, args),
 };
 if (!(command in commands)) {
-  fail("usage: node scripts/bootstrap.mjs <start|test|bench|quire> [args...]");
+  fail("usage: node scripts/bootstrap.mjs <start|test|bench|quire|deno> [args...]");
 }
 ensureInstalled();
 process.exitCode = await commands[command]();

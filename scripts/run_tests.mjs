@@ -218,11 +218,11 @@ async function testStep(label, cmd, args, parse) {
 
 const focused = files.length > 0 || only !== null;
 if (!focused) {
-  const targets = ["mod.ts", "src", "tests", "scripts", "bench", "examples"]
+  const targets = ["mod.ts", "http.ts", "src", "tests", "scripts", "bench", "examples"]
     .filter((p) => existsSync(join(ROOT, p)));
   await checkStep("deno check", ["check", ...targets]);
   // The @example blocks of the public API's JSDoc must compile too.
-  await checkStep("deno check --doc", ["check", "--doc", "mod.ts", "src"]);
+  await checkStep("deno check --doc", ["check", "--doc", "mod.ts", "http.ts", "src"]);
   await checkStep("deno lint", ["lint"]);
   await checkStep("deno fmt", ["fmt", "--check"]);
 }
