@@ -16,6 +16,7 @@
 export { DEFAULT_URL, open, type OpenOptions, parseUrl } from "./src/open.ts";
 export {
   type CheckReport,
+  type ExportOptions,
   type ExportRecord,
   type IndexProgressEvent,
   Store,
@@ -64,4 +65,4 @@ export type {
 export { MAX_ID_BYTES } from "./src/names.ts";
 export { isRef, type Ref, ref } from "./src/refs.ts";
 export type { SqliteOptions } from "./src/backends/sqlite/sqlite_backend.ts";
-export { exportNdjson, writeExport } from "./src/ndjson.ts";
+export { exportNdjson, writeExport, type WriteExportOptions } from "./src/ndjson.ts";

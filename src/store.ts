@@ -19,7 +19,7 @@ import {
   sameOptions,
 } from "./collection_options.ts";
 import type { Document } from "./document.ts";
-import { QuireError } from "./errors.ts";
+import { QuireError, quote } from "./errors.ts";
 import {
   type ImportOptions,
   type ImportRecord,
@@ -39,6 +39,12 @@ export interface ExportRecord {
   createdAt: string;
   updatedAt: string;
   doc: Document;
+}
+
+/** Options of {@linkcode Store.export} and `exportNdjson`. */
+export interface ExportOptions {
+  /** Export only these collections (each must exist). @default every collection */
+  collections?: string[];
 }
 
 /** What `stats()` reports. */
@@ -199,11 +205,15 @@ export class Store implements AsyncDisposable {
   }
 
   /**
-   * Every document of every collection, collection by collection in id order, read a page at a
-   * time (constant memory). Not a snapshot: documents written meanwhile may or may not appear.
+   * Every document of every collection (or of `options.collections`), collection by collection
+   * in id order, read a page at a time (constant memory). Not a snapshot: documents written
+   * meanwhile may or may not appear.
+   *
+   * @throws {QuireError} `INVALID_NAME` or `NOT_FOUND` for a named collection that cannot be or
+   *   is not in the store, before any record.
    */
-  async *export(): AsyncGenerator<ExportRecord> {
-    const names = (await this.collections()).map((entry) => entry.name);
+  async *export(options: ExportOptions = {}): AsyncGenerator<ExportRecord> {
+    const names = (await this.exportedCollections(options)).map((entry) => entry.name);
     for (const collection of names) {
       let after: string | undefined;
       for (;;) {
@@ -216,6 +226,27 @@ export class Store implements AsyncDisposable {
         after = page[page.length - 1].id;
       }
     }
+  }
+
+  /**
+   * The collections an export with `options` covers, with their options, in the order of
+   * {@linkcode collections}.
+   *
+   * @throws {QuireError} `INVALID_NAME` or `NOT_FOUND` for a named collection that cannot be or
+   *   is not in the store.
+   */
+  async exportedCollections(
+    options: ExportOptions = {},
+  ): Promise<{ name: string; options: NormalizedOptions }[]> {
+    const all = await this.collections();
+    if (options.collections === undefined) return all;
+    const wanted = new Set(options.collections.map((name) => checkCollectionName(name)));
+    for (const name of wanted) {
+      if (!all.some((entry) => entry.name === name)) {
+        throw new QuireError("NOT_FOUND", `No collection ${quote(name)}`);
+      }
+    }
+    return all.filter((entry) => wanted.has(entry.name));
   }
 
   /**

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import {
   type Document,
+  exportNdjson,
   type ExportRecord,
   MAX_DEPTH,
   open,
@@ -1054,6 +1055,32 @@ export function runBackendTests(backend: BackendUnderTest): void {
     });
 
     describe("export, import, backup, stats", () => {
+      it("export and exportNdjson take only the collections asked for", async (store) => {
+        await store.collection("empty", { indexes: ["a"] }).putMany([]); // listed, no documents
+        await store.collection("notes").put("n1", { a: 1 });
+        await store.collection("users").put("u1", { name: "Ann" });
+        await store.collection("zeta").put("z1", {});
+        const ids = async (collections?: string[]) => {
+          const out: string[] = [];
+          for await (const r of store.export({ collections })) out.push(`${r.collection}/${r.id}`);
+          return out;
+        };
+        assert.deepEqual(await ids(), ["notes/n1", "users/u1", "zeta/z1"]);
+        assert.deepEqual(await ids(["zeta", "notes", "zeta"]), ["notes/n1", "zeta/z1"]);
+        assert.deepEqual(await ids([]), []);
+        const lines: string[] = [];
+        for await (const line of exportNdjson(store, { collections: ["empty", "users"] })) {
+          lines.push(line);
+        }
+        assert.deepEqual(Object.keys(JSON.parse(lines[0]).collections), ["empty", "users"]);
+        assert.deepEqual(JSON.parse(lines[0]).collections.empty, { indexes: ["a"] });
+        assert.equal(lines.length, 2);
+        // A name that is not a collection fails at once, before any line.
+        await rejectsWith(ids(["notes", "missing"]), "NOT_FOUND");
+        await rejectsWith(ids(["../x"]), "INVALID_NAME");
+        await rejectsWith(exportNdjson(store, { collections: ["missing"] }).next(), "NOT_FOUND");
+      });
+
       it(
         "export yields every document with its metadata; import restores it exactly",
         async (store, env) => {

@@ -5,27 +5,15 @@
  * @module
  */
 
-import { closeSync, createReadStream, fsyncSync, openSync, statSync, writeSync } from "node:fs";
-import {
-  type ExportHeader,
-  exportNdjson,
-  type ImportResult,
-  QuireError,
-  type Store,
-} from "../../mod.ts";
+import { createReadStream, statSync } from "node:fs";
+import { exportNdjson, type ImportResult, QuireError, writeExport } from "../../mod.ts";
 import { UsageError } from "./cli_args.ts";
 import { command, type Context, flag, numberOption, stringOption } from "./cli_command.ts";
 import { importSource } from "./cli_import.ts";
 import { LineWriter, write } from "./cli_io.ts";
 import { bytes, count, plural } from "./cli_output.ts";
 import { Progress } from "./cli_progress.ts";
-import {
-  type CollectionList,
-  existingCollection,
-  openToRead,
-  openToWrite,
-  shownUrl,
-} from "./cli_store.ts";
+import { existingCollection, openToRead, openToWrite, shownUrl } from "./cli_store.ts";
 
 /** How many problems `check` and failures `import` print by default. */
 const SHOWN_PROBLEMS = 20;
@@ -122,69 +110,6 @@ export const check = command({
   },
 });
 
-/** The NDJSON export of some collections: their header, then their documents in id order. */
-async function* exportSome(store: Store, chosen: CollectionList): AsyncGenerator<string> {
-  const header: ExportHeader = {
-    format: "quire-export",
-    version: 1,
-    exportedAt: new Date().toISOString(),
-    collections: Object.fromEntries(chosen.map(({ name, options }) => [name, options])),
-  };
-  yield `${JSON.stringify(header)}\n`;
-  for (const { name } of chosen) {
-    const collection = store.collection(name);
-    let after: string | undefined;
-    do {
-      const page = await collection.find(undefined, { limit: 1000, after });
-      for (const entry of page.items) yield `${JSON.stringify({ collection: name, ...entry })}\n`;
-      after = page.next;
-    } while (after !== undefined);
-  }
-}
-
-/** A file written in 64 KiB pieces and flushed to disk at the end; errors are STORAGE. */
-class FileSink {
-  #path: string;
-  #fd: number;
-  #buffer = "";
-
-  constructor(path: string) {
-    this.#path = path;
-    this.#fd = this.#storage(() => openSync(path, "w"));
-  }
-
-  add(line: string): void {
-    this.#buffer += line;
-    if (this.#buffer.length >= 1 << 16) this.#flush();
-  }
-
-  close(): void {
-    try {
-      this.#flush();
-      this.#storage(() => fsyncSync(this.#fd));
-    } finally {
-      closeSync(this.#fd);
-    }
-  }
-
-  #flush(): void {
-    const text = this.#buffer;
-    this.#buffer = "";
-    this.#storage(() => writeSync(this.#fd, text));
-  }
-
-  #storage<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new QuireError("STORAGE", `Cannot write ${JSON.stringify(this.#path)}: ${reason}`, {
-        cause: error,
-      });
-    }
-  }
-}
-
 /** `quire export [collections...]` */
 export const exportCommand = command({
   name: "export",
@@ -203,8 +128,8 @@ export const exportCommand = command({
     const out = stringOption(context, "out");
     await using store = await openToRead(context.target);
     for (const name of names) await existingCollection(store, name);
-    const all = await store.collections();
-    const chosen = names.length === 0 ? all : all.filter((entry) => names.includes(entry.name));
+    const options = { collections: names.length === 0 ? undefined : names };
+    const chosen = await store.exportedCollections(options);
     const counts = (await store.stats()).collections;
     const total = chosen.reduce((sum, { name }) => sum + (counts[name]?.count ?? 0), 0);
     // NDJSON on a terminal is the output itself: no bar over it.
@@ -214,19 +139,22 @@ export const exportCommand = command({
       total,
       unit: "documents",
     });
-    const file = out === undefined ? undefined : new FileSink(out);
-    const stdout = new LineWriter(context.io.stdout);
-    let documents = -1; // the header is not a document
+    let documents = 0;
     try {
-      const lines = names.length === 0 ? exportNdjson(store) : exportSome(store, chosen);
-      for await (const line of lines) {
-        if (file) file.add(line);
-        else await stdout.add(line);
-        if (++documents % 500 === 0) progress?.update(documents);
+      if (out !== undefined) {
+        const onProgress = (done: number) => progress?.update(done);
+        documents = (await writeExport(store, out, { ...options, onProgress })).documents;
+      } else {
+        const stdout = new LineWriter(context.io.stdout);
+        let lines = -1; // the header is not a document
+        for await (const line of exportNdjson(store, options)) {
+          await stdout.add(line);
+          if (++lines % 500 === 0) progress?.update(lines);
+        }
+        await stdout.flush();
+        documents = lines;
+        progress?.update(documents);
       }
-      progress?.update(documents);
-      if (file) file.close();
-      else await stdout.flush();
     } catch (error) {
       progress?.stop();
       throw error;

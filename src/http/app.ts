@@ -511,10 +511,10 @@ export function createApp(store: Store, options: AppOptions = {}) {
       info: { title: "quire", version: "0.1.0", description: "quire's HTTP API" },
     })
     .get("/v1/export", async (c) => {
-      const names = splitList(c.req.query("collections"));
-      for (const name of names ?? []) await existingOptions(store, name);
-      const lines = exportLines(store, names === undefined ? undefined : new Set(names));
-      return c.body(streamOf(lines), 200, { "Content-Type": "application/x-ndjson" });
+      const lines = exportNdjson(store, { collections: splitList(c.req.query("collections")) });
+      // The header first: an unknown collection is a 404 before any byte is sent.
+      const header = (await lines.next()).value as string;
+      return c.body(streamOf(header, lines), 200, { "Content-Type": "application/x-ndjson" });
     })
     .post("/v1/import", async (c) => {
       const mode = c.req.query("onConflict") ?? "skip";
@@ -550,33 +550,15 @@ function splitList(text: string | undefined): string[] | undefined {
   return text === undefined ? undefined : text.split(",").map((part) => part.trim());
 }
 
-/** The NDJSON export of `store` (header first), of the `wanted` collections only if given. */
-async function* exportLines(store: Store, wanted: Set<string> | undefined): AsyncGenerator<string> {
-  for await (const line of exportNdjson(store)) {
-    if (wanted === undefined) yield line;
-    else if (line.startsWith('{"format"')) yield headerOf(line, wanted);
-    else if (wanted.has((JSON.parse(line) as { collection: string }).collection)) yield line;
-  }
-}
-
-/** The export header limited to the wanted collections. */
-function headerOf(line: string, wanted: Set<string>): string {
-  const header = JSON.parse(line) as { collections: Record<string, unknown> };
-  header.collections = Object.fromEntries(
-    Object.entries(header.collections).filter(([name]) => wanted.has(name)),
-  );
-  return `${JSON.stringify(header)}\n`;
-}
-
 /**
- * Lines as a byte stream, read as the client reads: each pull takes up to 64 KiB of lines, and a
- * client that goes away stops the reading of the store.
+ * `first`, then `lines`, as a byte stream read as the client reads: each pull takes up to 64 KiB
+ * of lines, and a client that goes away stops the reading of the store.
  */
-function streamOf(lines: AsyncGenerator<string>): ReadableStream<Uint8Array> {
+function streamOf(first: string, lines: AsyncGenerator<string>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  let chunk = first;
   return new ReadableStream({
     async pull(controller) {
-      let chunk = "";
       while (chunk.length < 65536) {
         const next = await lines.next();
         if (next.done) {
@@ -587,6 +569,7 @@ function streamOf(lines: AsyncGenerator<string>): ReadableStream<Uint8Array> {
         chunk += next.value;
       }
       controller.enqueue(encoder.encode(chunk));
+      chunk = "";
     },
     async cancel() {
       await lines.return(undefined);
