@@ -573,6 +573,20 @@ function report(
       verdict(ratio(rps("quire search"), inProcess.get("search()")!), TARGET_SEARCH_VS_INPROCESS)
     }`,
   );
+  // The same ratios from CPU time: what the server's own cost per request allows, were it given
+  // a whole core (on a shared machine it gets less, and the bare route is bound by the load
+  // generator, not by the server).
+  const cpuPerRequest = (key: string) =>
+    results.get(key)!.map((r) => r.serverCpu === undefined ? NaN : r.serverCpu / r.rps);
+  const searchMicros = inProcess.get("search()")!.map((rate) => 1 / rate);
+  console.log(
+    `\nThe same from the server's CPU time per request (a whole core each, no load generator ` +
+      `bound):\n  bare route's / GET by id's: ${
+        ratio(cpuPerRequest("bare"), cpuPerRequest("quire get")).toFixed(2)
+      }×\n  in-process search()'s / HTTP search's: ${
+        ratio(searchMicros, cpuPerRequest("quire search")).toFixed(2)
+      }×`,
+  );
   const peerRows = [["get", "GET by id"], ["find", "find"], ["put", "PUT"]]
     .filter(([key]) => results.has(`json-server ${key}`));
   if (peerRows.length > 0) {
