@@ -143,6 +143,23 @@ for (const backend of BACKENDS) {
         });
         await problemOf(await app.request("/v1/collections/nothing"), 404, "NOT_FOUND");
         await problemOf(await app.request("/v1/collections/nothing/docs/x"), 404, "NOT_FOUND");
+        // A read of an unknown collection is 404 even where the read itself would fail or find
+        // nothing: a bad filter, no search fields.
+        for (
+          const path of ["docs", "docs?filter=a%20%3D%201", "docs?filter=%3D%3D", "search?q=x"]
+        ) {
+          const missing = await app.request(`/v1/collections/nothing/${path}`);
+          const problem = await problemOf(missing, 404, "NOT_FOUND");
+          assert.match(problem.detail, /nothing/);
+        }
+        const query = await app.request("/v1/collections/nothing/query", {
+          method: "POST",
+          ...jsonBody({ filter: { $nope: 1 } }),
+        });
+        await problemOf(query, 404, "NOT_FOUND");
+        // An existing collection that matches nothing is an empty page, not a 404.
+        const none = await app.request("/v1/collections/notes/docs?filter=year%20%3D%202");
+        assert.deepEqual(await none.json(), { items: [] });
       });
     });
 

@@ -17,6 +17,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import { QuireError } from "../errors.ts";
 import { exportNdjson } from "../ndjson.ts";
+import type { Collection } from "../collection.ts";
 import type { Store } from "../store.ts";
 import { problem, problemOf, problemResponse } from "./problem.ts";
 import { searchPage } from "./ui/routes.ts";
@@ -426,8 +427,7 @@ export function createApp(store: Store, options: AppOptions = {}) {
     })
     .openapi(routes.getDoc, async (c) => {
       const { c: name, id } = c.req.valid("param");
-      await existingOptions(store, name);
-      const entry = await store.collection(name).entry(id);
+      const entry = await readCollection(store, name, (docs) => docs.entry(id), Boolean);
       if (entry === undefined) throw notFound(name, id);
       const etag = `"${entry.rev}"`;
       c.header("ETag", etag);
@@ -469,40 +469,40 @@ export function createApp(store: Store, options: AppOptions = {}) {
     .openapi(routes.list, async (c) => {
       const name = c.req.valid("param").c;
       const query = c.req.valid("query");
-      await existingOptions(store, name);
-      const page = await store.collection(name).find(query.filter, {
-        sort: query.sort,
-        limit: clampLimit(query.limit, maxLimit),
-        after: query.after,
-        fields: splitList(query.fields),
-      });
+      const page = await readCollection(store, name, (docs) =>
+        docs.find(query.filter, {
+          sort: query.sort,
+          limit: clampLimit(query.limit, maxLimit),
+          after: query.after,
+          fields: splitList(query.fields),
+        }), (found) => found.items.length > 0);
       return c.json(page, 200);
     })
     .openapi(routes.query, async (c) => {
       const name = c.req.valid("param").c;
       const body = c.req.valid("json");
-      await existingOptions(store, name);
-      const page = await store.collection(name).find(body.filter, {
-        sort: body.sort,
-        limit: clampLimit(body.limit, maxLimit),
-        after: body.after,
-        fields: body.fields,
-      });
+      const page = await readCollection(store, name, (docs) =>
+        docs.find(body.filter, {
+          sort: body.sort,
+          limit: clampLimit(body.limit, maxLimit),
+          after: body.after,
+          fields: body.fields,
+        }), (found) => found.items.length > 0);
       return c.json(page, 200);
     })
     .openapi(routes.search, async (c) => {
       const name = c.req.valid("param").c;
       const query = c.req.valid("query");
-      await existingOptions(store, name);
       const facets = query.facet === undefined ? undefined : [query.facet].flat();
-      const page = await store.collection(name).search(query.q, {
-        filter: query.filter,
-        limit: clampLimit(query.limit, maxLimit),
-        after: query.after,
-        highlight: query.highlight === "true",
-        facets,
-        fields: splitList(query.fields),
-      });
+      const page = await readCollection(store, name, (docs) =>
+        docs.search(query.q, {
+          filter: query.filter,
+          limit: clampLimit(query.limit, maxLimit),
+          after: query.after,
+          highlight: query.highlight === "true",
+          facets,
+          fields: splitList(query.fields),
+        }), (found) => found.hits.length > 0);
       return c.json(page, 200);
     })
     .openapi(routes.stats, async (c) => c.json({ ...(await store.stats()) }, 200))
@@ -592,6 +592,28 @@ function parseRecords(text: string): unknown[] {
     );
   }
   return records;
+}
+
+/**
+ * Runs `read` on collection `name`. A collection that does not exist is NOT_FOUND, but that costs
+ * a catalog read, so it is checked only when the read finds nothing or fails: a hit pays nothing.
+ */
+async function readCollection<T>(
+  store: Store,
+  name: string,
+  read: (collection: Collection) => Promise<T>,
+  found: (result: T) => boolean,
+): Promise<T> {
+  const collection = store.collection(name); // INVALID_NAME first
+  let result: T;
+  try {
+    result = await read(collection);
+  } catch (error) {
+    await existingOptions(store, name);
+    throw error;
+  }
+  if (!found(result)) await existingOptions(store, name);
+  return result;
 }
 
 /** A collection's options; NOT_FOUND when the store has no such collection. */
