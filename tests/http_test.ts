@@ -444,6 +444,26 @@ describe("http: options", () => {
       assert.equal(preflight.status, 204);
       assert.equal(preflight.headers.get("Access-Control-Allow-Origin"), "https://a.example");
     });
+    // With a token too: a preflight carries no token and must still be answered, and a refusal
+    // carries the CORS headers so that the page of the other origin can read its 401.
+    const options = { cors: "https://a.example", token: "s3cret" };
+    await withApp("memory://", options, async (app) => {
+      const preflight = await app.request("/v1/collections", {
+        method: "OPTIONS",
+        headers: { Origin: "https://a.example", "Access-Control-Request-Method": "GET" },
+      });
+      assert.equal(preflight.status, 204);
+      const refused = await app.request("/v1/collections", {
+        headers: { Origin: "https://a.example" },
+      });
+      await problemOf(refused, 401, "UNAUTHORIZED");
+      assert.equal(refused.headers.get("Access-Control-Allow-Origin"), "https://a.example");
+      const allowed = await app.request("/v1/collections", {
+        headers: { Origin: "https://a.example", Authorization: "Bearer s3cret" },
+      });
+      assert.equal(allowed.status, 200);
+      assert.equal(allowed.headers.get("Access-Control-Allow-Origin"), "https://a.example");
+    });
   });
 
   test("hc<QuireApp> is a typed client of the app", async () => {

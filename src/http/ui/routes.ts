@@ -1,6 +1,6 @@
 /**
- * The search page's routes, as one Hono middleware that `createApp` registers before the token
- * check: the page holds no data (it reads everything through the API, which does check the
+ * The search page's routes, as a function that `createApp`'s one middleware calls before the
+ * token check: the page holds no data (it reads everything through the API, which does check the
  * token), so its three static files are public.
  *
  * - `GET /` → the HTML; `GET /ui/page.js`, `GET /ui/page.css` → the script and the style sheet.
@@ -18,7 +18,7 @@
  */
 
 import { createHash } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { PAGE_CSS } from "./page_css.ts";
 import { pageHtml } from "./page_html.ts";
 import { PAGE_JS } from "./page_js.ts";
@@ -57,12 +57,13 @@ function asset(body: string, type: string): Asset {
 let shared: { js: Asset; css: Asset } | undefined;
 
 /**
- * The middleware that serves the search page; anything else goes on to the API.
+ * What serves the search page: the page's answer to a request for one of its files, else
+ * `undefined` (the request goes on to the API).
  *
  * @param options The collection to open by default.
- * @returns A Hono middleware for `app.use("*", ...)`.
+ * @returns A function for a middleware registered with `app.use("*", ...)`.
  */
-export function searchPage(options: UiOptions = {}): MiddlewareHandler {
+export function searchPage(options: UiOptions = {}): (c: Context) => Response | undefined {
   shared ??= {
     js: asset(PAGE_JS, "text/javascript; charset=utf-8"),
     css: asset(PAGE_CSS, "text/css; charset=utf-8"),
@@ -72,13 +73,13 @@ export function searchPage(options: UiOptions = {}): MiddlewareHandler {
     "/ui/page.js": shared.js,
     "/ui/page.css": shared.css,
   };
-  return async (c, next) => {
-    if (c.req.method !== "GET" && c.req.method !== "HEAD") return await next();
-    // The prefix the app is mounted under: this middleware's route is "<prefix>/*". The path is
+  return (c) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") return undefined;
+    // The prefix the app is mounted under: the calling middleware's route is "<prefix>/*". The path is
     // the URL's own (c.req.path drops the final slash when the parent app is not strict).
     const prefix = c.req.routePath.replace(/\/?\*$/, "");
     const url = new URL(c.req.url);
-    if (!url.pathname.startsWith(prefix)) return await next();
+    if (!url.pathname.startsWith(prefix)) return undefined;
     const rest = url.pathname.slice(prefix.length);
     if (rest === "") {
       // `/db` → `db/`: relative, so that it also holds behind a proxy that adds its own prefix.
@@ -86,7 +87,7 @@ export function searchPage(options: UiOptions = {}): MiddlewareHandler {
       return c.body(null, 308, { Location: `${last}/${url.search}` });
     }
     const found = Object.hasOwn(assets, rest) ? assets[rest] : undefined;
-    if (found === undefined) return await next();
+    if (found === undefined) return undefined;
     const headers: Record<string, string> = {
       "Content-Type": found.type,
       "Cache-Control": "no-cache",
