@@ -27,6 +27,8 @@ export {
   Collection,
   DEFAULT_LIMIT,
   type Entry,
+  type Explain,
+  type FilterInput,
   type FindOptions,
   type GetOptions,
   MAX_LIMIT,
@@ -35,7 +37,7 @@ export {
   type Page,
   type WriteOptions,
 } from "./src/collection.ts";
-export type { CollectionOptions } from "./src/collection_options.ts";
+export type { CollectionOptions, NormalizedOptions } from "./src/collection_options.ts";
 export {
   DEFAULT_SEARCH_LIMIT,
   MAX_SEARCH_LIMIT,
@@ -43,9 +45,12 @@ export {
   type SearchOptions,
   type SearchPage,
 } from "./src/collection_search.ts";
-export type { FacetCount } from "./src/backends/backend.ts";
+export type { FacetCount, Problem as CheckProblem, RestoreMode } from "./src/backends/backend.ts";
 export type { HighlightOptions } from "./src/search/highlight.ts";
-export type { SearchOptionsInput as SearchFieldOptions } from "./src/search/search_options.ts";
+export type {
+  SearchOptions as NormalizedSearchFieldOptions,
+  SearchOptionsInput as SearchFieldOptions,
+} from "./src/search/search_options.ts";
 export type { TokenizerName } from "./src/search/tokenize.ts";
 export {
   DEFAULT_MAX_DOCUMENT_BYTES,

@@ -22,6 +22,7 @@ export type { Explain, FilterInput, Meta };
 
 /** A document with its metadata. */
 export interface Entry<T = Document> extends Meta {
+  /** The document. */
   doc: T;
 }
 
@@ -51,7 +52,9 @@ export interface FindOptions {
 
 /** One page of `find` results; `next` is there when more may follow. */
 export interface Page<T = Document> {
+  /** The entries of this page, in the requested order. */
   items: Entry<T>[];
+  /** The cursor of the next page (pass it as `after`); absent on the last page. */
   next?: string;
 }
 

@@ -32,6 +32,7 @@ export interface CollectionOptions {
 
 /** Options after {@linkcode normalizeOptions}. */
 export interface NormalizedOptions extends CollectionOptions {
+  /** The `search` option in canonical form. */
   search?: SearchOptions;
 }
 

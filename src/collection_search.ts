@@ -58,7 +58,9 @@ export interface SearchHit<T = Document> extends Entry<T> {
 
 /** One page of search results, best first; `next` is there when more may follow. */
 export interface SearchPage<T = Document> {
+  /** The hits of this page, best first. */
   hits: SearchHit<T>[];
+  /** The cursor of the next page (pass it as `after`); absent on the last page. */
   next?: string;
   /** Value counts per requested facet, most frequent first (at most 100 values each). */
   facets?: Record<string, FacetCount[]>;

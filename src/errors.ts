@@ -49,6 +49,8 @@ export class QuireError extends Error {
   readonly code: ErrorCode;
 
   /**
+   * Makes an error with a code.
+   *
    * @param code What kind of failure this is.
    * @param message What was wrong and where, sentence case, no final period.
    * @param options `cause`: the underlying error, if any.

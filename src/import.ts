@@ -34,8 +34,11 @@ export interface ImportOptions {
 
 /** What `onProgress` is told after each batch. */
 export interface ImportProgress {
+  /** Records written so far. */
   imported: number;
+  /** Records skipped so far (their id existed, with `onConflict: "skip"`). */
   skipped: number;
+  /** Records refused so far. */
   failed: number;
   /** The last line (or record) read. */
   line: number;
@@ -45,13 +48,17 @@ export interface ImportProgress {
 export interface ImportFailure {
   /** 1-based line (NDJSON) or position (records). */
   line: number;
+  /** The record's id, when it had one. */
   id?: string;
+  /** Why the record was refused. */
   error: string;
 }
 
 /** What `import()` did. */
 export interface ImportResult {
+  /** Records written. */
   imported: number;
+  /** Records skipped (their id existed, with `onConflict: "skip"`). */
   skipped: number;
   /** The first {@linkcode MAX_LISTED_FAILURES} failures. */
   failed: ImportFailure[];
@@ -61,9 +68,13 @@ export interface ImportResult {
 
 /** The header line of an NDJSON export. */
 export interface ExportHeader {
+  /** Marks the file as a quire export. */
   format: "quire-export";
+  /** The export format's version. */
   version: 1;
+  /** When the export started: ISO-8601 UTC with milliseconds. */
   exportedAt: string;
+  /** The exported collections and their options. */
   collections: Record<string, NormalizedOptions>;
 }
 

@@ -10,7 +10,9 @@ import { checkCollectionName, checkId } from "./names.ts";
 
 /** A reference to the document `$id` in the collection `$ref`. */
 export interface Ref {
+  /** The referenced document's collection. */
   $ref: string;
+  /** The referenced document's id. */
   $id: string;
 }
 

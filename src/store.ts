@@ -33,11 +33,17 @@ import { forEachRef, type Ref } from "./refs.ts";
 
 /** One document as `export()` yields it and `import()` takes it. */
 export interface ExportRecord {
+  /** The collection's name. */
   collection: string;
+  /** The document's id. */
   id: string;
+  /** The document's revision: 1 on the first write, one more on each. */
   rev: number;
+  /** When the document was first written: ISO-8601 UTC with milliseconds. */
   createdAt: string;
+  /** When the document was last written: ISO-8601 UTC with milliseconds. */
   updatedAt: string;
+  /** The document. */
   doc: Document;
 }
 
@@ -49,8 +55,11 @@ export interface ExportOptions {
 
 /** What `stats()` reports. */
 export interface StoreStats {
+  /** The backend: `sqlite`, `memory`, `file`... */
   backend: string;
+  /** Where the data is: a file or directory path, or `:memory:`. */
   location: string;
+  /** Per collection: its document count and the UTF-8 bytes of its stored JSON. */
   collections: Record<string, { count: number; bytes: number }>;
   /** Backend figures: for SQLite the version, journal mode, synchronous, page counts, sizes. */
   storage: Record<string, number | string>;
@@ -58,8 +67,11 @@ export interface StoreStats {
 
 /** What `check()` reports; `ok` when nothing is wrong. */
 export interface CheckReport {
+  /** True when no problem was found. */
   ok: boolean;
+  /** How many documents were checked. */
   documents: number;
+  /** What was found wrong (corrupt documents, dangling references). */
   problems: Problem[];
 }
 
@@ -72,6 +84,7 @@ export interface StoreSettings {
 
 /** How far a search index (re)build got. */
 export interface IndexProgressEvent {
+  /** The collection whose index is being built. */
   collection: string;
   /** Documents indexed so far. */
   indexed: number;

@@ -22,9 +22,13 @@ export interface StoredEntry {
 
 /** Metadata of a stored document. */
 export interface Meta {
+  /** The document's id. */
   id: string;
+  /** The document's revision: 1 on the first write, one more on each. */
   rev: number;
+  /** When the document was first written: ISO-8601 UTC with milliseconds. */
   createdAt: string;
+  /** When the document was last written: ISO-8601 UTC with milliseconds. */
   updatedAt: string;
 }
 
@@ -64,14 +68,19 @@ export interface CollectionStats {
 
 /** Something `check()` found wrong. */
 export interface Problem {
+  /** `CORRUPT`: a document that does not decode; `DANGLING_REF`: a reference to nothing. */
   code: "CORRUPT" | "DANGLING_REF";
+  /** The collection it was found in. */
   collection?: string;
+  /** The document it was found in. */
   id?: string;
+  /** What is wrong. */
   message: string;
 }
 
 /** What `explain()` reports. */
 export interface Explain {
+  /** The backend that would run the query. */
   backend: string;
   /** The plan, one step a line (SQLite's EXPLAIN QUERY PLAN details). */
   plan: string[];
@@ -79,6 +88,7 @@ export interface Explain {
   indexes: string[][];
   /** SQLite: the statement that would run, and its parameters. */
   sql?: string;
+  /** SQLite: the parameters bound to `sql`. */
   params?: unknown[];
 }
 
@@ -104,7 +114,9 @@ export interface SearchHit {
 
 /** A value of a facet and how many matching documents hold it. */
 export interface FacetCount {
+  /** The value. */
   value: null | boolean | number | string;
+  /** How many matching documents hold it. */
   count: number;
 }
 

@@ -23,9 +23,9 @@ export interface SourceToken {
 
 /** How to highlight, as users write it. */
 export interface HighlightOptions {
-  /** @default "<mark>" */
+  /** The text put before each match. @default "<mark>" */
   open?: string;
-  /** @default "</mark>" */
+  /** The text put after each match. @default "</mark>" */
   close?: string;
   /** Tokens in a snippet. @default 24 */
   snippetTokens?: number;

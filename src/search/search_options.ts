@@ -21,7 +21,7 @@ export interface SearchOptionsInput {
   fields: string[] | Record<string, number>;
   /** With `fields` as an array: the weight of each (the canonical form). @default all 1 */
   weights?: number[];
-  /** @default "unicode61" */
+  /** How text is cut into words, as FTS5 names its tokenizers. @default "unicode61" */
   tokenizer?: TokenizerName;
   /**
    * FTS5's `remove_diacritics`: 0 keeps them, 1 removes them from characters with one, 2 from
@@ -35,11 +35,15 @@ export interface SearchOptionsInput {
 
 /** The canonical form, as persisted. */
 export interface SearchOptions {
+  /** Searchable JSON paths. */
   fields: string[];
   /** One per field, in the same order. */
   weights: number[];
+  /** How text is cut into words. */
   tokenizer: TokenizerName;
+  /** FTS5's `remove_diacritics`. */
   removeDiacritics: 0 | 1 | 2;
+  /** Prefix lengths indexed as well. */
   prefix: number[];
 }
 
