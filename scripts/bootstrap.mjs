@@ -52,7 +52,11 @@ function npm(args) {
 function ensureInstalled() {
   if (missingPackages().length === 0) return;
   console.log("quire: installing bun, deno and dev packages from npm (first run only)...");
-  npm(["install", "--no-audit", "--no-fund"]);
+  // Never rewrite package-lock.json (`npm start`/`npm test` leave `git status` clean): a fresh
+  // clone gets exactly the lockfile (`npm ci`); a partial node_modules is completed from it
+  // (`npm install --no-save` reads the lockfile but does not write it).
+  const fresh = !existsSync(join(ROOT, "node_modules"));
+  npm([...(fresh ? ["ci"] : ["install", "--no-save"]), "--no-audit", "--no-fund"]);
   if (missingPackages().some((m) => m.endsWith(" binary"))) {
     // The packages are there but a postinstall did not run (an earlier --ignore-scripts install,
     // say); `npm install` sees an up-to-date tree and won't run it again, `npm rebuild` does.
