@@ -99,7 +99,13 @@ export function utf8Length(text: string): number {
  */
 class Refusal {
   segments: (string | number)[] = [];
-  constructor(readonly what: string, readonly tooDeep = false) {}
+  readonly what: string;
+  readonly tooDeep: boolean;
+  // No parameter properties: Node's type stripping refuses them.
+  constructor(what: string, tooDeep = false) {
+    this.what = what;
+    this.tooDeep = tooDeep;
+  }
 }
 
 function checkValue(value: unknown, depth: number, ancestors: Set<object> | undefined): void {

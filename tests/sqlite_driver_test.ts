@@ -23,7 +23,7 @@ describe("sqlite driver", () => {
   test("runs on the runtime's own binding", async () => {
     const db = await memory();
     assert.equal(db.runtime, runtime);
-    assert.ok(runtime === "bun" || runtime === "deno");
+    assert.ok(runtime === "bun" || runtime === "deno" || runtime === "node");
     db.close();
   });
 
@@ -97,7 +97,7 @@ describe("sqlite driver", () => {
     db.close();
   });
 
-  test("integers beyond 2^53 in the default mode: bun rounds, deno throws (quire never stores them)", async () => {
+  test("integers beyond 2^53 in the default mode: bun rounds, node:sqlite (deno, node) throws (quire never stores them)", async () => {
     const db = await memory();
     db.prepare("INSERT INTO t VALUES (?, 'big')").run(2n ** 60n + 1n);
     const read = () => db.prepare("SELECT a FROM t WHERE b = 'big'").get<{ a: number }>();
@@ -218,7 +218,7 @@ describe("sqlite driver", () => {
     remove();
   });
 
-  test("errors map from SQLite's numeric code (bun: errno, deno: errcode), never from the text", () => {
+  test("errors map from SQLite's numeric code (bun: errno, node:sqlite: errcode), never from the text", () => {
     const bunStyle = Object.assign(new Error("database is locked"), {
       code: "SQLITE_BUSY_SNAPSHOT",
       errno: 517,

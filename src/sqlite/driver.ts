@@ -1,8 +1,11 @@
 /**
  * A small synchronous SQLite driver surface (after better-sqlite3 and libsql-client): a
  * database prepares statements and runs transactions that nest with SAVEPOINTs. The two
- * runtime bindings, `bun:sqlite` and `node:sqlite`, sit behind it in `driver_bun.ts` and
- * `driver_deno.ts`; no other file imports them.
+ * runtime bindings, `bun:sqlite` (Bun) and `node:sqlite` (Deno and Node), sit behind it in
+ * `driver_bun.ts` and `driver_node.ts`; no other file touches them. Both are imported
+ * statically (a computed `import()` breaks bundlers, `bun build --compile`, `deno compile` and
+ * Deno's permissions), and each fetches its binding with `process.getBuiltinModule` only when a
+ * database opens.
  *
  * What the driver makes identical on both runtimes (each pinned by tests/sqlite_driver_test.ts):
  * - parameters are positional only (`?` or `?NNN`); `true`/`false` bind as 1/0 (node:sqlite
@@ -31,6 +34,8 @@
 import { resolve } from "node:path";
 import { QuireError } from "../errors.ts";
 import { RUNTIME } from "../runtime.ts";
+import { openRawDatabase as openBun } from "./driver_bun.ts";
+import { openRawDatabase as openNode } from "./driver_node.ts";
 import { toQuireError } from "./sqlite_error.ts";
 
 /** A value SQLite hands back. */
@@ -68,7 +73,7 @@ export interface DriverOptions {
   immutable?: boolean;
 }
 
-/** The binding-specific part: what driver_bun.ts and driver_deno.ts implement. */
+/** The binding-specific part: what driver_bun.ts and driver_node.ts implement. */
 export interface RawDatabase {
   /** Compiles a statement; `bigints` makes every integer column come back as a bigint. */
   prepare(sql: string, bigints: boolean): RawStatement;
@@ -93,7 +98,7 @@ export interface RawStatement {
 
 /** An open SQLite database. */
 export interface Database {
-  /** `"bun"` or `"deno"`: which binding this is. */
+  /** `"bun"`, `"deno"` or `"node"`: which runtime's binding this is. */
   readonly runtime: string;
   /**
    * Prepares (and caches, by SQL text) a statement. A `transient` statement (a query built
@@ -126,9 +131,17 @@ export interface Database {
  * @param options Read-only and create flags.
  * @returns An open {@linkcode Database}.
  */
-export async function openDriver(path: string, options: DriverOptions = {}): Promise<Database> {
-  const raw = await openRaw(path, options);
-  return new Driver(raw, RUNTIME ?? "unknown", RUNTIME === "deno");
+export function openDriver(path: string, options: DriverOptions = {}): Promise<Database> {
+  // A promise (although nothing here waits) so that a binding may one day load asynchronously;
+  // failures reject it rather than throw.
+  try {
+    // node:sqlite binds every number as a REAL: whole numbers go in as BigInt there.
+    return Promise.resolve(
+      new Driver(openRaw(path, options), RUNTIME ?? "unknown", RUNTIME !== "bun"),
+    );
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** The `file:` URI that opens `path` as an immutable, read-only database. */
@@ -137,20 +150,11 @@ export function immutableUri(path: string): string {
   return `file:${encoded}?immutable=1`;
 }
 
-async function openRaw(path: string, options: DriverOptions): Promise<RawDatabase> {
-  // The module names are not literals so that neither runtime's checker tries to resolve the
-  // other runtime's binding.
-  const module = RUNTIME === "bun"
-    ? "./driver_bun.ts"
-    : RUNTIME === "deno"
-    ? "./driver_deno.ts"
-    : "";
-  if (module === "") {
-    throw new QuireError("UNSUPPORTED", "Cannot open SQLite: quire runs on Bun or Deno only");
+function openRaw(path: string, options: DriverOptions): RawDatabase {
+  if (RUNTIME === undefined) {
+    throw new QuireError("UNSUPPORTED", "Cannot open SQLite: quire runs on Bun, Deno or Node");
   }
-  const { openRawDatabase } = await import(module) as {
-    openRawDatabase(path: string, options: DriverOptions): RawDatabase;
-  };
+  const openRawDatabase = RUNTIME === "bun" ? openBun : openNode;
   try {
     return openRawDatabase(path, options);
   } catch (error) {

@@ -1,10 +1,14 @@
 /**
- * The bun:sqlite binding behind the driver interface. Only driver.ts imports this file, and only
- * when running on Bun.
+ * The bun:sqlite binding behind the driver interface. Only driver.ts imports this file (always,
+ * statically, so that bundlers and `bun build --compile` see it); bun:sqlite itself is fetched
+ * with `process.getBuiltinModule` when the first database opens, so loading this file costs
+ * nothing on Deno and Node.
  *
  * @module
  */
 
+import process from "node:process";
+import { QuireError } from "../errors.ts";
 import {
   type DriverOptions,
   immutableUri,
@@ -35,14 +39,31 @@ type BunDatabaseClass = new (
   options: { readonly?: boolean; create?: boolean; readwrite?: boolean } | number,
 ) => BunDatabase;
 
-const bunSqlite = "bun:sqlite";
-const { Database, constants } = await import(bunSqlite) as {
+interface BunSqlite {
   Database: BunDatabaseClass;
-  constants: Record<string, number>;
-};
+  constants: { SQLITE_OPEN_READONLY: number; SQLITE_OPEN_URI: number };
+}
+
+let binding: BunSqlite | undefined;
+
+/** bun:sqlite, fetched once. */
+function bunSqlite(): BunSqlite {
+  if (binding !== undefined) return binding;
+  // A `string` (not the literal) picks getBuiltinModule's untyped overload: the Deno and Node
+  // type checks know nothing of bun:sqlite.
+  const id: string = "bun:sqlite";
+  const module = typeof process.getBuiltinModule === "function"
+    ? process.getBuiltinModule(id) as BunSqlite | undefined
+    : undefined;
+  if (module === undefined) {
+    throw new QuireError("UNSUPPORTED", "Cannot open SQLite: this runtime has no bun:sqlite");
+  }
+  return (binding = module);
+}
 
 /** Opens `path` with bun:sqlite. */
 export function openRawDatabase(path: string, options: DriverOptions): RawDatabase {
+  const { Database, constants } = bunSqlite();
   const db = options.immutable === true
     ? new Database(immutableUri(path), constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI)
     : options.readonly === true

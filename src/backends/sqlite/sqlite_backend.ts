@@ -7,7 +7,7 @@
  * @module
  */
 
-import { existsSync, linkSync, rmSync, statSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { type NormalizedOptions, normalizeOptions } from "../../collection_options.ts";
 import { conflict, QuireError, quote } from "../../errors.ts";
@@ -112,7 +112,9 @@ const WAL_CHECK_WRITES = 256;
 const SEARCH_SLACK = 16;
 
 /**
- * Opens (creating if needed) a SQLite database as a quire backend.
+ * Opens (creating if needed) a SQLite database as a quire backend. A new database's missing
+ * parent directories are created too, as the file backend does; read-only, a missing file is
+ * `NOT_FOUND` and nothing is created.
  *
  * @param path A file path, or `":memory:"`.
  */
@@ -122,7 +124,10 @@ export async function openSqliteBackend(
 ): Promise<SqliteBackend> {
   const readonly = options.readonly === true;
   if (path !== ":memory:") checkFile(path, readonly);
-  if (path !== ":memory:" && !readonly && !existsSync(path)) await createDatabase(path, options);
+  if (path !== ":memory:" && !readonly && !existsSync(path)) {
+    createParentDirectories(path);
+    await createDatabase(path, options);
+  }
   try {
     return await connect(path, options, false);
   } catch (error) {
@@ -143,6 +148,20 @@ export async function openSqliteBackend(
       );
     }
     return await connect(path, options, true);
+  }
+}
+
+/** Creates the missing directories above `path`, or says which one could not be made. */
+function createParentDirectories(path: string): void {
+  const directory = dirname(path);
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (error) {
+    throw new QuireError(
+      "STORAGE",
+      `Cannot create the directory "${directory}" for "${path}": ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
