@@ -138,7 +138,10 @@ export function rewriteImports(code: string): string {
 function command(file: string): string[] {
   if ("Bun" in globalThis) return [process.execPath, file];
   if ("Deno" in globalThis) return [process.execPath, "run", "-A", file];
-  return [process.execPath, file]; // Node: types are stripped
+  // Node strips types by itself from 23.6 (and 22.18); before that it needs the flag.
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+  const strip = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
+  return strip ? [process.execPath, file] : [process.execPath, "--experimental-strip-types", file];
 }
 
 interface Outcome {
@@ -152,13 +155,16 @@ interface Outcome {
 
 const SAMPLE_TIMEOUT_MS = 30_000;
 
-/** Runs one sample in a fresh temporary directory, which is removed afterwards. */
-async function runSample(sample: Sample): Promise<Outcome> {
+/** Writes `files` into a fresh temporary project (package.json, node_modules link) and runs `argv`. */
+async function runInProject(
+  files: Record<string, string>,
+  argv: (dir: string) => string[],
+): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), "quire-sample-"));
   try {
     writeFileSync(join(dir, "package.json"), '{ "type": "module", "private": true }\n');
     symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-    writeFileSync(join(dir, "sample.ts"), rewriteImports(sample.code) + "\n");
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
     const env: Record<string, string | undefined> = {
       ...process.env,
       NO_COLOR: "1",
@@ -167,7 +173,7 @@ async function runSample(sample: Sample): Promise<Outcome> {
     for (const name of ["QUIRE_URL", "DATABASE_URL", "QUIRE_TOKEN", "PORT", "FORCE_COLOR"]) {
       delete env[name];
     }
-    const [cmd = "", ...args] = command(join(dir, "sample.ts"));
+    const [cmd = "", ...args] = argv(dir);
     const started = performance.now();
     const child = spawn(cmd, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -189,6 +195,14 @@ async function runSample(sample: Sample): Promise<Outcome> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs one sample in a fresh temporary directory, which is removed afterwards. */
+function runSample(sample: Sample): Promise<Outcome> {
+  return runInProject(
+    { "sample.ts": rewriteImports(sample.code) + "\n" },
+    (dir) => command(join(dir, "sample.ts")),
+  );
 }
 
 /**
