@@ -6,7 +6,7 @@
  */
 
 import type { Backend, Explain, Meta, StoredEntry } from "./backends/backend.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { checkAfter, decodeCursor, encodeCursor } from "./cursor.ts";
 import { type Document, encodeDocument } from "./document.ts";
 import { conflict, QuireError, quote } from "./errors.ts";
 import { checkLimit } from "./limit.ts";
@@ -44,7 +44,11 @@ export interface FindOptions {
   sort?: string | string[];
   /** Largest page, 1 to 10,000; larger values are clamped. @default 50 */
   limit?: number;
-  /** The `next` cursor of the previous page of the same query. */
+  /**
+   * The `next` cursor of the previous page of the same query. Leave it out (or `undefined`) for the
+   * first page; the last page has no `next`: stop there; passing `undefined` again starts over.
+   * Anything else that is not a cursor string (`null`, say) is `INVALID_OPTION`.
+   */
   after?: string;
   /** Dotted paths to keep in each document (an array, or one comma-separated string). */
   fields?: string | string[];
@@ -270,16 +274,18 @@ export class Collection<T extends object = Document> {
    * @param filter The object form, the text form, or nothing (every document).
    * @param options `sort`, `limit` (default 50, at most 10,000), `after` (a previous page's
    *   `next`: pages stay stable while others write), `fields` (a projection).
-   * @throws {QuireError} `INVALID_FILTER` for a bad filter, sort, projection or cursor.
+   * @throws {QuireError} `INVALID_FILTER` for a bad filter, sort, projection or cursor;
+   *   `INVALID_OPTION` for an `after` that is not a string (`null`, say).
    */
   async find(filter?: FilterInput, given: FindOptions = {}): Promise<Page<T>> {
     const options = optionsObject<FindOptions>(given);
     const query = prepareQuery(filter, options.sort);
     const limit = checkLimit(options.limit, DEFAULT_LIMIT, MAX_LIMIT);
     const fields = parseFields(options.fields);
-    const after = options.after === undefined
+    const cursor = checkAfter(options.after);
+    const after = cursor === undefined
       ? undefined
-      : decodeCursor(options.after, query.tag, query.sort.length + 1);
+      : decodeCursor(cursor, query.tag, query.sort.length + 1);
     const request = { filter: query.filter, sort: query.sort, after, limit: limit + 1 };
     const rows = await this.#host.run(
       this.name,

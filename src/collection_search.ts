@@ -11,7 +11,7 @@
 import type { Backend, FacetCount, SearchResult } from "./backends/backend.ts";
 import type { Entry } from "./collection.ts";
 import type { NormalizedOptions } from "./collection_options.ts";
-import { decodeCursor, encodeCursor, queryTag } from "./cursor.ts";
+import { checkAfter, decodeCursor, encodeCursor, queryTag } from "./cursor.ts";
 import type { Document } from "./document.ts";
 import { QuireError, quote } from "./errors.ts";
 import { checkLimit } from "./limit.ts";
@@ -36,7 +36,11 @@ export interface SearchOptions {
   filter?: FilterInput;
   /** Largest page, 1 to 1,000; larger values are clamped. @default 20 */
   limit?: number;
-  /** The `next` cursor of the previous page of the same search. */
+  /**
+   * The `next` cursor of the previous page of the same search. Leave it out (or `undefined`) for the
+   * first page; the last page has no `next`: stop there; passing `undefined` again starts over.
+   * Anything else that is not a cursor string (`null`, say) is `INVALID_OPTION`.
+   */
   after?: string;
   /** Snippets of each search field with the matched terms marked. */
   highlight?: boolean | HighlightOptions;
@@ -107,7 +111,8 @@ export async function searchCollection<T>(
   }
   const facets = parseFacets(options.facets);
   const tag = queryTag(["search", text, raw, filter]);
-  const after = options.after === undefined ? undefined : afterOf(options.after, tag);
+  const cursor = checkAfter(options.after);
+  const after = cursor === undefined ? undefined : afterOf(cursor, tag);
 
   const empty = (): SearchResult => ({ hits: [], facets: facets.map(() => []) });
   let search: IndexOptions | undefined;

@@ -59,6 +59,22 @@ export function decodeCursor(cursor: unknown, query: string, length: number): Cu
   return values as CursorValue[];
 }
 
+/**
+ * Checks a page option's `after`: `undefined` means "no cursor", the first page (what the first
+ * call of a paging loop passes: `find(f, { after: page?.next })`); a string goes on to
+ * {@linkcode decodeCursor}; anything else (`null`, a number) is refused, so that a loop that
+ * lost its cursor fails instead of silently starting over.
+ *
+ * @throws {QuireError} `INVALID_OPTION` when `after` is neither a string nor `undefined`.
+ */
+export function checkAfter(after: unknown): string | undefined {
+  if (after === undefined || typeof after === "string") return after;
+  throw new QuireError(
+    "INVALID_OPTION",
+    "after must be a cursor string from a page's next; leave it out for the first page",
+  );
+}
+
 /** A short, stable tag for a query (a hash of its canonical JSON), so cursors stay with it. */
 export function queryTag(query: unknown): string {
   return fnv1a(JSON.stringify(query));

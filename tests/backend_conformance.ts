@@ -561,6 +561,48 @@ export function runBackendTests(backend: BackendUnderTest): void {
         }
       });
 
+      it("after: undefined is the first page; null or any other non-string is INVALID_OPTION", async (store) => {
+        const notes = store.collection("notes", { search: { fields: ["title"] } });
+        await notes.putMany([["a", { title: "fox" }], ["b", { title: "fox" }], [
+          "c",
+          { title: "fox" },
+        ]]);
+        // The idiomatic loop: its first call passes `after: undefined`, its last page has no next.
+        const seen: string[] = [];
+        let after: string | undefined;
+        do {
+          const page = await notes.find({}, { limit: 2, after });
+          seen.push(...page.items.map((entry) => entry.id));
+          after = page.next;
+        } while (after !== undefined);
+        assert.deepEqual(seen, ["a", "b", "c"]);
+        const hits: string[] = [];
+        do {
+          const page = await notes.search("fox", { limit: 2, after });
+          hits.push(...page.hits.map((hit) => hit.id));
+          after = page.next;
+        } while (after !== undefined);
+        assert.deepEqual(hits.toSorted(), ["a", "b", "c"]);
+
+        for (const bad of [null, 0, 1, false, {}, ["x"]]) {
+          const options = { after: bad } as unknown as { after: string };
+          const found = await rejectsWith(notes.find({}, options), "INVALID_OPTION");
+          assert.equal(
+            found.message,
+            "after must be a cursor string from a page's next; leave it out for the first page",
+          );
+          await rejectsWith(
+            notes.find('title = "fox"', { sort: "title", ...options }),
+            "INVALID_OPTION",
+          );
+          await rejectsWith(notes.search("fox", options), "INVALID_OPTION");
+          await rejectsWith(
+            notes.search("fox", { filter: { title: "fox" }, ...options }),
+            "INVALID_OPTION",
+          );
+        }
+      });
+
       it("pagination is stable while others insert and delete", async (store) => {
         const notes = store.collection("notes");
         const stable = Array.from({ length: 40 }, (_, i) => `s${String(i).padStart(2, "0")}`);
