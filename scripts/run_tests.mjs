@@ -224,6 +224,9 @@ if (!focused) {
   // The @example blocks of the public API's JSDoc must compile too.
   await checkStep("deno check --doc", ["check", "--doc", "mod.ts", "http.ts", "src"]);
   await checkStep("deno lint", ["lint"]);
+  // JSR's rule: every public symbol documented, every type a public signature names exported.
+  // (http.ts joins once createApp has an explicit return type; so does `deno publish --dry-run`.)
+  await checkStep("deno doc --lint", ["doc", "--lint", "mod.ts"]);
   await checkStep("deno fmt", ["fmt", "--check"]);
 }
 if (only !== "deno") {
