@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Entry point behind `npm start|test|bench` (and the deno.json tasks).
 //
-// A fresh machine has only Node 20 and npm, so this file must run on plain Node with no
-// dependencies: it installs Bun, Deno and the dev packages from npm on first use, then hands
-// over to the real command with node_modules/.bin first on PATH (so scripts and tests can
-// call `bun` / `deno` by name).
+// A fresh machine has only Node (20 or later) and npm, so this file must run on plain Node with
+// no dependencies: it installs Bun, Deno, the Node that the tests run on (node_modules/.bin/node)
+// and the dev packages from npm on first use, then hands over to the real command with
+// node_modules/.bin first on PATH (so scripts and tests can call `bun` / `deno` / `node` by
+// name, and `node` is the local one).
 //
 // Usage: node scripts/bootstrap.mjs <start|test|bench|quire|deno> [args...]
 import { spawn, spawnSync } from "node:child_process";
@@ -17,8 +18,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "node_modules", ".bin");
 const BUN = join(BIN, "bun");
 const DENO = join(BIN, "deno");
+const NODE = join(BIN, "node");
 
-// Environment for every child: local bun/deno on PATH; no Deno update check (the network is
+// Environment for every child: local bun/deno/node on PATH; no Deno update check (the network is
 // closed on CI); no colour codes in CI logs.
 const env = { ...process.env, PATH: BIN + delimiter + (process.env.PATH ?? "") };
 env.DENO_NO_UPDATE_CHECK = "1";
@@ -34,9 +36,10 @@ function missingPackages() {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
   const names = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies });
   const missing = names.filter((n) => !existsSync(join(ROOT, "node_modules", n, "package.json")));
-  // The bun/deno packages ship their native binary through a postinstall script; a package
-  // directory without a working binary (scripts skipped, interrupted install) counts as missing.
-  for (const [name, bin] of [["bun", BUN], ["deno", DENO]]) {
+  // The bun/deno/node packages ship their native binary through an install script (node's is a
+  // preinstall that installs node-<platform>-<arch>); a package directory without a working
+  // binary (scripts skipped, interrupted install) counts as missing.
+  for (const [name, bin] of [["bun", BUN], ["deno", DENO], ["node", NODE]]) {
     const r = spawnSync(bin, ["--version"], { stdio: "ignore", env });
     if (r.status !== 0) missing.push(`${name} binary`);
   }
@@ -51,7 +54,7 @@ function npm(args) {
 
 function ensureInstalled() {
   if (missingPackages().length === 0) return;
-  console.log("quire: installing bun, deno and dev packages from npm (first run only)...");
+  console.log("quire: installing bun, deno, node and dev packages from npm (first run only)...");
   // Never rewrite package-lock.json (`npm start`/`npm test` leave `git status` clean): a fresh
   // clone gets exactly the lockfile (`npm ci`); a partial node_modules is completed from it
   // (`npm install --no-save` reads the lockfile but does not write it).
@@ -60,13 +63,13 @@ function ensureInstalled() {
   if (missingPackages().some((m) => m.endsWith(" binary"))) {
     // The packages are there but a postinstall did not run (an earlier --ignore-scripts install,
     // say); `npm install` sees an up-to-date tree and won't run it again, `npm rebuild` does.
-    npm(["rebuild", "bun", "deno"]);
+    npm(["rebuild", "bun", "deno", "node"]);
   }
   const still = missingPackages();
   if (still.length > 0) {
     fail(
       `still missing after \`npm install\`: ${still.join(", ")}.\n` +
-        "  bun and deno need their postinstall scripts: check that npm's ignore-scripts is off.",
+        "  bun, deno and node need their install scripts: check that npm's ignore-scripts is off.",
     );
   }
 }

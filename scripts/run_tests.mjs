@@ -1,25 +1,52 @@
 #!/usr/bin/env node
 // The whole test suite: deno check, deno lint, deno fmt --check, then the tests under tests/ on
-// Bun and on Deno. Normally started by `npm test` through scripts/bootstrap.mjs, which installs
-// bun and deno first.
+// Bun, Deno and Node. Normally started by `npm test` through scripts/bootstrap.mjs, which
+// installs bun, deno and node first.
 //
-// Usage: node scripts/run_tests.mjs [--only bun|deno] [test files or dirs...]
+// Usage: node scripts/run_tests.mjs [--only bun|deno|node[,...]] [--reports DIR] [files or dirs...]
 //   Giving files or --only makes a focused run: the check/lint/fmt steps are skipped.
+//   --only takes one runtime or a comma-separated list (--only deno,node).
+//   --reports DIR keeps each runtime's JUnit report there (DIR/bun.xml, deno.xml, node.xml);
+//   by default they go to a temporary directory that is removed at the end.
+//
+// Every runtime runs the same files: tests/**/*_test.ts (or those under the files and dirs
+// given), one file after another. Each prints its own readable output as it runs; the counts
+// come from its JUnit report (scripts/lib/junit.mjs), cross-checked against the totals the
+// runtime prints itself.
 //
 // The last line printed is always `N passed, N failed` (plus `, N skipped` when some were),
 // where N counts leaf test cases (a test() inside describe() is one case, a describe is none)
-// summed over both runtimes. A check step that fails, or a runtime that fails without a
-// summary we can read, adds 1 to "failed", so a broken run can never print "0 failed".
+// summed over all runtimes. A check step that fails, a runtime that exits with an error but
+// reports no failed case, or one that leaves no report we can read, adds 1 to "failed", so a
+// broken run can never print "0 failed".
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { delimiter, dirname, join } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, delimiter, dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import {
+  allTestcases,
+  countDenoTestcases,
+  countTestcases,
+  fileFailures,
+  nodeTotals,
+  parseXml,
+} from "./lib/junit.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = join(ROOT, "node_modules", ".bin");
 const BUN = join(BIN, "bun");
 const DENO = join(BIN, "deno");
+const NODE = join(BIN, "node");
 
 const env = { ...process.env, PATH: BIN + delimiter + (process.env.PATH ?? "") };
 env.DENO_NO_UPDATE_CHECK = "1";
@@ -27,31 +54,63 @@ if (process.env.CI === "true" || process.env.CI === "1") env.NO_COLOR = "1";
 // Bun turns colours off when its output is a pipe (ours is); keep them for a person at a terminal.
 if (process.stdout.isTTY && !env.NO_COLOR) env.FORCE_COLOR = "1";
 
+const RUNTIME_NAMES = ["bun", "deno", "node"];
+/** What a run without --only runs. */
+const DEFAULT_RUNTIMES = ["bun", "deno"];
+
 // ---- arguments ----
 let only = null;
-const files = [];
+let reportsDir = null;
+const paths = [];
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === "--only") only = argv[++i];
   else if (a.startsWith("--only=")) only = a.slice("--only=".length);
+  else if (a === "--reports") reportsDir = argv[++i];
+  else if (a.startsWith("--reports=")) reportsDir = a.slice("--reports=".length);
   else if (a.startsWith("-")) usage(`unknown option ${a}`);
-  else files.push(a);
+  else paths.push(a);
 }
-if (only !== null && only !== "bun" && only !== "deno") usage("--only takes bun or deno");
+const runtimes = only === null ? DEFAULT_RUNTIMES : (only ?? "").split(",");
+if (runtimes.length === 0 || runtimes.some((r) => !RUNTIME_NAMES.includes(r))) {
+  usage(`--only takes ${RUNTIME_NAMES.join(", ")} or a comma-separated list of them`);
+}
+if (reportsDir === undefined) usage("--reports takes a directory");
 
 function usage(message) {
-  console.error(`run_tests: ${message}\nusage: npm test -- [--only bun|deno] [files...]`);
+  console.error(
+    `run_tests: ${message}\n` +
+      "usage: npm test -- [--only bun|deno|node[,...]] [--reports DIR] [files or dirs...]",
+  );
   process.exit(2);
+}
+
+/** The test files (relative to ROOT, sorted): `*_test.ts` in the given files and dirs. */
+function testFiles(given) {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "node_modules" && !entry.name.startsWith(".")) walk(path);
+      } else if (entry.name.endsWith("_test.ts")) found.push(path);
+    }
+  };
+  for (const p of given) {
+    const path = resolve(ROOT, p);
+    if (!existsSync(path)) usage(`no such file or directory: ${p}`);
+    if (statSync(path).isDirectory()) walk(path);
+    else found.push(path);
+  }
+  return [...new Set(found.map((f) => relative(ROOT, f)))].sort();
 }
 
 // ---- running a step ----
 
 /** Runs a command, streaming its output to ours as it comes; resolves to {code, output}. */
 function run(cmd, args) {
-  console.log(
-    `\n=== ${[cmd === BUN ? "bun" : cmd === DENO ? "deno" : cmd, ...args].join(" ")} ===`,
-  );
+  console.log(`\n=== ${[basename(cmd), ...args].join(" ")} ===`);
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -66,28 +125,29 @@ function run(cmd, args) {
       console.error(`run_tests: could not start ${cmd}: ${err.message}`);
       resolve({ code: 127, output });
     });
-    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+    child.on("close", (code, signal) => resolve({ code: code ?? signal ?? 1, output }));
   });
 }
 
-// Colour codes are stripped before parsing (they are on when a person runs this at a terminal).
+// Colour codes are stripped before reading a runtime's own totals from its console output.
 // deno-lint-ignore no-control-regex -- matching ESC is the point
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const linesOf = (text) => text.replace(ANSI, "").split(/\r?\n/);
 
-// ---- reading Bun's summary ----
-// `bun test` ends with one count per line, then the "Ran" line, e.g.
+// ---- the runtimes' own totals, to cross-check the reports ----
+// Each returns { total, failed, outside } or null when the runtime printed none: `total` is what
+// its report should hold (testcases), `failed` how many of those failed, and `outside` the
+// failures it counts outside any test, which no report holds (a module that throws while
+// loading, an error after a test ended).
+
+// `bun test` ends with one count per line, then the "Ran" line:
 //    3 pass
 //    1 skip
-//    1 fail
+//    2 fail
 //    1 error
-//   Ran 5 tests across 2 files. [24.00ms]
-// ("error" is an error outside any test: a file that fails to load, a stray timer. Bun has
-// already counted each one in "fail" too, so it is not added again.)
-// Bun counts only test() callbacks (not describe blocks), which is exactly our leaf count.
-// We read the block just above the last "Ran" line, so test output that happens to look like a
-// summary cannot confuse us, and cross-check pass + fail + skip + todo == the "Ran" count.
-function parseBun(output) {
+//   Ran 7 tests across 2 files. [24.00ms]
+// An "error" is counted in "fail" and in "Ran" too, but is not in the report.
+function bunTotals(output) {
   const lines = linesOf(output);
   const ranAt = lines.findLastIndex((l) => /^Ran \d+ tests? across \d+ files?\./.test(l));
   if (ranAt < 0) return null;
@@ -100,154 +160,222 @@ function parseBun(output) {
     if (key in n) n[key] = Number(m[1]);
   }
   const ran = Number(/^Ran (\d+)/.exec(lines[ranAt])[1]);
-  if (n.pass + n.fail + n.skip + n.todo !== ran) return null;
-  return { passed: n.pass, failed: n.fail, skipped: n.skip + n.todo };
+  return { total: ran - n.error, failed: n.fail - n.error, outside: n.error };
 }
 
-// ---- reading Deno's test tree ----
-// Deno runs node:test's describe() as a test and each test() inside it as a "step", and its
-// summary counts both, so we count leaves from the tree the default (pretty) reporter prints:
-//   outer ...                    <- start line of a test that has steps
-//     a ... ok (1ms)             <- a leaf, started and finished on one line
-//     inner ...
-//       c ... ok (0ms)
-//     inner ... ok (1ms)         <- result of a test with steps: same text as its start line
-//   outer ... FAILED (due to 1 failed step) (5ms)
-//   slow ...                     <- a leaf that printed something: start line, output, result
-//   ------- output -------
-//   ----- output end -----
-//   slow ... ok (182µs)
-// A result line that closes an open start line (same indent and name) with other tree lines in
-// between belongs to a test with steps; every other result line is a leaf. This is exact:
-// what a test prints sits between "------- output -------" / "----- output end -----" markers
-// (also "pre-test"/"post-test" ones) and is skipped, and Deno prints names escaped (a newline
-// shows as \n), so each tree line is one test. A module that throws outside any test shows as
-// "Uncaught error from FILE FAILED": one failed case (Bun counts it as one too). The tree ends
-// at the ERRORS/FAILURES sections. As a cross-check, the number of result lines must equal the
-// totals in Deno's own summary ("FAILED | 1 passed (3 steps) | 1 failed (1 step) ...").
-function parseDeno(output) {
-  const n = { passed: 0, failed: 0, skipped: 0 };
-  let results = 0;
-  let summaryTotal = null;
-  let open = []; // start lines not yet closed: { key, hasSteps }
-  let inOutput = false;
-  let inTree = true;
-  for (const line of linesOf(output)) {
-    if (/^-+ (pre-test |post-test )?output -+$/.test(line)) inOutput = true;
-    else if (/^-+ (pre-test |post-test )?output end -+$/.test(line)) inOutput = false;
-    else if (inOutput) continue;
-    else if (/^(ok|FAILED) \| /.test(line)) summaryTotal = denoSummaryTotal(line);
-    else if (!inTree) continue;
-    else if (/^ (ERRORS|FAILURES) $/.test(line)) inTree = false;
-    else if (/^running \d+ tests? from /.test(line)) open = [];
-    else if (/^Uncaught error from .* FAILED$/.test(line)) {
-      n.failed++;
-      results++;
-    } else {
-      // A start line ends in " ..."; test it first so a test named "x ... ok" is not a result.
-      // The s flag: a test name may hold U+2028/U+2029, which `.` would not match otherwise.
-      const start = /^(.*\S) \.\.\.$/s.exec(line);
-      // Greedy name: the status is the LAST " ... word" on the line.
-      const result = !start && /^(.*\S) \.\.\. (ok|FAILED|ignored|cancelled)( .*)?$/s.exec(line);
-      const top = open.at(-1);
-      if (start) {
-        if (top) top.hasSteps = true;
-        open.push({ key: start[1], hasSteps: false });
-      } else if (result) {
-        results++;
-        let leaf = true;
-        if (top?.key === result[1]) leaf = !open.pop().hasSteps;
-        else if (top) top.hasSteps = true;
-        if (leaf && result[2] === "ok") n.passed++;
-        else if (leaf && result[2] === "ignored") n.skipped++;
-        else if (leaf) n.failed++;
-      }
-    }
-  }
-  if (summaryTotal === null) return null;
-  if (summaryTotal !== results) {
-    console.error(
-      `run_tests: read ${results} results from Deno's tree but its summary says ` +
-        `${summaryTotal}; cannot count Deno's cases exactly.`,
-    );
-    return null;
-  }
-  return n;
-}
-
-/** Sum of tests and steps in Deno's summary line (passed, failed and ignored). */
-function denoSummaryTotal(line) {
+// `deno test` ends with "ok | 3 passed (5 steps) | 1 failed (1 step) | 0 ignored (2 steps)".
+// Tests and steps are both testcases in the report; an uncaught error outside any test is
+// counted as a failed test ("Uncaught error from FILE FAILED") but is not in the report.
+function denoTotals(output) {
+  const lines = linesOf(output);
+  const line = lines.findLast((l) => /^(ok|FAILED) \| /.test(l));
+  if (line === undefined) return null;
   let total = 0;
+  let failed = 0;
   for (const part of line.split(" | ")) {
     const m = /^(\d+) (passed|failed|ignored)(?: \((\d+) steps?\))?/.exec(part);
-    if (m) total += Number(m[1]) + Number(m[3] ?? 0);
+    if (!m) continue;
+    const count = Number(m[1]) + Number(m[3] ?? 0);
+    total += count;
+    if (m[2] === "failed") failed += count;
   }
-  return total;
+  const outside = lines.filter((l) => /^Uncaught error from .* FAILED$/.test(l)).length;
+  return { total: total - outside, failed: failed - outside, outside };
+}
+
+// Node writes its totals into the report itself (<!-- tests 12 -->, <!-- fail 4 -->, ...), and
+// a failure outside a test is a testcase there (named after the file), so nothing is outside.
+// Its totals count some of those file failures and not others: `uncounted` is how many of them
+// the report may hold beyond the totals.
+function nodeReportTotals(root) {
+  const t = nodeTotals(root);
+  if (t.tests === undefined) return null;
+  const failed = (t.fail ?? 0) + (t.cancelled ?? 0);
+  return { total: t.tests, failed, outside: 0, uncounted: fileFailures(root) };
 }
 
 // ---- the steps ----
 
 const total = { passed: 0, failed: 0, skipped: 0 };
 const report = []; // one line per step for the summary at the end
+const failures = []; // "runtime  file: test" for each failed case
 
 /** check/lint/fmt: pass or fail as a whole; a failure counts as one failed case. */
-async function checkStep(label, args) {
-  const { code } = await run(DENO, args);
+async function checkStep({ label, cmd, args }) {
+  const { code } = await run(cmd, args);
   if (code !== 0) total.failed++;
   report.push(`${label.padEnd(12)} ${code === 0 ? "ok" : `FAILED (exit ${code})`}`);
 }
 
-/** A test runtime: add its leaf counts; a failure we cannot see in the counts adds one. */
-async function testStep(label, cmd, args, parse) {
-  const { code, output } = await run(cmd, args);
-  const n = parse(output) ?? { passed: 0, failed: 0, skipped: 0 };
-  let note = "";
-  if (code !== 0 && n.failed === 0) {
-    // Crashed, failed to load, type error, a failing hook... The exit code says it failed.
+/**
+ * Whether a runtime's own totals agree with what its report holds: the same number of tests and
+ * of failed ones, give or take failures the totals may leave out (`uncounted`).
+ */
+function agree(own, seen) {
+  const extra = seen.total - own.total;
+  return extra === seen.failed - own.failed && extra >= 0 && extra <= (own.uncounted ?? 0);
+}
+
+/** Reads and counts a runtime's report; null (and a reason) when there is none to read. */
+function readReport(runtime, path) {
+  if (!existsSync(path)) return { counts: null, why: "it wrote no JUnit report" };
+  let root;
+  try {
+    root = parseXml(readFileSync(path, "utf8"));
+  } catch (error) {
+    return { counts: null, why: `its JUnit report is unreadable (${error.message})` };
+  }
+  const counts = runtime.name === "deno" ? countDenoTestcases(root) : countTestcases(root);
+  return { counts, root };
+}
+
+/**
+ * A test runtime: run it, count the leaf cases in its report, cross-check with its own totals.
+ * A failure the counts do not show adds one.
+ */
+async function testStep(runtime, files, reports) {
+  const reportPath = join(reports, `${runtime.name}.xml`);
+  rmSync(reportPath, { force: true });
+  const { code, output } = await run(runtime.cmd, runtime.args(files, reportPath));
+  const { counts, root, why } = readReport(runtime, reportPath);
+  const n = counts ?? { passed: 0, failed: 0, skipped: 0, failedNames: [], notes: [] };
+  const notes = [...n.notes];
+  if (counts === null) {
     n.failed = 1;
-    note = ` (exit ${code}; no failed test case in its output, counted as 1 failed)`;
+    notes.push(`exit ${code}; ${why}: counted as 1 failed`);
+  } else {
+    const own = runtime.totals(output, root);
+    const seen = allTestcases(root);
+    if (own === null) {
+      notes.push(`no totals of ${runtime.name}'s own to check the report against`);
+    } else if (!agree(own, seen)) {
+      n.failed++;
+      notes.push(
+        `the report holds ${seen.total} tests (${seen.failed} failed) but ${runtime.name} ` +
+          `counted ${own.total} (${own.failed} failed): counted as 1 more failed`,
+      );
+    }
+    if (own !== null && own.outside > 0) {
+      n.failed += own.outside;
+      notes.push(`${own.outside} failed outside any test, see its output`);
+    }
+    if (code !== 0 && n.failed === 0) {
+      // Crashed after writing the report, a failing hook, a leaked handle... The exit code says
+      // it failed.
+      n.failed = 1;
+      notes.push(`exit ${code} with no failed test case in its report: counted as 1 failed`);
+    }
+  }
+  for (const name of n.failedNames) {
+    // Node names files by absolute path, Deno as "./tests/...": print them all as "tests/...".
+    const short = name.startsWith(`${ROOT}/`) ? name.slice(ROOT.length + 1) : name;
+    failures.push(`${runtime.name.padEnd(5)} ${short.replace(/^\.\//, "")}`);
   }
   total.passed += n.passed;
   total.failed += n.failed;
   total.skipped += n.skipped;
   report.push(
-    `${label.padEnd(12)} ${n.passed} passed, ${n.failed} failed` +
-      (n.skipped ? `, ${n.skipped} skipped` : "") + note,
+    `${runtime.label.padEnd(12)} ${n.passed} passed, ${n.failed} failed` +
+      (n.skipped ? `, ${n.skipped} skipped` : "") + (notes.length ? ` (${notes.join("; ")})` : ""),
   );
 }
 
-const focused = files.length > 0 || only !== null;
-if (!focused) {
-  const targets = ["mod.ts", "http.ts", "src", "tests", "scripts", "bench", "examples"]
-    .filter((p) => existsSync(join(ROOT, p)));
-  await checkStep("deno check", ["check", ...targets]);
+const focused = paths.length > 0 || only !== null;
+const files = testFiles(paths.length ? paths : ["tests"]);
+
+/** The steps before the tests: each passes or fails as a whole. Add a step here. */
+const CHECKS = [
+  {
+    label: "deno check",
+    cmd: DENO,
+    args: [
+      "check",
+      ...["mod.ts", "http.ts", "src", "tests", "scripts", "bench", "examples"]
+        .filter((p) => existsSync(join(ROOT, p))),
+    ],
+  },
   // The @example blocks of the public API's JSDoc must compile too.
-  await checkStep("deno check --doc", ["check", "--doc", "mod.ts", "http.ts", "src"]);
-  await checkStep("deno lint", ["lint"]);
+  { label: "deno check --doc", cmd: DENO, args: ["check", "--doc", "mod.ts", "http.ts", "src"] },
+  { label: "deno lint", cmd: DENO, args: ["lint"] },
   // JSR's rule: every public symbol documented, every type a public signature names exported.
   // (http.ts joins once createApp has an explicit return type; so does `deno publish --dry-run`.)
-  await checkStep("deno doc --lint", ["doc", "--lint", "mod.ts"]);
-  await checkStep("deno fmt", ["fmt", "--check"]);
+  { label: "deno doc --lint", cmd: DENO, args: ["doc", "--lint", "mod.ts"] },
+  { label: "deno fmt", cmd: DENO, args: ["fmt", "--check"] },
+];
+
+/** The test runtimes, in the order they run. Each writes a JUnit report to `report`. */
+const RUNTIMES = [
+  {
+    name: "bun",
+    label: "bun test",
+    cmd: BUN,
+    // Bun treats a bare argument as a substring filter on paths; "./" makes it an exact path.
+    args: (files, report) => [
+      "test",
+      "--reporter=junit",
+      `--reporter-outfile=${report}`,
+      ...files.map((f) => `./${f}`),
+    ],
+    totals: bunTotals,
+  },
+  {
+    name: "deno",
+    label: "deno test",
+    cmd: DENO,
+    // No --parallel: files run one after another, as on the other runtimes (and the report's
+    // order of steps is what countDenoTestcases reads). The check step already type-checked
+    // everything, so skip doing it again (and a type error there can't hide the test results).
+    args: (files, report) => [
+      "test",
+      "-A",
+      "--reporter=pretty",
+      `--junit-path=${report}`,
+      ...(focused ? [] : ["--no-check"]),
+      ...files,
+    ],
+    totals: denoTotals,
+  },
+  {
+    name: "node",
+    label: "node --test",
+    cmd: NODE,
+    // Node runs each file in a child process; one at a time, as on the other runtimes (several
+    // tests start servers and child processes, and time out on a busy machine otherwise).
+    // --test-force-exit: a handle left open ends the file instead of hanging the suite.
+    args: (files, report) => [
+      "--test",
+      "--test-concurrency=1",
+      "--test-force-exit",
+      "--test-reporter=spec",
+      "--test-reporter-destination=stdout",
+      "--test-reporter=junit",
+      `--test-reporter-destination=${report}`,
+      ...files,
+    ],
+    totals: (_output, root) => nodeReportTotals(root),
+  },
+];
+
+if (!focused) {
+  for (const check of CHECKS) await checkStep(check);
 }
-if (only !== "deno") {
-  // Bun treats a bare argument as a substring filter on paths; "./" makes it an exact path.
-  const paths = files.map((f) => (f.startsWith("/") || f.startsWith(".") ? f : `./${f}`));
-  await testStep("bun test", BUN, ["test", ...paths], parseBun);
-}
-if (only !== "bun") {
-  // The default "pretty" reporter is the one parseDeno reads; no --parallel, so files run one
-  // after another and their trees don't interleave. The check step already type-checked
-  // everything, so skip doing it again (and a type error there can't hide the test results).
-  const noCheck = focused ? [] : ["--no-check"];
-  await testStep("deno test", DENO, [
-    "test",
-    "-A",
-    "--reporter=pretty",
-    ...noCheck,
-    ...(files.length ? files : ["tests/"]),
-  ], parseDeno);
+if (files.length === 0) usage(`no *_test.ts files in ${paths.join(" ")}`);
+const reports = reportsDir === null
+  ? mkdtempSync(join(tmpdir(), "quire-junit-"))
+  : resolve(reportsDir);
+mkdirSync(reports, { recursive: true });
+try {
+  for (const runtime of RUNTIMES) {
+    if (runtimes.includes(runtime.name)) await testStep(runtime, files, reports);
+  }
+} finally {
+  if (reportsDir === null) rmSync(reports, { recursive: true, force: true });
 }
 
+if (failures.length > 0) {
+  console.log("\n=== failed ===");
+  for (const line of failures) console.log(line);
+}
 console.log("\n=== summary ===");
 for (const line of report) console.log(line);
 const skipped = total.skipped ? `, ${total.skipped} skipped` : "";

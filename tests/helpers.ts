@@ -1,19 +1,29 @@
 /**
  * Shared helpers for the tests: temp directories, the runtime's name, error assertions.
  *
+ * The tests run on Bun, Deno and Node (`node --test`, which runs the `.ts` files by stripping
+ * their types).
+ *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
+import process from "node:process";
 import { QuireError } from "../src/errors.ts";
-import { RUNTIME } from "../src/runtime.ts";
 export { seededRandom } from "../scripts/lib/seeded_random.ts";
 
-/** `"bun"` or `"deno"`. */
-export const runtime = RUNTIME;
+/**
+ * `"bun"`, `"deno"` or `"node"`: the runtime the tests run on. Told here without quire's own
+ * detection (src/runtime.ts), so that a test can check that detection against it.
+ */
+export const runtime: "bun" | "deno" | "node" = "Bun" in globalThis
+  ? "bun"
+  : "Deno" in globalThis
+  ? "deno"
+  : "node";
 
 /** A fresh temp directory and a function that removes it. */
 export function tempDir(prefix = "quire-test-"): { dir: string; remove: () => void } {
@@ -45,7 +55,37 @@ export function throwsWith(fn: () => unknown, code: string): QuireError {
   assert.fail(`expected a QuireError ${code}, but nothing was thrown`);
 }
 
-/** The arguments that run a script with this runtime in a child process. */
+/**
+ * The arguments that run a script with this runtime (`process.execPath`) in a child process:
+ * `run -A script ...args` on Deno, `script ...args` on Bun and on Node (which runs a `.ts`
+ * script by stripping its types).
+ */
 export function scriptArgs(script: string, ...args: string[]): string[] {
   return runtime === "deno" ? ["run", "-A", script, ...args] : [script, ...args];
+}
+
+/**
+ * The absolute path of a system tool (`runuser`, `mount`, `strace`...), or `undefined` when it is
+ * not installed. Looks in the system directories first, then on PATH: root's helpers live in
+ * /usr/sbin or /sbin, which are not on every PATH (a user's login shell, some CI images).
+ */
+export function systemTool(name: string): string | undefined {
+  const dirs = [
+    "/usr/sbin",
+    "/usr/bin",
+    "/sbin",
+    "/bin",
+    ...(process.env.PATH ?? "").split(delimiter),
+  ];
+  for (const dir of dirs) {
+    if (dir === "") continue;
+    const path = join(dir, name);
+    try {
+      accessSync(path, constants.X_OK);
+      return path;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }

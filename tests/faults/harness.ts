@@ -27,7 +27,7 @@ import { isDeepStrictEqual } from "node:util";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { open, type Store } from "../../mod.ts";
-import { scriptArgs, tempDir } from "../helpers.ts";
+import { scriptArgs, systemTool, tempDir } from "../helpers.ts";
 
 /** The persistent backends under test. `sqlite-full` is SQLite with `synchronous=full`. */
 export type Kind = "sqlite" | "sqlite-full" | "file";
@@ -399,13 +399,20 @@ export async function verifyAfterFault(
 
 // ---- mounts ----
 
+// By absolute path: root's tools are not on every PATH (/usr/sbin, /sbin).
+const MOUNT = systemTool("mount");
+const UMOUNT = systemTool("umount");
+
 /** Why this machine cannot mount a tmpfs, or `undefined` when it can. */
 export function mountUnavailable(): string | undefined {
   if (process.platform !== "linux") return "mounts a tmpfs: Linux only";
   if (process.getuid?.() !== 0) return "needs root to mount tmpfs";
+  if (MOUNT === undefined || UMOUNT === undefined) {
+    return "needs mount and umount (util-linux): not in /usr/sbin, /usr/bin, /sbin, /bin or on PATH";
+  }
   const { dir, remove } = tempDir("quire-fault-probe-");
   try {
-    const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir], {
+    const mounted = spawnSync(MOUNT, ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir], {
       encoding: "utf8",
     });
     if (mounted.error || mounted.status !== 0) {
@@ -421,7 +428,7 @@ export function mountUnavailable(): string | undefined {
 /** Runs `fn` with a fresh tmpfs of `size` mounted on a new directory; always unmounts it. */
 export async function withTmpfs<T>(size: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const { dir, remove } = tempDir("quire-fault-mnt-");
-  mustRun("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]);
+  mustRun(MOUNT ?? "mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]);
   try {
     return await fn(dir);
   } finally {
@@ -432,13 +439,13 @@ export async function withTmpfs<T>(size: string, fn: (dir: string) => Promise<T>
 
 /** Unmounts `dir`, lazily as a last resort: never leave a mount behind. */
 function unmount(dir: string): void {
-  const done = spawnSync("umount", [dir]);
-  if (done.status !== 0) spawnSync("umount", ["-l", dir]);
+  const done = spawnSync(UMOUNT ?? "umount", [dir]);
+  if (done.status !== 0) spawnSync(UMOUNT ?? "umount", ["-l", dir]);
 }
 
 /** Remounts a mounted tmpfs read-only or read-write. */
 export function remount(dir: string, mode: "ro" | "rw"): void {
-  mustRun("mount", ["-o", `remount,${mode}`, dir]);
+  mustRun(MOUNT ?? "mount", ["-o", `remount,${mode}`, dir]);
 }
 
 function mustRun(command: string, args: string[]): void {
@@ -476,14 +483,16 @@ export function fillDisk(dir: string, freeBytes: number): string {
 export const SYSCALLS = ["write", "pwrite64", "fsync", "fdatasync", "rename"] as const;
 export type Syscall = typeof SYSCALLS[number];
 
+const STRACE = systemTool("strace");
+
 /** Why strace cannot inject faults here, or `undefined` when it can. */
 export function straceUnavailable(): string | undefined {
   if (process.platform !== "linux") return "strace fault injection: Linux only";
-  const version = spawnSync("strace", ["-V"], { encoding: "utf8" });
-  if (version.error || version.status !== 0) {
+  const version = STRACE && spawnSync(STRACE, ["-V"], { encoding: "utf8" });
+  if (!STRACE || !version || version.error || version.status !== 0) {
     return "needs strace (apt-get install strace; .ci/run installs it when running as root)";
   }
-  const probe = spawnSync("strace", [
+  const probe = spawnSync(STRACE, [
     "-f",
     "-qq",
     "-o",
@@ -561,7 +570,7 @@ export function straceArgs(target: Target, log: string, inject?: string): string
   // (see fault_writer.ts) beyond what any other thread of the runtime writes.
   const paths = target.kind === "file" ? [] : storePaths(target).flatMap((p) => ["-P", p]);
   return [
-    "strace",
+    STRACE ?? "strace",
     "-f",
     "-qq",
     "-y",
