@@ -31,25 +31,25 @@
  * @module
  */
 
-import { resolve } from "node:path";
 import { QuireError } from "../errors.ts";
 import { RUNTIME } from "../runtime.ts";
 import { openRawDatabase as openBun } from "./driver_bun.ts";
 import { openRawDatabase as openNode } from "./driver_node.ts";
+import type {
+  DriverOptions,
+  RawDatabase,
+  RawStatement,
+  RunResult,
+  SqlValue,
+} from "./driver_raw.ts";
 import { toQuireError } from "./sqlite_error.ts";
 
-/** A value SQLite hands back. */
-export type SqlValue = null | number | bigint | string | Uint8Array;
+export type { DriverOptions, RunResult, SqlValue } from "./driver_raw.ts";
+
 /** A value the driver binds: booleans become 1 and 0. */
 export type BindValue = SqlValue | boolean;
 /** A result row: column name to value. */
 export type Row = Record<string, SqlValue>;
-
-/** What `run` reports. */
-export interface RunResult {
-  changes: number;
-  lastInsertRowid: number | bigint;
-}
 
 /** A prepared statement. */
 export interface Statement {
@@ -59,41 +59,6 @@ export interface Statement {
   /** Every row as an array of its column values: cheaper than `all` for wide pages of rows. */
   values<T extends SqlValue[] = SqlValue[]>(...params: BindValue[]): T[];
   iterate<T = Row>(...params: BindValue[]): IterableIterator<T>;
-}
-
-/** Options for {@linkcode openDriver}. */
-export interface DriverOptions {
-  /** Open without write access (and without creating the file): writes fail with `READ_ONLY`. @default false */
-  readonly?: boolean;
-  /**
-   * Open read-only as SQLite's `immutable` file: no locks and no `-shm` file, so a database in
-   * a read-only directory can be read. Only safe when nothing else writes to it.
-   * @default false
-   */
-  immutable?: boolean;
-}
-
-/** The binding-specific part: what driver_bun.ts and driver_node.ts implement. */
-export interface RawDatabase {
-  /** Compiles a statement; `bigints` makes every integer column come back as a bigint. */
-  prepare(sql: string, bigints: boolean): RawStatement;
-  close(): void;
-}
-
-/** A binding's statement, already given only values it accepts. */
-export interface RawStatement {
-  /**
-   * The SQL text SQLite compiled: the prefix of the text given to `prepare` up to the end of
-   * its first statement (SQLite ignores the rest).
-   */
-  readonly source: string;
-  run(params: SqlValue[]): RunResult;
-  get(params: SqlValue[]): unknown;
-  all(params: SqlValue[]): unknown[];
-  values(params: SqlValue[]): unknown[][];
-  iterate(params: SqlValue[]): IterableIterator<unknown>;
-  /** Releases the statement; unfinalized statements would keep bun:sqlite from closing. */
-  finalize(): void;
 }
 
 /** An open SQLite database. */
@@ -142,12 +107,6 @@ export function openDriver(path: string, options: DriverOptions = {}): Promise<D
   } catch (error) {
     return Promise.reject(error);
   }
-}
-
-/** The `file:` URI that opens `path` as an immutable, read-only database. */
-export function immutableUri(path: string): string {
-  const encoded = encodeURI(resolve(path)).replaceAll("?", "%3F").replaceAll("#", "%23");
-  return `file:${encoded}?immutable=1`;
 }
 
 function openRaw(path: string, options: DriverOptions): RawDatabase {

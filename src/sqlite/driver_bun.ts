@@ -16,7 +16,7 @@ import {
   type RawStatement,
   type RunResult,
   type SqlValue,
-} from "./driver.ts";
+} from "./driver_raw.ts";
 
 // The minimal shape of bun:sqlite that quire uses, declared here (as Kysely does) so that the
 // Deno type check needs no Bun types.

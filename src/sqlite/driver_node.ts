@@ -17,7 +17,7 @@ import {
   type RawStatement,
   type RunResult,
   type SqlValue,
-} from "./driver.ts";
+} from "./driver_raw.ts";
 
 // The minimal shape of node:sqlite that quire uses, declared here (as the bun:sqlite driver
 // does) so that the type checks need no particular version of the Node types.
