@@ -165,7 +165,10 @@ async function report(error: unknown, io: Io, spec: Command | undefined): Promis
   return 1;
 }
 
-if (import.meta.main) {
+// import.meta.main (Bun, Deno, Node >= 24.2): run as the program, not imported by a test. Typed
+// here because the strict check's tsconfig.json, which Deno also reads for this file, has no
+// Deno types.
+if ((import.meta as ImportMeta & { main?: boolean }).main === true) {
   // `quire export | head` closes the pipe early: that is not an error.
   process.stdout.on("error", (error: { code?: string }) => {
     if (error.code === "EPIPE") process.exit(0);

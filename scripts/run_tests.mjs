@@ -301,6 +301,18 @@ const CHECKS = [
   // (http.ts joins once createApp has an explicit return type; so does `deno publish --dry-run`.)
   { label: "deno doc --lint", cmd: DENO, args: ["doc", "--lint", "mod.ts"] },
   { label: "deno fmt", cmd: DENO, args: ["fmt", "--check"] },
+  // The source as the strictest consumers compile it (strict, noUncheckedIndexedAccess,
+  // exactOptionalPropertyTypes, erasableSyntaxOnly): tsconfig.json, no emit.
+  {
+    label: "tsc strict",
+    cmd: NODE,
+    args: [
+      join(ROOT, "node_modules", "typescript", "bin", "tsc"),
+      "-p",
+      "tsconfig.json",
+      "--noEmit",
+    ],
+  },
 ];
 
 /** The test runtimes, in the order they run. Each writes a JUnit report to `report`. */

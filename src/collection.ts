@@ -29,29 +29,29 @@ export interface Entry<T = Document> extends Meta {
 /** Options of a conditional write. */
 export interface WriteOptions {
   /** Write only if the stored rev is this; 0 means "only if it does not exist yet". */
-  ifRev?: number;
+  ifRev?: number | undefined;
 }
 
 /** Options of `get`. */
 export interface GetOptions {
   /** Replace references with their targets this many levels deep. @default 0 */
-  resolve?: number;
+  resolve?: number | undefined;
 }
 
 /** Options of `find`. */
 export interface FindOptions {
   /** Sort keys, e.g. `"-year,title"` (`-` = descending); ties are broken by id. @default id order */
-  sort?: string | string[];
+  sort?: string | string[] | undefined;
   /** Largest page, 1 to 10,000; larger values are clamped. @default 50 */
-  limit?: number;
+  limit?: number | undefined;
   /**
    * The `next` cursor of the previous page of the same query. Leave it out (or `undefined`) for the
    * first page; the last page has no `next`: stop there; passing `undefined` again starts over.
    * Anything else that is not a cursor string (`null`, say) is `INVALID_OPTION`.
    */
-  after?: string;
+  after?: string | undefined;
   /** Dotted paths to keep in each document (an array, or one comma-separated string). */
-  fields?: string | string[];
+  fields?: string | string[] | undefined;
 }
 
 /** One page of `find` results; `next` is there when more may follow. */
@@ -294,8 +294,9 @@ export class Collection<T extends object = Document> {
       (): StoredEntry[] => [],
     );
     const items = rows.slice(0, limit) as Entry<T>[];
-    const next = rows.length > limit
-      ? encodeCursor(query.tag, query.keyOf(items[items.length - 1]))
+    const last = items.at(-1);
+    const next = rows.length > limit && last !== undefined
+      ? encodeCursor(query.tag, query.keyOf(last))
       : undefined;
     if (fields !== undefined) {
       for (const item of items) {
@@ -355,7 +356,7 @@ export class Collection<T extends object = Document> {
    * const notes = store.collection("notes", { search: { fields: { title: 2, body: 1 } } });
    * await notes.put("n1", { title: "Café notes", body: "Zoë liked the crème brûlée" });
    * const page = await notes.search("creme zoe", { highlight: true });
-   * page.hits[0].id; // "n1"
+   * page.hits[0]?.id; // "n1"
    * ```
    */
   search(text: string, options?: SearchOptions): Promise<SearchPage<T>> {

@@ -21,13 +21,13 @@ export interface CollectionOptions {
    * composite index. The memory and file backends accept and persist the list.
    * @default []
    */
-  indexes?: (string | string[])[];
+  indexes?: (string | string[])[] | undefined;
   /**
    * Full-text search over these JSON paths (strings, and the strings in arrays): FTS5 on
    * SQLite, an inverted index with the same tokenizer and BM25 on the memory and file
    * backends. Changing it rebuilds the index.
    */
-  search?: SearchOptionsInput;
+  search?: SearchOptionsInput | undefined;
 }
 
 /** Options after {@linkcode normalizeOptions}. */

@@ -33,23 +33,23 @@ import type { SearchOptions as IndexOptions } from "./search/search_options.ts";
 /** Options of `search`. */
 export interface SearchOptions {
   /** Only documents that also match this filter (the query DSL), in the same query. */
-  filter?: FilterInput;
+  filter?: FilterInput | undefined;
   /** Largest page, 1 to 1,000; larger values are clamped. @default 20 */
-  limit?: number;
+  limit?: number | undefined;
   /**
    * The `next` cursor of the previous page of the same search. Leave it out (or `undefined`) for the
    * first page; the last page has no `next`: stop there; passing `undefined` again starts over.
    * Anything else that is not a cursor string (`null`, say) is `INVALID_OPTION`.
    */
-  after?: string;
+  after?: string | undefined;
   /** Snippets of each search field with the matched terms marked. */
-  highlight?: boolean | HighlightOptions;
+  highlight?: boolean | HighlightOptions | undefined;
   /** Dotted paths to keep in each document (an array, or one comma-separated string). */
-  fields?: string | string[];
+  fields?: string | string[] | undefined;
   /** Paths (or `$createdAt`…) whose values to count among all matches, not just this page. */
-  facets?: string[];
+  facets?: string[] | undefined;
   /** Pass the text to FTS5 as its own query syntax (SQLite only). @default false */
-  raw?: boolean;
+  raw?: boolean | undefined;
 }
 
 /** A search hit. */
@@ -147,12 +147,12 @@ export async function searchCollection<T>(
     hits.push(hit);
   }
   const page: SearchPage<T> = { hits };
-  if (result.hits.length > limit) {
-    const last = result.hits[limit - 1];
+  const last = result.hits[limit - 1];
+  if (result.hits.length > limit && last !== undefined) {
     page.next = encodeCursor(tag, [last.rank, last.entry.id]);
   }
   if (facets.length > 0) {
-    page.facets = Object.fromEntries(facets.map(([name], i) => [name, result.facets[i]]));
+    page.facets = Object.fromEntries(facets.map(([name], i) => [name, result.facets[i] ?? []]));
   }
   return page;
 }
@@ -172,7 +172,8 @@ function highlighter(
       const value = fieldText(doc, path);
       if (value === null) return;
       const snippet = highlight(value, fieldTokens(value, search), query, column, marking);
-      if (snippet !== undefined) snippets[search.fields[column]] = snippet;
+      const field = search.fields[column];
+      if (snippet !== undefined && field !== undefined) snippets[field] = snippet;
     });
     return snippets;
   };

@@ -25,11 +25,11 @@ export type ImportSource =
 /** Options of `import()`. */
 export interface ImportOptions {
   /** What to do with an id that already exists: keep it (`"skip"`) or overwrite it. @default "skip" */
-  onConflict?: RestoreMode;
+  onConflict?: RestoreMode | undefined;
   /** Records per transaction. @default 1000 */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** Called after every batch, with the counts so far and the last line read. */
-  onProgress?: (progress: ImportProgress) => void;
+  onProgress?: ((progress: ImportProgress) => void) | undefined;
 }
 
 /** What `onProgress` is told after each batch. */

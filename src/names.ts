@@ -112,8 +112,9 @@ export function newId(): string {
 
 function increment(digits: number[]): void {
   for (let i = digits.length - 1; i >= 0; i--) {
-    if (digits[i] < 31) {
-      digits[i]++;
+    const digit = digits[i] ?? 0;
+    if (digit < 31) {
+      digits[i] = digit + 1;
       return;
     }
     digits[i] = 0;

@@ -45,7 +45,7 @@ export async function* exportNdjson(
 /** Options of {@linkcode writeExport}. */
 export interface WriteExportOptions extends ExportOptions {
   /** Called with the number of documents written so far, every 500 and at the end. */
-  onProgress?: (documents: number) => void;
+  onProgress?: ((documents: number) => void) | undefined;
 }
 
 /** How often `writeExport` reports its progress, in documents. */

@@ -30,18 +30,18 @@ export interface OpenOptions extends SqliteOptions {
   /** Which backend. */
   backend: "sqlite" | "memory" | "file";
   /** SQLite: the database file, or `":memory:"`. */
-  path?: string;
+  path?: string | undefined;
   /** File backend: the directory. */
-  dir?: string;
+  dir?: string | undefined;
   /** Refuse every write with `READ_ONLY`. @default false */
-  readonly?: boolean;
+  readonly?: boolean | undefined;
   /** Largest document, in UTF-8 bytes of JSON. @default 1048576 (1 MiB) */
-  maxDocumentBytes?: number;
+  maxDocumentBytes?: number | undefined;
   /**
    * Hears how a search index rebuild goes when a collection's `search` option changed (SQLite
    * rebuilds the FTS5 index at the next call on the collection): every 10,000 documents.
    */
-  onIndexProgress?: (progress: IndexProgressEvent) => void;
+  onIndexProgress?: ((progress: IndexProgressEvent) => void) | undefined;
 }
 
 /**
@@ -145,7 +145,7 @@ export function parseUrl(url: string): OpenOptions {
   }
   let path: string;
   try {
-    path = decodeURIComponent(match[2]);
+    path = decodeURIComponent(match[2] ?? ""); // (.+) always takes part
   } catch {
     throw new QuireError(
       "INVALID_OPTION",

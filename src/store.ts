@@ -50,7 +50,7 @@ export interface ExportRecord {
 /** Options of {@linkcode Store.export} and `exportNdjson`. */
 export interface ExportOptions {
   /** Export only these collections (each must exist). @default every collection */
-  collections?: string[];
+  collections?: string[] | undefined;
 }
 
 /** What `stats()` reports. */
@@ -79,7 +79,7 @@ export interface CheckReport {
 export interface StoreSettings {
   readonly: boolean;
   maxDocumentBytes: number;
-  onIndexProgress?: (progress: IndexProgressEvent) => void;
+  onIndexProgress?: ((progress: IndexProgressEvent) => void) | undefined;
 }
 
 /** How far a search index (re)build got. */
@@ -236,7 +236,7 @@ export class Store implements AsyncDisposable {
         );
         for (const entry of page) yield { collection, ...entry } as ExportRecord;
         if (page.length < EXPORT_PAGE) break;
-        after = page[page.length - 1].id;
+        after = page.at(-1)?.id;
       }
     }
   }
@@ -314,7 +314,7 @@ export class Store implements AsyncDisposable {
               target.restore(name, { ...meta, data: JSON.stringify(doc) }, "replace");
             }
             if (page.length < EXPORT_PAGE) break;
-            after = page[page.length - 1].id;
+            after = page.at(-1)?.id;
           }
         }
         target.commit();
@@ -371,7 +371,7 @@ export class Store implements AsyncDisposable {
               });
             });
           }
-          after = page[page.length - 1].id;
+          after = page.at(-1)?.id;
         }
       }
       return { ok: problems.length === 0, documents, problems };
@@ -510,9 +510,11 @@ function readOnly(): QuireError {
 function restoreBatch(backend: Backend, batch: ImportRecord[], mode: RestoreMode): boolean[] {
   const written: boolean[] = [];
   for (let start = 0; start < batch.length;) {
-    const collection = batch[start].collection;
+    const first = batch[start];
+    if (first === undefined) break; // not reached: start < batch.length
+    const { collection } = first;
     let end = start + 1;
-    while (end < batch.length && batch[end].collection === collection) end++;
+    while (end < batch.length && batch[end]?.collection === collection) end++;
     for (const ok of backend.restoreMany(collection, batch.slice(start, end), mode)) {
       written.push(ok);
     }

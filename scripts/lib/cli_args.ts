@@ -48,7 +48,7 @@ export interface ParsedArgs {
 export class UsageError extends Error {
   readonly code = "USAGE";
   /** The command whose usage line to print, if known. */
-  readonly command?: CommandSpec;
+  readonly command?: CommandSpec | undefined;
 
   constructor(message: string, command?: CommandSpec) {
     super(message);
@@ -70,7 +70,7 @@ export class UsageError extends Error {
 export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i] ?? ""; // i < argv.length
     if (arg === "--") {
       args.push(...argv.slice(i));
       break;
@@ -78,7 +78,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     const name = arg.startsWith("--") ? arg.slice(2) : undefined;
     if (
       name !== undefined && Object.hasOwn(spec.options, name) &&
-      spec.options[name].type === "string" && i + 1 < argv.length
+      spec.options[name]?.type === "string" && i + 1 < argv.length
     ) {
       args.push(`${arg}=${argv[++i]}`);
     } else {
@@ -101,7 +101,9 @@ export function parseCommandArgs(spec: CommandSpec, argv: string[]): ParsedArgs 
     parsed = parseArgs({ args, options, strict: true, allowPositionals: true }) as ParsedArgs;
   } catch (error) {
     // parseArgs' messages have a first line that says it all; the rest suggests `--`.
-    const message = error instanceof Error ? error.message.split(/\n|\. To /)[0] : String(error);
+    const message = error instanceof Error
+      ? error.message.split(/\n|\. To /)[0] ?? error.message
+      : String(error);
     throw new UsageError(message.replace(/\.$/, ""), spec);
   }
   if (parsed.values.help === true) return parsed;
@@ -164,7 +166,7 @@ export function commandHelp(spec: CommandSpec): string {
     const flag = `${option.short ? `-${option.short}, ` : ""}--${name}${
       option.type === "string" ? ` <${option.value ?? "value"}>` : ""
     }`;
-    return [flag, `${option.help}${option.multiple ? " (repeatable)" : ""}`];
+    return [flag, `${option.help}${option.multiple ? " (repeatable)" : ""}`] as const;
   });
   const width = Math.max(0, ...rows.map(([flag]) => flag.length));
   const lines = [`usage: ${usageLine(spec)}`, "", spec.summary];

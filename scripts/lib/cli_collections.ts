@@ -14,7 +14,7 @@ import type {
 } from "../../mod.ts";
 import { QuireError } from "../../mod.ts";
 import { UsageError } from "./cli_args.ts";
-import { command, type Context, listOption, stringOption } from "./cli_command.ts";
+import { command, type Context, listOption, required, stringOption } from "./cli_command.ts";
 import { write } from "./cli_io.ts";
 import { count, plural } from "./cli_output.ts";
 import { Progress } from "./cli_progress.ts";
@@ -80,7 +80,8 @@ function wantedOptions(context: Context, current: StoredOptions | undefined): Co
   if (indexes.length > 0) {
     options.indexes = indexes.map((index) => {
       const paths = index.split(",").map((path) => path.trim());
-      return paths.length === 1 ? paths[0] : paths;
+      const [first] = paths;
+      return paths.length === 1 && first !== undefined ? first : paths;
     });
   }
   const fields = listOption(context, "search");
@@ -159,7 +160,7 @@ fields or tokenizer rebuilds the search index (with a progress bar on a terminal
     },
   },
   async run(context: Context): Promise<number> {
-    const [name] = context.args.positionals;
+    const name = required(context, 0);
     let progress: Progress | undefined;
     const onIndexProgress = ({ collection, indexed, total }: IndexProgressEvent) => {
       progress ??= Progress.start(context.io.stderr, {

@@ -5,7 +5,13 @@
  * @module
  */
 
-import { type CommandSpec, type OptionSpec, type ParsedArgs, wholeNumber } from "./cli_args.ts";
+import {
+  type CommandSpec,
+  type OptionSpec,
+  type ParsedArgs,
+  UsageError,
+  wholeNumber,
+} from "./cli_args.ts";
 import type { Io } from "./cli_io.ts";
 import type { Output } from "./cli_output.ts";
 import { CLI_DEFAULT_URL, type Target } from "./cli_store.ts";
@@ -42,6 +48,16 @@ export function command(
   spec: Omit<Command, "options"> & { options?: Record<string, OptionSpec> },
 ): Command {
   return { ...spec, options: { ...spec.options, ...COMMON_OPTIONS } };
+}
+
+/**
+ * A positional the command's `args` requires (`<collection>`): `parseCommandArgs` has already
+ * refused a command line without it, so this only narrows the type.
+ */
+export function required(context: Context, index: number): string {
+  const value = context.args.positionals[index];
+  if (value === undefined) throw new UsageError("Too few arguments", context.spec);
+  return value;
 }
 
 /** A string option's value. */

@@ -13,6 +13,7 @@ import {
   flag,
   listOption,
   numberOption,
+  required,
   stringOption,
 } from "./cli_command.ts";
 import { readText, write } from "./cli_io.ts";
@@ -45,7 +46,7 @@ export const get = command({
     },
   },
   async run(context: Context): Promise<number> {
-    const [name, id] = context.args.positionals;
+    const [name, id] = [required(context, 0), required(context, 1)];
     const resolve = numberOption(context, "resolve", { min: 0, max: 16 });
     await using store = await openToRead(context.target);
     await existingCollection(store, name);
@@ -76,7 +77,8 @@ Prints the new metadata { id, rev, createdAt, updatedAt }.`,
     },
   },
   async run(context: Context): Promise<number> {
-    const [name, id, given] = context.args.positionals;
+    const [name, id] = [required(context, 0), required(context, 1)];
+    const given = context.args.positionals[2];
     const ifRev = numberOption(context, "if-rev", { min: 0 });
     if ((given === undefined || given === "-") && context.io.stdin.isTTY === true) {
       throw new UsageError("put needs the document: as an argument, or on stdin", context.spec);
@@ -111,7 +113,7 @@ export const del = command({
     "if-rev": { type: "string", value: "rev", help: "only if the document is at this rev" },
   },
   async run(context: Context): Promise<number> {
-    const [name, id] = context.args.positionals;
+    const [name, id] = [required(context, 0), required(context, 1)];
     const ifRev = numberOption(context, "if-rev", { min: 1 });
     await using store = await openToWrite(context.target);
     await existingCollection(store, name);
@@ -139,7 +141,8 @@ Without --all, the next page's cursor goes to stderr as "next: <cursor>", for --
     all: { type: "boolean", help: "every page, not just the first" },
   },
   async run(context: Context): Promise<number> {
-    const [name, filter] = context.args.positionals;
+    const name = required(context, 0);
+    const filter = context.args.positionals[1];
     const options = {
       sort: stringOption(context, "sort"),
       limit: numberOption(context, "limit", { min: 1 }),
@@ -188,7 +191,8 @@ export const countCommand = command({
   summary: "How many documents match a filter (all of them without one).",
   details: FILTER_HELP,
   async run(context: Context): Promise<number> {
-    const [name, filter] = context.args.positionals;
+    const name = required(context, 0);
+    const filter = context.args.positionals[1];
     await using store = await openToRead(context.target);
     await existingCollection(store, name);
     const n = await store.collection(name).count(filter);
@@ -221,7 +225,7 @@ The next page's cursor and the facet counts go to stderr as "next: <cursor>" and
     fields: { type: "string", value: "paths", help: "keep only these fields: title,year" },
   },
   async run(context: Context): Promise<number> {
-    const [name, query] = context.args.positionals;
+    const [name, query] = [required(context, 0), required(context, 1)];
     const facets = listOption(context, "facet");
     const terminalMarks = !context.out.json && !context.io.env.NO_COLOR;
     const options: SearchOptions = {

@@ -22,11 +22,11 @@ export type Chunks = AsyncIterable<Uint8Array | string>;
 /** Options of {@linkcode importSource}. */
 export interface ImportSourceOptions {
   /** The input holds documents for this collection, not export records. */
-  collection?: string;
+  collection?: string | undefined;
   /** The documents' id is this top-level field (a string or a number); else ids are generated. */
-  idField?: string;
+  idField?: string | undefined;
   /** Hears the bytes read so far. */
-  onBytes?: (bytes: number) => void;
+  onBytes?: ((bytes: number) => void) | undefined;
 }
 
 /** The source to import, and what its failures' numbers count. */

@@ -8,7 +8,14 @@
 import { createReadStream, statSync } from "node:fs";
 import { exportNdjson, type ImportResult, QuireError, writeExport } from "../../mod.ts";
 import { UsageError } from "./cli_args.ts";
-import { command, type Context, flag, numberOption, stringOption } from "./cli_command.ts";
+import {
+  command,
+  type Context,
+  flag,
+  numberOption,
+  required,
+  stringOption,
+} from "./cli_command.ts";
 import { importSource } from "./cli_import.ts";
 import { LineWriter, write } from "./cli_io.ts";
 import { bytes, count, plural } from "./cli_output.ts";
@@ -33,13 +40,16 @@ export const stats = command({
       return 0;
     }
     const rows = Object.entries(report.collections);
-    const total = rows.reduce((sum, [, c]) => [sum[0] + c.count, sum[1] + c.bytes], [0, 0]);
+    const total = rows.reduce(
+      (sum, [, c]) => ({ count: sum.count + c.count, bytes: sum.bytes + c.bytes }),
+      { count: 0, bytes: 0 },
+    );
     await context.out.lines(`${report.backend} ${report.location}`, "");
     await context.out.table(
       ["collection", "documents", "bytes"],
       [
         ...rows.map(([name, c]) => [name, count(c.count), count(c.bytes)]),
-        ["total", count(total[0]), count(total[1])],
+        ["total", count(total.count), count(total.bytes)],
       ],
       ["left", "right", "right"],
     );
@@ -197,7 +207,7 @@ Ids that exist already are skipped, unless --replace.`,
     replace: { type: "boolean", help: "overwrite documents whose id exists (default: skip them)" },
   },
   async run(context: Context): Promise<number> {
-    const [file] = context.args.positionals;
+    const file = required(context, 0);
     const collection = stringOption(context, "collection");
     const idField = stringOption(context, "id-field");
     if (idField !== undefined && collection === undefined) {
@@ -285,7 +295,7 @@ export const backup = command({
   summary: "Write a consistent copy of the database that open() reads (refuses to overwrite).",
   details: "A SQLite file for the SQLite and memory backends, a directory for the file backend.",
   async run(context: Context): Promise<number> {
-    const [path] = context.args.positionals;
+    const path = required(context, 0);
     await using store = await openToRead(context.target);
     const progress = Progress.start(context.io.stderr, { label: `backup to ${path}` });
     try {

@@ -69,12 +69,14 @@ export function formatTable(
   }
   const render = (row: string[]) =>
     row.slice(0, columns).map((cell, i) => {
-      const text = cut(cell ?? "", widths[i]);
-      const pad = " ".repeat(widths[i] - length(text));
+      const width = widths[i] ?? 0; // i < columns <= widths.length
+      const text = cut(cell ?? "", width);
+      const pad = " ".repeat(width - length(text));
       return options.align?.[i] === "right" ? pad + text : i === columns - 1 ? text : text + pad;
     }).join("  ").trimEnd();
   const rule = widths.slice(0, columns).map((w) => "-".repeat(w)).join("  ");
-  return [render(all[0]), rule, ...all.slice(1).map(render)].map((line) => `${line}\n`).join("");
+  const [head = [], ...body] = all;
+  return [render(head), rule, ...body.map(render)].map((line) => `${line}\n`).join("");
 }
 
 /** A value as a table cell: strings as they are, anything else as JSON. */

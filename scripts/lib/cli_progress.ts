@@ -7,7 +7,11 @@
  * @module
  */
 
-import { Format, type Options, type Params, SingleBar } from "cli-progress";
+import cliProgress, { type Options, type Params, type SingleBar } from "cli-progress";
+
+// cli-progress is CommonJS: Node's ESM loader gives it as the default export only (its named
+// exports are not detected), so take them from there, as Bun and Deno allow too.
+const { Format } = cliProgress;
 import { type OutStream, write } from "./cli_io.ts";
 import { bytes, count } from "./cli_output.ts";
 
@@ -19,8 +23,8 @@ export interface ProgressOptions {
   /** What the bar says it is doing: `import data.ndjson`. */
   label: string;
   /** How much there is to do, when known (a bar with a percentage and an ETA). */
-  total?: number;
-  unit?: ProgressUnit;
+  total?: number | undefined;
+  unit?: ProgressUnit | undefined;
 }
 
 /** A job's progress on stderr. */
@@ -40,7 +44,7 @@ export class Progress {
   static start(stream: OutStream, options: ProgressOptions): Progress {
     const progress = new Progress(stream, options);
     if (stream.isTTY === true) {
-      const bar = new SingleBar({
+      const bar = new cliProgress.SingleBar({
         stream: stream as unknown as NodeJS.WritableStream,
         format: (barOptions, params) => progress.#line(barOptions, params),
         hideCursor: false,

@@ -37,7 +37,7 @@ export interface PutRequest {
   id: string;
   data: string;
   /** Write only if the stored rev is this (0 = only if absent). */
-  ifRev?: number;
+  ifRev?: number | undefined;
   /** The write's time, ISO-8601 UTC with milliseconds. */
   now: string;
 }
@@ -53,7 +53,7 @@ export type RestoreMode = "skip" | "replace";
 /** One page of entries in id order. */
 export interface PageRequest {
   /** Only ids after this one (code point order). */
-  after?: string;
+  after?: string | undefined;
   limit: number;
   /** Leave out documents that do not decode instead of failing (for `check()`). */
   skipCorrupt?: boolean;
@@ -97,11 +97,11 @@ export interface SearchRequest {
   /** The FTS5 MATCH expression (SQLite). */
   match: string;
   /** The same query for an in-memory index; absent for a raw FTS5 query. */
-  query?: MatchNode;
+  query?: MatchNode | undefined;
   filter: Filter;
   limit: number;
   /** The previous page's last rank and id: return only what ranks after them. */
-  after?: readonly [number, string];
+  after?: readonly [number, string] | undefined;
   /** Fields whose values to count among all matches. */
   facets: readonly Field[];
 }

@@ -226,15 +226,17 @@ export class BufferedBackend implements Backend {
       let high = ids.length;
       while (start < high) {
         const middle = (start + high) >>> 1;
-        if (compareCodePoints(ids[middle], request.after) <= 0) start = middle + 1;
+        if (compareCodePoints(ids[middle] ?? "", request.after) <= 0) start = middle + 1;
         else high = middle;
       }
     }
     const entries: StoredEntry[] = [];
     for (let i = start; i < ids.length && entries.length < request.limit; i++) {
+      const id = ids[i];
+      if (id === undefined) break; // not reached: i < ids.length
       try {
         // A damaged file fails at the read already (the file store checks what it reads).
-        const record = this.#read(collection, ids[i]);
+        const record = this.#read(collection, id);
         if (record !== undefined) entries.push(decode(collection, record));
       } catch (error) {
         const corrupt = error instanceof QuireError && error.code === "CORRUPT";
@@ -310,7 +312,7 @@ export class BufferedBackend implements Backend {
       try {
         if (changes.length > 0) this.#apply(changes);
       } catch (error) {
-        if (catalogChanged) {
+        if (catalogChanged && before !== undefined) {
           try {
             this.#store.writeCatalog(catalogEntries(before));
           } catch {
@@ -364,7 +366,7 @@ export class BufferedBackend implements Backend {
 
   #read(collection: string, id: string): StoredRecord | undefined {
     for (let i = this.#layers.length - 1; i >= 0; i--) {
-      const record = this.#layers[i].get(collection)?.get(id);
+      const record = this.#layers[i]?.get(collection)?.get(id);
       if (record !== undefined) return record ?? undefined;
     }
     return this.#store.read(collection, id);
@@ -405,8 +407,9 @@ export class BufferedBackend implements Backend {
             count += length;
             return;
           }
-          for (let k = 0; k < length; k++) {
-            const record = records[rows[k]];
+          for (const row of rows.subarray(0, length)) {
+            const record = records[row];
+            if (record === undefined) continue; // not reached: rows index records
             count++;
             if (visit(record, entryOf(record))) return true;
           }

@@ -18,6 +18,7 @@ import type { Context } from "hono";
 import { QuireError } from "../errors.ts";
 import { exportNdjson } from "../ndjson.ts";
 import type { Collection } from "../collection.ts";
+import { definedOnly } from "../defined.ts";
 import type { Store } from "../store.ts";
 import { type Problem, problem, problemOf, problemResponse } from "./problem.ts";
 import { searchPage } from "./ui/routes.ts";
@@ -25,19 +26,19 @@ import { searchPage } from "./ui/routes.ts";
 /** Options of {@linkcode createApp}. */
 export interface AppOptions {
   /** Bearer token every route but `/healthz` requires. @default none (no auth) */
-  token?: string;
+  token?: string | undefined;
   /** Refuse every write with 403, whatever the store allows. @default false */
-  readOnly?: boolean;
+  readOnly?: boolean | undefined;
   /** Largest request body, in bytes (413 beyond, chunked bodies too). @default 16 MiB */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** Largest page a list, query or search returns: larger `limit`s are clamped. @default 1000 */
-  maxLimit?: number;
+  maxLimit?: number | undefined;
   /**
    * Cross-origin requests: `true` allows any origin, a string or list allows those. Off by
    * default: a browser page of another origin cannot read the API.
    * @default false
    */
-  cors?: boolean | string | string[];
+  cors?: boolean | string | string[] | undefined;
   /**
    * The search page at `/` (and its files under `/ui/`): public even with a token, since it
    * holds no data; it asks for the token when the API answers 401. `false` leaves it out;
@@ -45,7 +46,7 @@ export interface AppOptions {
    * collection with search fields).
    * @default true
    */
-  ui?: boolean | { collection?: string };
+  ui?: boolean | { collection?: string } | undefined;
 }
 
 /** The longest query string accepted (414 beyond). */
@@ -412,7 +413,7 @@ export function createApp(store: Store, options: AppOptions = {}) {
       const ifRev = preconditionRev(c);
       let meta;
       try {
-        meta = await store.collection(name).put(id, c.req.valid("json"), { ifRev });
+        meta = await store.collection(name).put(id, c.req.valid("json"), definedOnly({ ifRev }));
       } catch (error) {
         throw preconditionFailed(error, ifRev);
       }
@@ -431,7 +432,7 @@ export function createApp(store: Store, options: AppOptions = {}) {
       const ifRev = preconditionRev(c);
       let deleted;
       try {
-        deleted = await store.collection(name).delete(id, { ifRev });
+        deleted = await store.collection(name).delete(id, definedOnly({ ifRev }));
       } catch (error) {
         throw preconditionFailed(error, ifRev);
       }
@@ -442,24 +443,30 @@ export function createApp(store: Store, options: AppOptions = {}) {
       const name = c.req.valid("param").c;
       const query = c.req.valid("query");
       const page = await readCollection(store, name, (docs) =>
-        docs.find(query.filter, {
-          sort: query.sort,
-          limit: clampLimit(query.limit, maxLimit),
-          after: query.after,
-          fields: splitList(query.fields),
-        }), (found) => found.items.length > 0);
+        docs.find(
+          query.filter,
+          definedOnly({
+            sort: query.sort,
+            limit: clampLimit(query.limit, maxLimit),
+            after: query.after,
+            fields: splitList(query.fields),
+          }),
+        ), (found) => found.items.length > 0);
       return c.json(page, 200);
     })
     .openapi(routes.query, async (c) => {
       const name = c.req.valid("param").c;
       const body = c.req.valid("json");
       const page = await readCollection(store, name, (docs) =>
-        docs.find(body.filter, {
-          sort: body.sort,
-          limit: clampLimit(body.limit, maxLimit),
-          after: body.after,
-          fields: body.fields,
-        }), (found) => found.items.length > 0);
+        docs.find(
+          body.filter,
+          definedOnly({
+            sort: body.sort,
+            limit: clampLimit(body.limit, maxLimit),
+            after: body.after,
+            fields: body.fields,
+          }),
+        ), (found) => found.items.length > 0);
       return c.json(page, 200);
     })
     .openapi(routes.search, async (c) => {
@@ -467,14 +474,17 @@ export function createApp(store: Store, options: AppOptions = {}) {
       const query = c.req.valid("query");
       const facets = query.facet === undefined ? undefined : [query.facet].flat();
       const page = await readCollection(store, name, (docs) =>
-        docs.search(query.q, {
-          filter: query.filter,
-          limit: clampLimit(query.limit, maxLimit),
-          after: query.after,
-          highlight: query.highlight === "true",
-          facets,
-          fields: splitList(query.fields),
-        }), (found) => found.hits.length > 0);
+        docs.search(
+          query.q,
+          definedOnly({
+            filter: query.filter,
+            limit: clampLimit(query.limit, maxLimit),
+            after: query.after,
+            highlight: query.highlight === "true",
+            facets,
+            fields: splitList(query.fields),
+          }),
+        ), (found) => found.hits.length > 0);
       return c.json(page, 200);
     })
     .openapi(routes.stats, async (c) => c.json({ ...(await store.stats()) }, 200))
@@ -483,7 +493,8 @@ export function createApp(store: Store, options: AppOptions = {}) {
       info: { title: "quire", version: "0.1.0", description: "quire's HTTP API" },
     })
     .get("/v1/export", async (c) => {
-      const lines = exportNdjson(store, { collections: splitList(c.req.query("collections")) });
+      const collections = splitList(c.req.query("collections"));
+      const lines = exportNdjson(store, definedOnly({ collections }));
       // The header first: an unknown collection is a 404 before any byte is sent.
       const header = (await lines.next()).value as string;
       return c.body(streamOf(header, lines), 200, { "Content-Type": "application/x-ndjson" });

@@ -17,20 +17,20 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
 /** Options of {@linkcode serve}. */
 export interface ServeOptions {
   /** The port; 0 picks a free one. @default 8080 */
-  port?: number;
+  port?: number | undefined;
   /** The address to listen on. @default "127.0.0.1" */
-  hostname?: string;
+  hostname?: string | undefined;
   /**
    * Where the per-request lines go (`GET /v1/collections/notes/search?q 200 1.2ms`: the query's
    * parameter names, never their values, which may hold tokens or personal data). `false` logs
    * nothing. @default console.log
    */
-  log?: ((line: string) => void) | false;
+  log?: ((line: string) => void) | false | undefined;
   /**
    * How long {@linkcode Server.shutdown} waits for in-flight requests (a long export, say)
    * before it closes their connections. @default 10000
    */
-  graceMs?: number;
+  graceMs?: number | undefined;
 }
 
 /** A listening server. */
@@ -59,6 +59,16 @@ interface BunGlobal {
     fetch: FetchHandler;
     idleTimeout: number;
   }): BunServer;
+}
+// The same for Deno.serve, so that the strict tsc check (Node types only) needs no Deno types.
+interface DenoServer {
+  shutdown(): Promise<void>;
+}
+interface DenoGlobal {
+  serve(
+    options: { port: number; hostname: string; onListen: (addr: { port: number }) => void },
+    handler: FetchHandler,
+  ): DenoServer;
 }
 
 const DEFAULT_PORT = 8080;
@@ -140,7 +150,8 @@ export async function serve(handler: FetchHandler, options: ServeOptions = {}): 
     };
   } else if (RUNTIME === "deno") {
     const ready = Promise.withResolvers<number>();
-    const server = Deno.serve(
+    const deno = (globalThis as unknown as { Deno: DenoGlobal }).Deno;
+    const server = deno.serve(
       { port, hostname, onListen: (addr) => ready.resolve(addr.port) },
       fetch,
     );

@@ -67,8 +67,8 @@ export function buildColumn(entries: readonly QueryEntry[], field: Field): Colum
   const values: unknown[] = [];
   const numbers = new Float64Array(entries.length);
   const stringHashes = new Int32Array(entries.length);
-  for (let row = 0; row < entries.length; row++) {
-    const value = read(entries[row]);
+  for (const [row, entry] of entries.entries()) {
+    const value = read(entry);
     values.push(value);
     numbers[row] = typeof value === "number" ? value : NaN;
     stringHashes[row] = typeof value === "string" ? stringHash(value) : -1;
@@ -244,27 +244,27 @@ type KeepCompared = (rows: Int32Array, length: number, numbers: Float64Array, x:
 const KEEP_COMPARED: Readonly<Record<CompareOp, KeepCompared>> = Object.freeze({
   eq: (rows, length, numbers, x) => {
     let kept = 0;
-    for (let k = 0; k < length; k++) if (numbers[rows[k]] === x) rows[kept++] = rows[k];
+    for (const row of rows.subarray(0, length)) if (numbers[row] === x) rows[kept++] = row;
     return kept;
   },
   gt: (rows, length, numbers, x) => {
     let kept = 0;
-    for (let k = 0; k < length; k++) if (numbers[rows[k]] > x) rows[kept++] = rows[k];
+    for (const row of rows.subarray(0, length)) if ((numbers[row] ?? NaN) > x) rows[kept++] = row;
     return kept;
   },
   gte: (rows, length, numbers, x) => {
     let kept = 0;
-    for (let k = 0; k < length; k++) if (numbers[rows[k]] >= x) rows[kept++] = rows[k];
+    for (const row of rows.subarray(0, length)) if ((numbers[row] ?? NaN) >= x) rows[kept++] = row;
     return kept;
   },
   lt: (rows, length, numbers, x) => {
     let kept = 0;
-    for (let k = 0; k < length; k++) if (numbers[rows[k]] < x) rows[kept++] = rows[k];
+    for (const row of rows.subarray(0, length)) if ((numbers[row] ?? NaN) < x) rows[kept++] = row;
     return kept;
   },
   lte: (rows, length, numbers, x) => {
     let kept = 0;
-    for (let k = 0; k < length; k++) if (numbers[rows[k]] <= x) rows[kept++] = rows[k];
+    for (const row of rows.subarray(0, length)) if ((numbers[row] ?? NaN) <= x) rows[kept++] = row;
     return kept;
   },
 });
@@ -274,8 +274,7 @@ function keepString(rows: Int32Array, length: number, column: Column, x: string)
   const { values, stringHashes } = column;
   const hash = stringHash(x);
   let kept = 0;
-  for (let k = 0; k < length; k++) {
-    const row = rows[k];
+  for (const row of rows.subarray(0, length)) {
     if (stringHashes[row] === hash && values[row] === x) rows[kept++] = row;
   }
   return kept;
@@ -288,7 +287,7 @@ function keepPassing(
   test: ValueTest,
 ): number {
   let kept = 0;
-  for (let k = 0; k < length; k++) if (test(values[rows[k]])) rows[kept++] = rows[k];
+  for (const row of rows.subarray(0, length)) if (test(values[row])) rows[kept++] = row;
   return kept;
 }
 
@@ -299,7 +298,7 @@ const KEEP_NONE: RowFilter = () => 0;
 
 function allOf(terms: RowFilter[]): RowFilter {
   if (terms.length === 0) return KEEP_ALL;
-  if (terms.length === 1) return terms[0];
+  if (terms.length === 1 && terms[0]) return terms[0];
   // Each term only looks at the rows the ones before it kept.
   return (rows, length) => {
     for (const term of terms) {
@@ -312,7 +311,7 @@ function allOf(terms: RowFilter[]): RowFilter {
 
 function anyOf(terms: RowFilter[]): RowFilter {
   if (terms.length === 0) return KEEP_NONE;
-  if (terms.length === 1) return terms[0];
+  if (terms.length === 1 && terms[0]) return terms[0];
   // Each term only looks at the rows no term before it matched.
   return (rows, length) => {
     const unmatched = rows.slice(0, length);
@@ -342,8 +341,7 @@ function noneOf(term: RowFilter): RowFilter {
 function remove(rows: Int32Array, length: number, drop: Int32Array, dropLength: number): number {
   let kept = 0;
   let next = 0;
-  for (let k = 0; k < length; k++) {
-    const row = rows[k];
+  for (const row of rows.subarray(0, length)) {
     if (next < dropLength && drop[next] === row) next++;
     else rows[kept++] = row;
   }

@@ -173,15 +173,17 @@ export function compileSort(sort: readonly SortKey[]): CompiledSort {
   const n = readers.length;
   return Object.freeze({
     key(entry: QueryEntry): SqlSortValue[] {
-      const key: SqlSortValue[] = new Array(n + 1);
-      for (let i = 0; i < n; i++) key[i] = sqlValueOf(readers[i](entry));
-      key[n] = entry.id;
+      const key: SqlSortValue[] = readers.map((read) => sqlValueOf(read(entry)));
+      key.push(entry.id);
       return key;
     },
     compare(a: readonly SqlSortValue[], b: readonly SqlSortValue[]): number {
-      for (let i = 0; i < n; i++) {
-        const order = compareSqlValues(a[i], b[i]);
-        if (order !== 0) return order * signs[i];
+      // Both keys come from key(): n values, then the id.
+      let i = 0;
+      for (const sign of signs) {
+        const order = compareSqlValues(a[i] ?? null, b[i] ?? null);
+        if (order !== 0) return order * sign;
+        i++;
       }
       return compareCodePoints(a[n] as string, b[n] as string);
     },
@@ -249,9 +251,9 @@ function onValue<F>(field: Field, builder: FilterBuilder<F>, test: ValueTest): F
 
 function junction(compiled: readonly EntryPredicate[], all: boolean): EntryPredicate {
   if (compiled.length === 0) return all ? ALWAYS : NEVER;
-  if (compiled.length === 1) return compiled[0];
-  if (compiled.length === 2) {
-    const [a, b] = compiled;
+  const [a, b] = compiled;
+  if (compiled.length === 1 && a) return a;
+  if (compiled.length === 2 && a && b) {
     return all ? (entry) => a(entry) && b(entry) : (entry) => a(entry) || b(entry);
   }
   return all

@@ -205,7 +205,9 @@ class ObjectParser {
         }
       }
     }
-    return wrapped ? this.#node(and(terms), above + 1, where) : terms[0];
+    const [first] = terms;
+    if (!wrapped && first !== undefined) return first;
+    return this.#node(and(terms), above + 1, where);
   }
 
   /** `$and` / `$or`. */
@@ -324,7 +326,10 @@ class ObjectParser {
         const count = Object.keys(value).length;
         if (count > 1) this.#level(above + 2, where);
         const terms = this.#operators(field, value, where, above + (count > 1 ? 2 : 1));
-        const inner = terms.length === 1 ? terms[0] : this.#node(and(terms), above + 2, where);
+        const [first] = terms;
+        const inner = terms.length === 1 && first !== undefined
+          ? first
+          : this.#node(and(terms), above + 2, where);
         return this.#node(not(inner), above + 1, where);
       }
     }

@@ -209,7 +209,8 @@ class TextParser {
     const start = this.#pos;
     const terms = [this.#and()];
     while (this.#keyword("or")) terms.push(this.#and());
-    return terms.length === 1 ? terms[0] : this.#group(or, terms, start);
+    const [first] = terms;
+    return terms.length === 1 && first !== undefined ? first : this.#group(or, terms, start);
   }
 
   #and(): Parsed {
@@ -217,7 +218,8 @@ class TextParser {
     const start = this.#pos;
     const terms = [this.#unary()];
     while (this.#keyword("and")) terms.push(this.#unary());
-    return terms.length === 1 ? terms[0] : this.#group(and, terms, start);
+    const [first] = terms;
+    return terms.length === 1 && first !== undefined ? first : this.#group(and, terms, start);
   }
 
   #unary(): Parsed {
@@ -379,7 +381,7 @@ class TextParser {
         }
         this.#checkLength(length += 1 + word.length, start);
         if (/^[0-9]+$/.test(word)) {
-          segment = parsePath(word)[0];
+          segment = parsePath(word)[0] ?? word; // one segment: an index, or a key if too large
         } else if (/^[A-Za-z_]/.test(word)) {
           if (segments.length === 0 && KEYWORDS.has(word.toLowerCase())) {
             this.#fail(
@@ -423,7 +425,7 @@ class TextParser {
     let value: Scalar;
     if (c === '"') {
       value = this.#string();
-    } else if (c === "-" || (c >= "0" && c <= "9")) {
+    } else if (c !== undefined && (c === "-" || (c >= "0" && c <= "9"))) {
       value = this.#number(accept, context);
     } else {
       const word = this.#word();

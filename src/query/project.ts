@@ -49,6 +49,8 @@ export function project(
   const out: Record<string, unknown> = {};
   const whole = new Set<string>(); // paths copied whole, as JSON keys of their segments
   for (const path of paths) {
+    const last = path.at(-1);
+    if (last === undefined) continue;
     // A path under one already copied whole adds nothing.
     const prefixes = path.slice(0, -1).map((_, i) => JSON.stringify(path.slice(0, i + 1)));
     if (prefixes.some((prefix) => whole.has(prefix))) continue;
@@ -64,7 +66,7 @@ export function project(
       if (!Object.hasOwn(target, key) || !isPlainObject(target[key])) define(target, key, {});
       target = target[key] as Record<string, unknown>;
     }
-    define(target, path[path.length - 1], source);
+    define(target, last, source);
     whole.add(JSON.stringify(path));
   }
   return out;

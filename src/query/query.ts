@@ -22,7 +22,7 @@ export interface FindRequest {
   filter: Filter;
   sort: readonly SortKey[];
   /** The previous page's last sort values and id: return only what comes after. */
-  after?: readonly CursorValue[];
+  after?: readonly CursorValue[] | undefined;
   limit: number;
 }
 

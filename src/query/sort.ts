@@ -37,7 +37,7 @@ const META_KEY = /^([+-]?)(\$[A-Za-z]+)$/;
  * ```ts
  * import { parseSort } from "./sort.ts";
  * const keys = parseSort("-year, title");
- * console.log(keys.length, keys[0].descending); // 2 true
+ * console.log(keys.length, keys[0]?.descending); // 2 true
  * ```
  *
  * @param sort A comma-separated list of keys, an array of such lists, or `undefined` / `null`.
@@ -93,8 +93,8 @@ function parseKey(text: string): SortKey {
   let sign: string;
   const meta = META_KEY.exec(text);
   if (meta !== null) {
-    sign = meta[1];
-    field = metaFieldNamed(meta[2]);
+    sign = meta[1] ?? "";
+    field = metaFieldNamed(meta[2] ?? "");
     if (field === undefined) {
       fail(
         `Cannot parse sort key ${quote(text)}: unknown pseudo-field, ` +
@@ -109,7 +109,7 @@ function parseKey(text: string): SortKey {
           `such as year, author.name, tags.0 or $createdAt`,
       );
     }
-    sign = match[1];
+    sign = match[1] ?? "";
     try {
       field = pathField(parsePath(match[2]));
     } catch (error) {

@@ -50,9 +50,9 @@ export interface SelectRequest {
   /** In what order (ties by id, ascending). */
   readonly sort: readonly SortKey[];
   /** The previous page's last sort values, then its id: only what comes after. */
-  readonly after?: readonly (null | number | string)[];
+  readonly after?: readonly (null | number | string)[] | undefined;
   /** At most this many rows; none when undefined. */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
 }
 
 /** The SQL operator of each comparison. */
@@ -303,7 +303,7 @@ function junction(
     if (ranged !== undefined) return ranged(builder);
   }
   const compiled = terms.map((term) => compileFilter(term, builder));
-  return compiled.length === 1 ? compiled[0] : `(${compiled.join(` ${operator} `)})`;
+  return compiled.length === 1 ? compiled.join("") : `(${compiled.join(` ${operator} `)})`;
 }
 
 /**
@@ -359,7 +359,7 @@ function numericRanges(terms: readonly Filter[]): ((builder: SqlBuilder) => stri
       }
       compiled.push(compileFilter(term, builder));
     }
-    return compiled.length === 1 ? compiled[0] : `(${compiled.join(" AND ")})`;
+    return compiled.length === 1 ? compiled.join("") : `(${compiled.join(" AND ")})`;
   };
 }
 
@@ -434,7 +434,7 @@ function compileIn(node: NodeOf<"in">, builder: SqlBuilder): string {
     terms.push(`${target.type} IN (${names})`);
   }
   if (terms.length === 0) return FALSE;
-  return terms.length === 1 ? terms[0] : `(${terms.join(" OR ")})`;
+  return terms.length === 1 ? terms.join("") : `(${terms.join(" OR ")})`;
 }
 
 function compileContains(node: NodeOf<"contains">, builder: SqlBuilder): string {
@@ -475,7 +475,7 @@ function compileStartsWith(node: NodeOf<"startsWith">, builder: SqlBuilder): str
     );
   }
   if (terms.length === 0) return TRUE;
-  return terms.length === 1 ? terms[0] : `(${terms.join(" AND ")})`;
+  return terms.length === 1 ? terms.join("") : `(${terms.join(" AND ")})`;
 }
 
 function compileLike(node: NodeOf<"like">, builder: SqlBuilder): string {
@@ -612,8 +612,9 @@ function compileKeyset(
     lead = `${first.expression} >= ${builder.appendValue(first.value)} AND `;
   }
   const condition = (i: number): string => {
-    if (i === keys.length) return `id > ${builder.appendValue(id)}`;
-    const { expression, descending, value } = keys[i];
+    const key = keys[i];
+    if (key === undefined) return `id > ${builder.appendValue(id)}`; // i === keys.length
+    const { expression, descending, value } = key;
     let beyond: string | undefined;
     if (!descending) {
       beyond = value === null

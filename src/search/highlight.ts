@@ -24,17 +24,19 @@ export interface SourceToken {
 /** How to highlight, as users write it. */
 export interface HighlightOptions {
   /** The text put before each match. @default "<mark>" */
-  open?: string;
+  open?: string | undefined;
   /** The text put after each match. @default "</mark>" */
-  close?: string;
+  close?: string | undefined;
   /** Tokens in a snippet. @default 24 */
-  snippetTokens?: number;
+  snippetTokens?: number | undefined;
   /** Escape `& < > " '` in the document's text (never in the markers). @default true */
-  escapeHtml?: boolean;
+  escapeHtml?: boolean | undefined;
 }
 
 /** Highlight options with every default filled in. */
-export type Highlighting = Required<HighlightOptions>;
+export type Highlighting = {
+  [K in keyof HighlightOptions]-?: Exclude<HighlightOptions[K], undefined>;
+};
 
 const MAX_MARKER = 64;
 const MAX_SNIPPET_TOKENS = 256;
@@ -99,8 +101,8 @@ export function highlight(
     if (count > bestCount) [best, bestCount] = [start, count];
   }
   const last = Math.min(best + size, tokens.length) - 1;
-  const from = best === 0 ? 0 : tokens[best].start;
-  const to = last === tokens.length - 1 ? text.length : tokens[last].end;
+  const from = best === 0 ? 0 : (tokens[best]?.start ?? 0);
+  const to = last === tokens.length - 1 ? text.length : (tokens[last]?.end ?? text.length);
   const escape = options.escapeHtml ? escapeHtml : (piece: string) => piece;
   let out = from > 0 ? ELLIPSIS : "";
   let at = from;
@@ -110,7 +112,8 @@ export function highlight(
   for (const [first, end] of instances) {
     const a = Math.max(first, best);
     const b = Math.min(end, last);
-    if (a <= b) spans.push([tokens[a].start, tokens[b].end]);
+    const [startToken, endToken] = [tokens[a], tokens[b]];
+    if (a <= b && startToken && endToken) spans.push([startToken.start, endToken.end]);
   }
   for (const [start, end] of joinSpans(spans)) {
     out += escape(text.slice(at, start)) + options.open + escape(text.slice(start, end)) +
@@ -147,9 +150,10 @@ function phraseInstances(
     for (let start = 0; start + n <= tokens.length; start++) {
       let matches = true;
       for (let k = 0; k < n && matches; k++) {
-        const term = tokens[start + k].term;
+        const term = tokens[start + k]?.term;
         const wanted = phrase.tokens[k];
-        matches = phrase.prefix && k === n - 1 ? term.startsWith(wanted) : term === wanted;
+        if (term === undefined || wanted === undefined) matches = false;
+        else matches = phrase.prefix && k === n - 1 ? term.startsWith(wanted) : term === wanted;
       }
       if (matches) instances.push([start, start + n - 1]);
     }
@@ -179,7 +183,7 @@ const HTML_ESCAPES: Record<string, string> = {
 };
 
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]);
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
 function fail(reason: string): never {

@@ -76,7 +76,7 @@ function stemTerm(term: string): string {
   let same = 0;
   while (same < stemLength && buffer[same] === term.charCodeAt(same)) same++;
   let stemmed = term.slice(0, same);
-  for (let i = same; i < stemLength; i++) stemmed += String.fromCharCode(buffer[i]);
+  for (const byte of buffer.subarray(same, stemLength)) stemmed += String.fromCharCode(byte);
   return stemmed;
 }
 
@@ -94,15 +94,17 @@ export function decodeBytes(bytes: Uint8Array): string {
   let text = "";
   let i = 0;
   while (i < bytes.length) {
-    const lead = bytes[i];
+    const lead = bytes[i] ?? 0; // i < bytes.length
     const size = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
     if (i + size > bytes.length) break;
     let codePoint = size === 1 ? lead : lead & (0xff >> (size + 1));
-    for (let k = 1; k < size; k++) codePoint = (codePoint << 6) | (bytes[i + k] & 0x3f);
+    for (const byte of bytes.subarray(i + 1, i + size)) {
+      codePoint = (codePoint << 6) | (byte & 0x3f);
+    }
     text += String.fromCodePoint(codePoint);
     i += size;
   }
-  for (; i < bytes.length; i++) text += String.fromCharCode(0xdc00 + bytes[i]);
+  for (const byte of bytes.subarray(i)) text += String.fromCharCode(0xdc00 + byte);
   return text;
 }
 
@@ -172,7 +174,7 @@ interface Rule {
  * term ends with (and is longer than); as in FTS5, a rule whose condition fails ends the step.
  */
 function applyRules(rules: Map<number, Rule[]>, n: number): number {
-  const candidates = rules.get(buffer[n - 2]);
+  const candidates = rules.get(buffer[n - 2] ?? -1);
   if (candidates === undefined) return n;
   for (const { suffix, replacement, condition } of candidates) {
     if (n > suffix.length && endsWith(n, suffix)) {
@@ -195,7 +197,8 @@ function endsWith(n: number, suffix: string): boolean {
   return true;
 }
 
-function isVowel(c: number, yIsVowel: boolean): boolean {
+/** `c` is a byte of the buffer (undefined past its end, which is no vowel). */
+function isVowel(c: number | undefined, yIsVowel: boolean): boolean {
   return c === A || c === E || c === I || c === O || c === U || (yIsVowel && c === Y);
 }
 
@@ -271,7 +274,7 @@ function rules(
       pairs.map(([suffix, replacement]) => ({
         suffix,
         replacement,
-        condition: suffix in exceptions ? exceptions[suffix] : condition,
+        condition: suffix in exceptions ? exceptions[suffix] ?? null : condition,
       })),
     );
   }

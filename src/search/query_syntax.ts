@@ -126,7 +126,7 @@ export interface LeafOptions {
   /** @default false */
   prefix?: boolean;
   /** @default undefined (every search field) */
-  field?: string;
+  field?: string | undefined;
 }
 
 /** A word. */
@@ -241,7 +241,7 @@ function lex(text: string, fields: readonly string[]): Token[] {
   const tokens: Token[] = [];
   let pos = 0;
   while (pos < text.length) {
-    const c = text[pos];
+    const c = text.charAt(pos);
     if (SPACE.test(c)) {
       pos++;
     } else if (c === "(" || c === ")") {
@@ -330,8 +330,7 @@ function balanceParentheses(tokens: Token[]): Token[] {
   /** Indexes of the open parentheses not yet closed, and whether each one counts. */
   const open: { index: number; counts: boolean }[] = [];
   let depth = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i];
+  for (const [i, token] of tokens.entries()) {
     if (token.type === "open") {
       const counts = depth < SEARCH_LIMITS.depth;
       if (counts) depth++;
@@ -343,7 +342,10 @@ function balanceParentheses(tokens: Token[]): Token[] {
       else tokens[i] = literal(token);
     }
   }
-  for (const { index } of open) tokens[index] = literal(tokens[index]);
+  for (const { index } of open) {
+    const token = tokens[index];
+    if (token !== undefined) tokens[index] = literal(token);
+  }
   return tokens;
 }
 
@@ -379,23 +381,25 @@ class QueryParser {
   }
 
   #or(): SearchNode {
-    const terms = [this.#and()];
+    const first = this.#and();
+    const terms = [first];
     while (this.#isOperator("OR")) {
       this.#pos++;
       terms.push(this.#and());
     }
-    return terms.length === 1 ? terms[0] : or(terms);
+    return terms.length === 1 ? first : or(terms);
   }
 
   #and(): SearchNode {
-    const terms = [this.#unary()];
+    const first = this.#unary();
+    const terms = [first];
     for (;;) {
       const next = this.#tokens[this.#pos];
       if (next === undefined || next.type === "close" || this.#isOperator("OR")) break;
       if (this.#isOperator("AND")) this.#pos++;
       terms.push(this.#unary());
     }
-    return terms.length === 1 ? terms[0] : and(terms);
+    return terms.length === 1 ? first : and(terms);
   }
 
   #unary(): SearchNode {
@@ -412,8 +416,10 @@ class QueryParser {
 
   #primary(): SearchNode {
     const token = this.#tokens[this.#pos++];
+    // Not reached: #unary is only called where #startsOperand saw a token.
+    if (token === undefined) return and([]);
     if (token.type === "open") {
-      if (this.#tokens[this.#pos].type === "close") {
+      if (this.#tokens[this.#pos]?.type === "close") {
         this.#pos++;
         return and([]);
       }

@@ -180,9 +180,10 @@ export class SearchIndex {
       let score = 0;
       for (let i = 0; i < phrases.length; i++) {
         // The same operations in the same order as fts5_aux.c, for the same rounding.
-        score += idf[i] * (
-          (frequency[i] * (K1 + 1.0)) /
-          (frequency[i] + K1 * (1 - B + B * length / averageLength))
+        const f = frequency[i] ?? 0; // both arrays have one slot per phrase
+        score += (idf[i] ?? 0) * (
+          (f * (K1 + 1.0)) /
+          (f + K1 * (1 - B + B * length / averageLength))
         );
       }
       results.push({ id, rank: -1.0 * score });
@@ -234,9 +235,9 @@ export class SearchIndex {
         const index = phrases.indexOf(node);
         // FTS5 adds the column's weight once per instance (not count × weight: the sums of a
         // fractional weight round differently).
-        for (let column = 0; column < columns.length; column++) {
+        for (const [column, count] of columns.entries()) {
           const weight = weights[column] ?? 1;
-          for (let k = 0; k < columns[column]; k++) frequency[index] += weight;
+          for (let k = 0; k < count; k++) frequency[index] = (frequency[index] ?? 0) + weight;
         }
         return true;
       }
@@ -308,7 +309,7 @@ export class SearchIndex {
         const column = Math.floor(start / POSITION_BITS);
         if (columns !== undefined && !columns.includes(column)) continue;
         if (rest.every((set, k) => set.has(start + k + 1))) {
-          counts[column]++;
+          counts[column] = (counts[column] ?? 0) + 1;
           total++;
         }
       }
@@ -324,12 +325,14 @@ export class SearchIndex {
     let high = terms.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (terms[middle] < prefix) low = middle + 1;
+      if ((terms[middle] ?? "") < prefix) low = middle + 1; // middle < terms.length
       else high = middle;
     }
     const merged = new Map<string, number[]>();
-    for (let i = low; i < terms.length && terms[i].startsWith(prefix); i++) {
-      for (const [id, list] of this.#postings.get(terms[i])!) {
+    for (let i = low; i < terms.length; i++) {
+      const term = terms[i];
+      if (term === undefined || !term.startsWith(prefix)) break;
+      for (const [id, list] of this.#postings.get(term)!) {
         const into = merged.get(id);
         if (into === undefined) merged.set(id, [...list]);
         else into.push(...list);

@@ -20,17 +20,17 @@ export interface SearchOptionsInput {
   /** Searchable JSON paths, or an object of paths and their BM25 weights. */
   fields: string[] | Record<string, number>;
   /** With `fields` as an array: the weight of each (the canonical form). @default all 1 */
-  weights?: number[];
+  weights?: number[] | undefined;
   /** How text is cut into words, as FTS5 names its tokenizers. @default "unicode61" */
-  tokenizer?: TokenizerName;
+  tokenizer?: TokenizerName | undefined;
   /**
    * FTS5's `remove_diacritics`: 0 keeps them, 1 removes them from characters with one, 2 from
    * all. The trigram tokenizer takes 0 or 1.
    * @default 2 (1 for trigram)
    */
-  removeDiacritics?: 0 | 1 | 2;
+  removeDiacritics?: 0 | 1 | 2 | undefined;
   /** Prefix lengths to index as well (FTS5 `prefix`), which make `word*` queries faster. */
-  prefix?: number[];
+  prefix?: number[] | undefined;
 }
 
 /** The canonical form, as persisted. */

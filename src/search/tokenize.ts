@@ -148,8 +148,9 @@ function isAstralTokenChar(codePoint: number): boolean {
   let high = astralTokenRanges.length / 2 - 1;
   while (low <= high) {
     const middle = (low + high) >> 1;
-    if (codePoint < astralTokenRanges[2 * middle]) high = middle - 1;
-    else if (codePoint >= astralTokenRanges[2 * middle + 1]) low = middle + 1;
+    // [start, end) pairs; middle is below the number of pairs.
+    if (codePoint < (astralTokenRanges[2 * middle] ?? 0)) high = middle - 1;
+    else if (codePoint >= (astralTokenRanges[2 * middle + 1] ?? 0)) low = middle + 1;
     else return true;
   }
   return false;
@@ -276,7 +277,8 @@ function continuesToken(codePoint: number): boolean {
 
 /** The character folded; 0 if it is dropped. */
 function foldCodePoint(fold: FoldTable, codePoint: number): number {
-  return codePoint < 0x10000 ? fold.bmp[codePoint] : (fold.astral.get(codePoint) ?? codePoint);
+  const folded = codePoint < 0x10000 ? fold.bmp[codePoint] : fold.astral.get(codePoint);
+  return folded ?? codePoint;
 }
 
 /** FTS5 keeps this many bytes of a term (FTS5_MAX_TOKEN_SIZE). */
@@ -297,8 +299,9 @@ function decodeRanges(encoded: string): [number, number][] {
   const ranges: [number, number][] = [];
   let end = 0;
   for (let i = 0; i < lengths.length; i += 2) {
-    const start = end + lengths[i];
-    end = start + lengths[i + 1];
+    const [gap = 0, length = 0] = lengths.slice(i, i + 2);
+    const start = end + gap;
+    end = start + length;
     ranges.push([start, end]);
   }
   return ranges;
@@ -310,7 +313,7 @@ function* decodeMap(encoded: string): Generator<[number, number]> {
   const numbers = encoded.split(",").map((n) => parseInt(n, 36));
   let end = 0;
   for (let i = 0; i < numbers.length; i += 4) {
-    const [gap, count, kind, value] = numbers.slice(i, i + 4);
+    const [gap = 0, count = 0, kind = 0, value = 0] = numbers.slice(i, i + 4);
     const step = kind === 2 ? 2 : 1;
     const start = end + gap;
     for (let k = 0; k < count; k++) {

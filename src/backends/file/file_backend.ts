@@ -16,7 +16,7 @@ import { FileStore } from "./file_store.ts";
 /** Options of {@linkcode openFileBackend}. */
 export interface FileBackendOptions {
   /** Never write; the directory must exist. @default false */
-  readonly?: boolean;
+  readonly?: boolean | undefined;
 }
 
 /**

@@ -126,10 +126,10 @@ export function encodeFileName(id: string): string {
  *   makes of some valid id (stray files, hashed names).
  */
 export function decodeFileName(name: string): string | undefined {
-  const match = PLAIN_NAME.exec(name);
-  if (match === null || match[1].length > MAX_PLAIN_CHARS) return undefined;
-  const id = unescapeText(match[1]);
-  if (id === undefined || !isValidId(id) || escapeText(id) !== match[1]) return undefined;
+  const plain = PLAIN_NAME.exec(name)?.[1];
+  if (plain === undefined || plain.length > MAX_PLAIN_CHARS) return undefined;
+  const id = unescapeText(plain);
+  if (id === undefined || !isValidId(id) || escapeText(id) !== plain) return undefined;
   return id;
 }
 
@@ -157,10 +157,10 @@ export function encodeCollectionName(name: string): string {
  * @returns The name, or `undefined` when the directory is not a collection's.
  */
 export function decodeCollectionName(directory: string): string | undefined {
-  const match = DIRECTORY_NAME.exec(directory);
-  if (match === null) return undefined;
-  const name = unescapeText(match[1]);
-  if (name === undefined || escapeText(name) !== match[1]) return undefined;
+  const escaped = DIRECTORY_NAME.exec(directory)?.[1];
+  if (escaped === undefined) return undefined;
+  const name = unescapeText(escaped);
+  if (name === undefined || escapeText(name) !== escaped) return undefined;
   try {
     return checkCollectionName(name);
   } catch {

@@ -276,8 +276,8 @@ export class FileStore implements RecordStore {
     if (changes.length === 0) return;
     const collections = new Set(changes.map((change) => change.collection));
     for (const collection of collections) this.#dropStaleListing(collection);
-    if (changes.length === 1) {
-      const [change] = changes;
+    const [change] = changes;
+    if (changes.length === 1 && change !== undefined) {
       try {
         this.#applyChange(change, true);
       } catch (error) {
@@ -763,23 +763,26 @@ function search(ids: readonly string[], id: string): number {
   let high = ids.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (compareCodePoints(ids[middle], id) < 0) low = middle + 1;
+    if (compareCodePoints(ids[middle] ?? "", id) < 0) low = middle + 1; // middle < ids.length
     else high = middle;
   }
   return low;
 }
 
 function merge(a: readonly string[], b: readonly string[]): string[] {
-  const out: string[] = new Array(a.length + b.length);
+  const out: string[] = [];
   let i = 0;
   let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) {
-    out[k++] = compareCodePoints(a[i], b[j]) <= 0 ? a[i++] : b[j++];
+  for (let x = a[i], y = b[j]; x !== undefined && y !== undefined; x = a[i], y = b[j]) {
+    if (compareCodePoints(x, y) <= 0) {
+      out.push(x);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
   }
-  while (i < a.length) out[k++] = a[i++];
-  while (j < b.length) out[k++] = b[j++];
-  return out;
+  return out.concat(a.slice(i), b.slice(j));
 }
 
 /** The id in a file with a hashed name, if the file is whole and holds that name's id. */

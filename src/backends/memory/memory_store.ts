@@ -101,7 +101,7 @@ function indexOf(ids: readonly string[], id: string): number {
   let high = ids.length - 1;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (compareCodePoints(ids[middle], id) < 0) low = middle + 1;
+    if (compareCodePoints(ids[middle] ?? "", id) < 0) low = middle + 1; // middle < ids.length
     else high = middle;
   }
   return low;

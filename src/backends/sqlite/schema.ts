@@ -68,7 +68,7 @@ export function migrate(db: Database, migrations: readonly string[], readonly: b
     // Another process may have migrated while this one waited for the write lock.
     const again = readMarks(db);
     checkMarks(again.version, again.applicationId, target);
-    for (let step = again.version; step < target; step++) db.exec(migrations[step]);
+    for (const migration of migrations.slice(again.version, target)) db.exec(migration);
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${target}`);
     db.commit();
   } catch (error) {

@@ -30,7 +30,7 @@ export interface SearchSqlRequest {
   weights: readonly number[];
   limit: number;
   /** The previous page's last rank and id. */
-  after?: readonly [number, string];
+  after?: readonly [number, string] | undefined;
 }
 
 /** Most distinct values a facet reports. */
@@ -84,7 +84,8 @@ export function searchSql(
  */
 export function pageIsExact(ranks: readonly number[], limit: number, fetch: number): boolean {
   if (ranks.length < fetch || ranks.length <= limit) return true;
-  return ranks[limit - 1] < ranks[ranks.length - 1];
+  const [limitth, last] = [ranks[limit - 1], ranks.at(-1)];
+  return limitth !== undefined && last !== undefined && limitth < last;
 }
 
 /**

@@ -44,19 +44,19 @@ import { createDocumentTable, documentTable, migrate, MIGRATIONS } from "./schem
 /** Options of the SQLite backend. */
 export interface SqliteOptions {
   /** Refuse writes; the file must exist. @default false */
-  readonly?: boolean;
+  readonly?: boolean | undefined;
   /** `PRAGMA journal_mode`. @default "wal" */
-  journalMode?: "wal" | "delete" | "truncate" | "persist" | "memory" | "off";
+  journalMode?: "wal" | "delete" | "truncate" | "persist" | "memory" | "off" | undefined;
   /** `PRAGMA synchronous`. @default "normal" */
-  synchronous?: "off" | "normal" | "full" | "extra";
+  synchronous?: "off" | "normal" | "full" | "extra" | undefined;
   /** How long a write waits for another connection's lock before `BUSY`. @default 5000 */
-  busyTimeoutMs?: number;
+  busyTimeoutMs?: number | undefined;
   /**
    * SQLite's page cache of this connection (`PRAGMA cache_size`), in MiB: the most memory the
    * store keeps of the file's pages. A search or get that finds its pages there reads no file;
    * the operating system's own cache of the file still serves the rest fast. @default 64
    */
-  cacheMiB?: number;
+  cacheMiB?: number | undefined;
 }
 
 /** A document's row as an array of its columns (`COLUMNS`): cheaper to read than an object. */
@@ -239,7 +239,7 @@ export class SqliteBackend implements Backend {
   #db: Database;
   #readonly: boolean;
   #statements = new Map<string, Statements>();
-  #searchCache = new Map<string, { text?: string; search?: SearchOptions }>();
+  #searchCache = new Map<string, { text: string | undefined; search: SearchOptions | undefined }>();
   #writes = 0;
   #walRetryAt = 0;
   #busyTimeoutMs: number;

@@ -26,7 +26,7 @@ import { PAGE_JS } from "./page_js.ts";
 /** Options of the search page (`createApp(store, { ui })`). */
 export interface UiOptions {
   /** The collection the page opens when its URL has no `?c=`. @default the first with search fields */
-  collection?: string;
+  collection?: string | undefined;
 }
 
 /** The Content-Security-Policy of the page and its files. */
