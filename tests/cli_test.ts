@@ -15,6 +15,7 @@ import { main } from "../scripts/quire.ts";
 import type { Io } from "../scripts/lib/cli_io.ts";
 import { CLI_DEFAULT_URL, targetOf } from "../scripts/lib/cli_store.ts";
 import pkg from "../package.json" with { type: "json" };
+import { scriptArgs } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), "quire-cli-"));
@@ -98,7 +99,7 @@ function run(
 
 function start(script: string, args: string[], env: Record<string, string> = {}) {
   const path = join("scripts", script);
-  const argv = "Bun" in globalThis ? [path, ...args] : ["run", "-A", path, ...args];
+  const argv = scriptArgs(path, ...args);
   const childEnv: Record<string, string | undefined> = {
     ...process.env,
     NO_COLOR: "1",

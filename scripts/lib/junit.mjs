@@ -8,10 +8,10 @@
 //   test() callback, so every testcase is one case. A module that throws outside any test is
 //   missing from the report (its summary counts it as "N error" and in "fail").
 // - Deno: describe() and test() are Deno tests with steps. Top-level tests sit in a testsuite
-//   per file; every step, from every file, sits in one more testsuite (named after Deno's
-//   node:test module, e.g. "ext:deno_node/testing.ts") and is named by its whole path,
-//   "outer > inner > leaf". A case is a testcase without steps. An uncaught error outside any
-//   test ("Uncaught error from FILE FAILED") is missing from the report.
+//   per file; the steps, from every file, sit in a few more testsuites (named after Deno's own
+//   modules, e.g. "ext:deno_node/testing.ts", "ext:core/01_core.js") and are named by their
+//   whole path, "outer > inner > leaf". A case is a testcase without steps. An uncaught error
+//   outside any test ("Uncaught error from FILE FAILED") is missing from the report.
 // - Node: <testsuite> per describe(), <testcase> per test(); a file that fails outside its
 //   tests (it throws while loading, it exits early) is one failed testcase named after the file.
 //   Node also writes its own totals as comments: <!-- tests 12 -->, <!-- pass 5 -->, ...
@@ -178,47 +178,45 @@ export function countTestcases(root) {
  */
 export function countDenoTestcases(root) {
   const n = emptyCounts();
-  const suites = root.children.filter((c) => c.name === "testsuite");
-  const isStepSuite = (suite) => /^ext:/.test(suite.attrs.name ?? "");
-  const cases = (suite) => suite.children.filter((c) => c.name === "testcase");
-  const steps = suites.filter(isStepSuite).flatMap(cases);
-  const tops = suites.filter((s) => !isStepSuite(s)).flatMap((suite) =>
-    cases(suite).map((testcase) => ({ testcase, file: suite.attrs.name ?? "" }))
-  );
   const nameOf = (testcase) => testcase.attrs.name ?? "";
-  const isUnder = (step, parent) => nameOf(step).startsWith(`${parent} > `);
-
-  // Deno lists tests and steps in the order they started, and runs files one after another, so
-  // the steps of each top-level test follow one another in the step suite, in the order of the
-  // tests. A step has steps exactly when the step after it is inside it.
-  let next = 0;
-  const stepFile = new Array(steps.length).fill("");
-  let topHasSteps = tops.map(({ testcase, file }) => {
-    const name = nameOf(testcase);
-    const first = next;
-    while (next < steps.length && isUnder(steps[next], name)) stepFile[next++] = file;
-    return next > first;
-  });
-  let stepHasSteps = steps.map((step, i) =>
-    i + 1 < steps.length && isUnder(steps[i + 1], nameOf(step))
+  const all = root.children.filter((c) => c.name === "testsuite").flatMap((suite) =>
+    suite.children.filter((c) => c.name === "testcase").map((testcase) => ({
+      testcase,
+      name: nameOf(testcase),
+      // Where Deno found the test: the file for a top-level test, one of its own modules
+      // ("ext:deno_node/testing.ts", "ext:core/01_core.js", ...) for a step.
+      suite: suite.attrs.name ?? "",
+    }))
   );
-  if (next !== steps.length) {
-    // Not in the order we expect (a future Deno?): fall back to names alone, which is exact
-    // unless a test without steps has the same name as a test with steps elsewhere.
-    n.notes.push(
-      `deno's steps are not in the order of its tests (step ${next + 1} of ${steps.length}); ` +
-        "counted by name alone",
-    );
-    const hasSteps = (name) => steps.some((step) => isUnder(step, name));
-    topHasSteps = tops.map(({ testcase }) => hasSteps(nameOf(testcase)));
-    stepHasSteps = steps.map((step) => hasSteps(nameOf(step)));
+  // A testcase has steps when another one's name starts with its name and " > ". (By name, as
+  // the order of the steps in the report is not that of their tests: Deno spreads them over
+  // several suites. So a test without steps that has the same whole name as a test with steps
+  // in another file would not be counted; nothing in our suite is named like that.)
+  const names = new Set(all.map(({ name }) => name));
+  const parents = new Set();
+  for (const { name } of all) {
+    for (let at = name.indexOf(" > "); at >= 0; at = name.indexOf(" > ", at + 1)) {
+      const prefix = name.slice(0, at);
+      if (names.has(prefix)) parents.add(prefix);
+    }
   }
-  tops.forEach(({ testcase, file }, i) => {
-    if (!topHasSteps[i]) tally(n, statusOf(testcase), `${file}: ${nameOf(testcase)}`);
-  });
-  steps.forEach((step, i) => {
-    if (!stepHasSteps[i]) tally(n, statusOf(step), `${stepFile[i] || "?"}: ${nameOf(step)}`);
-  });
+  // The file of a step: that of the top-level test whose name is the longest prefix of its name.
+  const files = new Map();
+  for (const { name, suite } of all) {
+    if (!suite.startsWith("ext:") && !files.has(name)) files.set(name, suite);
+  }
+  const fileOf = (name, suite) => {
+    if (!suite.startsWith("ext:")) return suite;
+    for (let at = name.lastIndexOf(" > "); at >= 0; at = name.lastIndexOf(" > ", at - 1)) {
+      const file = files.get(name.slice(0, at));
+      if (file !== undefined) return file;
+      if (at === 0) break;
+    }
+    return "?";
+  };
+  for (const { testcase, name, suite } of all) {
+    if (!parents.has(name)) tally(n, statusOf(testcase), `${fileOf(name, suite)}: ${name}`);
+  }
   return n;
 }
 
