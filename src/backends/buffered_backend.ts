@@ -407,8 +407,8 @@ export class BufferedBackend implements Backend {
             count += length;
             return;
           }
-          for (const row of rows.subarray(0, length)) {
-            const record = records[row];
+          for (let k = 0; k < length; k++) {
+            const record = records[rows[k] ?? -1];
             if (record === undefined) continue; // not reached: rows index records
             count++;
             if (visit(record, entryOf(record))) return true;

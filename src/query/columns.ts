@@ -244,27 +244,42 @@ type KeepCompared = (rows: Int32Array, length: number, numbers: Float64Array, x:
 const KEEP_COMPARED: Readonly<Record<CompareOp, KeepCompared>> = Object.freeze({
   eq: (rows, length, numbers, x) => {
     let kept = 0;
-    for (const row of rows.subarray(0, length)) if (numbers[row] === x) rows[kept++] = row;
+    for (let k = 0; k < length; k++) {
+      const row = rows[k] ?? 0; // k < length <= rows.length
+      if (numbers[row] === x) rows[kept++] = row;
+    }
     return kept;
   },
   gt: (rows, length, numbers, x) => {
     let kept = 0;
-    for (const row of rows.subarray(0, length)) if ((numbers[row] ?? NaN) > x) rows[kept++] = row;
+    for (let k = 0; k < length; k++) {
+      const row = rows[k] ?? 0; // k < length <= rows.length
+      if ((numbers[row] ?? NaN) > x) rows[kept++] = row;
+    }
     return kept;
   },
   gte: (rows, length, numbers, x) => {
     let kept = 0;
-    for (const row of rows.subarray(0, length)) if ((numbers[row] ?? NaN) >= x) rows[kept++] = row;
+    for (let k = 0; k < length; k++) {
+      const row = rows[k] ?? 0; // k < length <= rows.length
+      if ((numbers[row] ?? NaN) >= x) rows[kept++] = row;
+    }
     return kept;
   },
   lt: (rows, length, numbers, x) => {
     let kept = 0;
-    for (const row of rows.subarray(0, length)) if ((numbers[row] ?? NaN) < x) rows[kept++] = row;
+    for (let k = 0; k < length; k++) {
+      const row = rows[k] ?? 0; // k < length <= rows.length
+      if ((numbers[row] ?? NaN) < x) rows[kept++] = row;
+    }
     return kept;
   },
   lte: (rows, length, numbers, x) => {
     let kept = 0;
-    for (const row of rows.subarray(0, length)) if ((numbers[row] ?? NaN) <= x) rows[kept++] = row;
+    for (let k = 0; k < length; k++) {
+      const row = rows[k] ?? 0; // k < length <= rows.length
+      if ((numbers[row] ?? NaN) <= x) rows[kept++] = row;
+    }
     return kept;
   },
 });
@@ -274,7 +289,8 @@ function keepString(rows: Int32Array, length: number, column: Column, x: string)
   const { values, stringHashes } = column;
   const hash = stringHash(x);
   let kept = 0;
-  for (const row of rows.subarray(0, length)) {
+  for (let k = 0; k < length; k++) {
+    const row = rows[k] ?? 0; // k < length <= rows.length
     if (stringHashes[row] === hash && values[row] === x) rows[kept++] = row;
   }
   return kept;
@@ -287,7 +303,10 @@ function keepPassing(
   test: ValueTest,
 ): number {
   let kept = 0;
-  for (const row of rows.subarray(0, length)) if (test(values[row])) rows[kept++] = row;
+  for (let k = 0; k < length; k++) {
+    const row = rows[k] ?? 0; // k < length <= rows.length
+    if (test(values[row])) rows[kept++] = row;
+  }
   return kept;
 }
 
@@ -341,7 +360,8 @@ function noneOf(term: RowFilter): RowFilter {
 function remove(rows: Int32Array, length: number, drop: Int32Array, dropLength: number): number {
   let kept = 0;
   let next = 0;
-  for (const row of rows.subarray(0, length)) {
+  for (let k = 0; k < length; k++) {
+    const row = rows[k] ?? 0; // k < length <= rows.length
     if (next < dropLength && drop[next] === row) next++;
     else rows[kept++] = row;
   }
