@@ -67,7 +67,8 @@ export function buildColumn(entries: readonly QueryEntry[], field: Field): Colum
   const values: unknown[] = [];
   const numbers = new Float64Array(entries.length);
   const stringHashes = new Int32Array(entries.length);
-  for (const [row, entry] of entries.entries()) {
+  for (const entry of entries) {
+    const row = values.length;
     const value = read(entry);
     values.push(value);
     numbers[row] = typeof value === "number" ? value : NaN;

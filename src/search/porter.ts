@@ -76,7 +76,7 @@ function stemTerm(term: string): string {
   let same = 0;
   while (same < stemLength && buffer[same] === term.charCodeAt(same)) same++;
   let stemmed = term.slice(0, same);
-  for (const byte of buffer.subarray(same, stemLength)) stemmed += String.fromCharCode(byte);
+  for (let i = same; i < stemLength; i++) stemmed += String.fromCharCode(buffer[i] ?? 0);
   return stemmed;
 }
 
@@ -98,9 +98,7 @@ export function decodeBytes(bytes: Uint8Array): string {
     const size = lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
     if (i + size > bytes.length) break;
     let codePoint = size === 1 ? lead : lead & (0xff >> (size + 1));
-    for (const byte of bytes.subarray(i + 1, i + size)) {
-      codePoint = (codePoint << 6) | (byte & 0x3f);
-    }
+    for (let k = 1; k < size; k++) codePoint = (codePoint << 6) | ((bytes[i + k] ?? 0) & 0x3f);
     text += String.fromCodePoint(codePoint);
     i += size;
   }

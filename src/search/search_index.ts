@@ -235,8 +235,9 @@ export class SearchIndex {
         const index = phrases.indexOf(node);
         // FTS5 adds the column's weight once per instance (not count × weight: the sums of a
         // fractional weight round differently).
-        for (const [column, count] of columns.entries()) {
+        for (let column = 0; column < columns.length; column++) {
           const weight = weights[column] ?? 1;
+          const count = columns[column] ?? 0;
           for (let k = 0; k < count; k++) frequency[index] = (frequency[index] ?? 0) + weight;
         }
         return true;
