@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// The whole test suite: deno check, deno lint, deno fmt --check, then the tests under tests/ on
-// Bun, Deno and Node. Normally started by `npm test` through scripts/bootstrap.mjs, which
-// installs bun, deno and node first.
+// The whole test suite: the check steps (deno check, lint, fmt, doc --lint, tsc: CHECKS below),
+// then the tests under tests/ on Bun, Deno and Node. Normally started by `npm test` through
+// scripts/bootstrap.mjs, which installs bun, deno and node first.
 //
 // Usage: node scripts/run_tests.mjs [--only bun|deno|node[,...]] [--reports DIR] [files or dirs...]
-//   Giving files or --only makes a focused run: the check/lint/fmt steps are skipped.
+//   Giving files or --only makes a focused run: the check steps are skipped.
 //   --only takes one runtime or a comma-separated list (--only deno,node).
 //   --reports DIR keeps each runtime's JUnit report there (DIR/bun.xml, deno.xml, node.xml);
 //   by default they go to a temporary directory that is removed at the end.
@@ -55,8 +55,6 @@ if (process.env.CI === "true" || process.env.CI === "1") env.NO_COLOR = "1";
 if (process.stdout.isTTY && !env.NO_COLOR) env.FORCE_COLOR = "1";
 
 const RUNTIME_NAMES = ["bun", "deno", "node"];
-/** What a run without --only runs. */
-const DEFAULT_RUNTIMES = ["bun", "deno"];
 
 // ---- arguments ----
 let only = null;
@@ -72,7 +70,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a.startsWith("-")) usage(`unknown option ${a}`);
   else paths.push(a);
 }
-const runtimes = only === null ? DEFAULT_RUNTIMES : (only ?? "").split(",");
+const runtimes = only === null ? RUNTIME_NAMES : (only ?? "").split(",");
 if (runtimes.length === 0 || runtimes.some((r) => !RUNTIME_NAMES.includes(r))) {
   usage(`--only takes ${RUNTIME_NAMES.join(", ")} or a comma-separated list of them`);
 }
@@ -135,10 +133,10 @@ const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 const linesOf = (text) => text.replace(ANSI, "").split(/\r?\n/);
 
 // ---- the runtimes' own totals, to cross-check the reports ----
-// Each returns { total, failed, outside } or null when the runtime printed none: `total` is what
-// its report should hold (testcases), `failed` how many of those failed, and `outside` the
-// failures it counts outside any test, which no report holds (a module that throws while
-// loading, an error after a test ended).
+// Each returns { passed, failed, skipped, outside } or null when the runtime printed none: what
+// its report should hold (testcases, leaves or not), and `outside` the failures it counts
+// outside any test, which no report holds (a module that throws while loading, an error after
+// a test ended). `slack`, where given, is what the report may hold beyond these totals.
 
 // `bun test` ends with one count per line, then the "Ran" line:
 //    3 pass
@@ -146,7 +144,7 @@ const linesOf = (text) => text.replace(ANSI, "").split(/\r?\n/);
 //    2 fail
 //    1 error
 //   Ran 7 tests across 2 files. [24.00ms]
-// An "error" is counted in "fail" and in "Ran" too, but is not in the report.
+// An "error" is counted in "fail" (and in "Ran") too, but is not in the report.
 function bunTotals(output) {
   const lines = linesOf(output);
   const ranAt = lines.findLastIndex((l) => /^Ran \d+ tests? across \d+ files?\./.test(l));
@@ -159,8 +157,12 @@ function bunTotals(output) {
     const key = m[2] === "errors" ? "error" : m[2];
     if (key in n) n[key] = Number(m[1]);
   }
-  const ran = Number(/^Ran (\d+)/.exec(lines[ranAt])[1]);
-  return { total: ran - n.error, failed: n.fail - n.error, outside: n.error };
+  return {
+    passed: n.pass,
+    failed: n.fail - n.error,
+    skipped: n.skip + n.todo,
+    outside: n.error,
+  };
 }
 
 // `deno test` ends with "ok | 3 passed (5 steps) | 1 failed (1 step) | 0 ignored (2 steps)".
@@ -170,28 +172,38 @@ function denoTotals(output) {
   const lines = linesOf(output);
   const line = lines.findLast((l) => /^(ok|FAILED) \| /.test(l));
   if (line === undefined) return null;
-  let total = 0;
-  let failed = 0;
+  const n = { passed: 0, failed: 0, ignored: 0 };
   for (const part of line.split(" | ")) {
     const m = /^(\d+) (passed|failed|ignored)(?: \((\d+) steps?\))?/.exec(part);
-    if (!m) continue;
-    const count = Number(m[1]) + Number(m[3] ?? 0);
-    total += count;
-    if (m[2] === "failed") failed += count;
+    if (m) n[m[2]] += Number(m[1]) + Number(m[3] ?? 0);
   }
   const outside = lines.filter((l) => /^Uncaught error from .* FAILED$/.test(l)).length;
-  return { total: total - outside, failed: failed - outside, outside };
+  return { passed: n.passed, failed: n.failed - outside, skipped: n.ignored, outside };
 }
 
 // Node writes its totals into the report itself (<!-- tests 12 -->, <!-- fail 4 -->, ...), and
 // a failure outside a test is a testcase there (named after the file), so nothing is outside.
-// Its totals count some of those file failures and not others: `uncounted` is how many of them
-// the report may hold beyond the totals.
+// Two kinds of testcases are not always in its totals: a file's own failure (counted for a file
+// that throws, not for one that fails to link) and a skipped describe() (a suite to Node, a
+// testcase in its report).
 function nodeReportTotals(root) {
   const t = nodeTotals(root);
   if (t.tests === undefined) return null;
-  const failed = (t.fail ?? 0) + (t.cancelled ?? 0);
-  return { total: t.tests, failed, outside: 0, uncounted: fileFailures(root) };
+  return {
+    passed: t.pass ?? 0,
+    failed: (t.fail ?? 0) + (t.cancelled ?? 0),
+    skipped: (t.skipped ?? 0) + (t.todo ?? 0),
+    outside: 0,
+    slack: { failed: fileFailures(root), skipped: t.suites ?? 0 },
+  };
+}
+
+/** Whether a runtime's own totals agree with what its report holds, within its slack. */
+function agree(own, seen) {
+  return ["passed", "failed", "skipped"].every((key) => {
+    const extra = seen[key] - own[key];
+    return extra >= 0 && extra <= (own.slack?.[key] ?? 0);
+  });
 }
 
 // ---- the steps ----
@@ -205,15 +217,6 @@ async function checkStep({ label, cmd, args }) {
   const { code } = await run(cmd, args);
   if (code !== 0) total.failed++;
   report.push(`${label.padEnd(12)} ${code === 0 ? "ok" : `FAILED (exit ${code})`}`);
-}
-
-/**
- * Whether a runtime's own totals agree with what its report holds: the same number of tests and
- * of failed ones, give or take failures the totals may leave out (`uncounted`).
- */
-function agree(own, seen) {
-  const extra = seen.total - own.total;
-  return extra === seen.failed - own.failed && extra >= 0 && extra <= (own.uncounted ?? 0);
 }
 
 /** Reads and counts a runtime's report; null (and a reason) when there is none to read. */
@@ -250,9 +253,10 @@ async function testStep(runtime, files, reports) {
       notes.push(`no totals of ${runtime.name}'s own to check the report against`);
     } else if (!agree(own, seen)) {
       n.failed++;
+      const counts = (n) => `${n.passed} passed, ${n.failed} failed, ${n.skipped} skipped`;
       notes.push(
-        `the report holds ${seen.total} tests (${seen.failed} failed) but ${runtime.name} ` +
-          `counted ${own.total} (${own.failed} failed): counted as 1 more failed`,
+        `its report holds ${counts(seen)} (tests and suites) but ${runtime.name} counted ` +
+          `${counts(own)}: counted as 1 more failed`,
       );
     }
     if (own !== null && own.outside > 0) {

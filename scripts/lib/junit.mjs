@@ -220,20 +220,17 @@ export function countDenoTestcases(root) {
   return n;
 }
 
-/** Every testcase in a report, leaves or not, and how many of them failed. */
+/** How many testcases of a report, leaves or not, passed, failed and were skipped. */
 export function allTestcases(root) {
-  let total = 0;
-  let failed = 0;
+  const n = { passed: 0, failed: 0, skipped: 0 };
   const walk = (element) => {
     for (const child of element.children) {
-      if (child.name === "testcase") {
-        total++;
-        if (statusOf(child) === "failed") failed++;
-      } else if (!NOT_CONTAINERS.has(child.name)) walk(child);
+      if (child.name === "testcase") n[statusOf(child)]++;
+      else if (!NOT_CONTAINERS.has(child.name)) walk(child);
     }
   };
   walk(root);
-  return { total, failed };
+  return n;
 }
 
 /**
