@@ -1,6 +1,6 @@
 /**
  * The backend conformance suite: one set of cases that every backend set-up (memory, file,
- * SQLite file, SQLite in memory) runs through the public API, on Bun and on Deno. Each
+ * SQLite file, SQLite in memory) runs through the public API, on Bun, Deno and Node. Each
  * backend's test file is one call to {@linkcode runBackendTests} plus its own extras.
  *
  * @module

@@ -2,7 +2,7 @@
  * The file backend: file names for every id, the layout on disk, damage, leftovers of a killed
  * writer (temporary files in .tmp/, a journal), read-only mode, a real crash (SIGKILL) in the
  * middle of writes, and the writer lock that keeps a second writer out (child processes from
- * fixtures/file_lock_child.ts). Runs on Bun and on Deno.
+ * fixtures/file_lock_child.ts). Runs on Bun, Deno and Node.
  */
 
 import assert from "node:assert/strict";

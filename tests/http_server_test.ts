@@ -1,7 +1,8 @@
 /**
- * quire/http on a real server (`serve()`: Bun.serve on Bun, Deno.serve on Deno) on a loopback
- * port, through `fetch`: a graceful shutdown with a write in flight, a client that goes away in
- * the middle of an export, the per-request log, and the options serve() refuses.
+ * quire/http on a real server (`serve()`: Bun.serve on Bun, Deno.serve on Deno, node:http on
+ * Node) on a loopback port, through `fetch`: a graceful shutdown with a write in flight, a client
+ * that goes away in the middle of an export, the per-request log, and the options serve()
+ * refuses.
  *
  * @module
  */
