@@ -22,7 +22,9 @@
  * @module
  */
 
+import { realpathSync } from "node:fs";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 import pkg from "../package.json" with { type: "json" };
 import { QuireError } from "../mod.ts";
 import { commandHelp, parseCommandArgs, UsageError, usageLine } from "./lib/cli_args.ts";
@@ -165,10 +167,25 @@ async function report(error: unknown, io: Io, spec: Command | undefined): Promis
   return 1;
 }
 
-// import.meta.main (Bun, Deno, Node >= 24.2): run as the program, not imported by a test. Typed
-// here because the strict check's tsconfig.json, which Deno also reads for this file, has no
-// Deno types.
-if ((import.meta as ImportMeta & { main?: boolean }).main === true) {
+/**
+ * Whether this file is the program, not a module a test imports: `import.meta.main` on Bun, Deno
+ * and Node >= 24.2 (typed here: the strict check's tsconfig.json, which Deno also reads for this
+ * file, has no Deno types); on an older Node (the npm bin, dist/scripts/quire.js, reached through
+ * node_modules/.bin's symlink), the entry script's real path is this file's.
+ */
+function isMain(): boolean {
+  const main = (import.meta as ImportMeta & { main?: boolean }).main;
+  if (main !== undefined) return main;
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   // `quire export | head` closes the pipe early: that is not an error.
   process.stdout.on("error", (error: { code?: string }) => {
     if (error.code === "EPIPE") process.exit(0);
