@@ -295,6 +295,15 @@ for (const backend of BACKENDS) {
         });
         await problemOf(nul, 400, "INVALID_ID");
         await problemOf(await app.request("/nowhere"), 404, "NOT_FOUND");
+        // A query body's field of the wrong type is a bad option, named; not a bad document.
+        for (const body of [{ after: null }, { limit: "ten" }]) {
+          const query = await app.request("/v1/collections/notes/query", {
+            method: "POST",
+            ...jsonBody(body),
+          });
+          const problem = await problemOf(query, 400, "INVALID_OPTION");
+          assert.match(problem.detail, /^Invalid (after|limit): /);
+        }
         assert.deepEqual(await store.collections(), []);
       });
     });

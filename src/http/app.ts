@@ -276,10 +276,18 @@ export function createApp(store: Store, options: AppOptions = {}) {
     // A request that does not match its route's schema (a body that is not a JSON object).
     defaultHook: (result) => {
       if (result.success) return;
+      if (result.target !== "json") {
+        return problemResponse(
+          problem(400, "INVALID_OPTION", `Invalid ${result.target}: ${result.error.message}`),
+        );
+      }
+      // A body that is no JSON object is a bad document; a field of one that is wrong (the
+      // query's `after: null`, say) is a bad option, named by its path.
+      const field = result.error.issues.find((issue) => issue.path.length > 0);
       return problemResponse(
-        result.target === "json"
+        field === undefined
           ? problem(400, "INVALID_DOCUMENT", "Cannot read the request: expected a JSON object")
-          : problem(400, "INVALID_OPTION", `Invalid ${result.target}: ${result.error.message}`),
+          : problem(400, "INVALID_OPTION", `Invalid ${field.path.join(".")}: ${field.message}`),
       );
     },
   });
