@@ -14,7 +14,8 @@
  * @module
  */
 
-export { type AppOptions, createApp, type QuireApp } from "./src/http/app.ts";
+export { type AppOptions, createApp } from "./src/http/app.ts";
+export type { QuireApp } from "./src/http/app_type.ts";
 export {
   type FetchHandler,
   isLoopback,

@@ -304,6 +304,8 @@ const CHECKS = [
   // JSR's rule: every public symbol documented, every type a public signature names exported.
   // (http.ts joins once createApp has an explicit return type; so does `deno publish --dry-run`.)
   { label: "deno doc --lint", cmd: DENO, args: ["doc", "--lint", "mod.ts"] },
+  // The JSR package: slow types, the file list. Offline; --allow-dirty for a work tree.
+  { label: "deno publish --dry-run", cmd: DENO, args: ["publish", "--dry-run", "--allow-dirty"] },
   { label: "deno fmt", cmd: DENO, args: ["fmt", "--check"] },
   // The source as the strictest consumers compile it (strict, noUncheckedIndexedAccess,
   // exactOptionalPropertyTypes, erasableSyntaxOnly): tsconfig.json, no emit.

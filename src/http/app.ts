@@ -21,6 +21,7 @@ import type { Collection } from "../collection.ts";
 import { definedOnly } from "../defined.ts";
 import type { Store } from "../store.ts";
 import { type Problem, problem, problemOf, problemResponse } from "./problem.ts";
+import type { QuireApp } from "./app_type.ts";
 import { searchPage } from "./ui/routes.ts";
 
 /** Options of {@linkcode createApp}. */
@@ -271,7 +272,7 @@ const routes = {
  * @param options Auth, read-only and body limits.
  * @returns A Hono app (start it with `Bun.serve(app)` or `Deno.serve(app.fetch)`).
  */
-export function createApp(store: Store, options: AppOptions = {}) {
+export function createApp(store: Store, options: AppOptions = {}): QuireApp {
   const app = new OpenAPIHono({
     // A request that does not match its route's schema (a body that is not a JSON object).
     defaultHook: (result) => {
@@ -522,9 +523,6 @@ export function createApp(store: Store, options: AppOptions = {}) {
       return c.json(await store.import(source, { onConflict: mode }), 200);
     });
 }
-
-/** The app's type, for Hono's typed client: `hc<QuireApp>(url)`. */
-export type QuireApp = ReturnType<typeof createApp>;
 
 /**
  * A page size from a request, clamped to `maxLimit`; what is not a number is left for the store
