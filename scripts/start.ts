@@ -32,8 +32,8 @@ import { mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import process from "node:process";
-import { SingleBar } from "cli-progress";
 import { type Document, open, parseUrl, QuireError, ref, type Store } from "../mod.ts";
+import { Progress } from "./lib/cli_progress.ts";
 import { serveStore } from "./lib/serve_store.ts";
 
 /** The store used unless `QUIRE_URL` is set. */
@@ -141,21 +141,17 @@ async function load(
 
   // A run stopped half way leaves paragraphs but no speeches (they are written last): start over.
   await store.collection("paragraphs").clear();
-  // A bar with rate and ETA on a terminal; in a log, only the summary line printed by main().
-  const bar = process.stderr.isTTY
-    ? new SingleBar({
-      format: "loading paragraphs [{bar}] {value}/{total} {rate}/s, ETA {eta_formatted}",
-      hideCursor: true,
-    })
-    : undefined;
-  bar?.start(rows.length, 0, { rate: 0 });
+  // A bar with rate and ETA on a terminal (the CLI's); in a log, only main()'s summary line.
+  const progress = Progress.start(process.stderr, {
+    label: "loading paragraphs",
+    total: rows.length,
+    unit: "documents",
+  });
   for (let i = 0; i < rows.length; i += BATCH) {
     await store.collection("paragraphs").putMany(rows.slice(i, i + BATCH));
-    const done = Math.min(i + BATCH, rows.length);
-    const rate = Math.round(done / ((performance.now() - started - readMs) / 1000));
-    bar?.update(done, { rate });
+    progress.update(Math.min(i + BATCH, rows.length));
   }
-  bar?.stop();
+  progress.stop();
   await store.collection("speeches").putMany(speeches);
   return { speeches: speeches.length, paragraphs: rows.length, readMs };
 }
