@@ -33,6 +33,7 @@ import { tmpdir } from "node:os";
 import { basename, delimiter, dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { unacceptedDocLintErrors } from "./lib/doc_lint.mjs";
 import {
   allTestcases,
   countDenoTestcases,
@@ -213,8 +214,17 @@ const report = []; // one line per step for the summary at the end
 const failures = []; // "runtime  file: test" for each failed case
 
 /** check/lint/fmt: pass or fail as a whole; a failure counts as one failed case. */
-async function checkStep({ label, cmd, args }) {
-  const { code } = await run(cmd, args);
+async function checkStep({ label, cmd, args, unaccepted }) {
+  const { code, output } = await run(cmd, args);
+  if (code !== 0 && unaccepted) {
+    // A step whose known, documented reports are accepted: it passes when they are all it found.
+    const left = unaccepted(output);
+    if (left.length === 0) {
+      report.push(`${label.padEnd(12)} ok (only the accepted reports; see its comment)`);
+      return;
+    }
+    console.error(`${label}: not accepted:\n  ${left.join("\n  ")}`);
+  }
   if (code !== 0) total.failed++;
   report.push(`${label.padEnd(12)} ${code === 0 ? "ok" : `FAILED (exit ${code})`}`);
 }
@@ -302,8 +312,15 @@ const CHECKS = [
   { label: "deno check --doc", cmd: DENO, args: ["check", "--doc", "mod.ts", "http.ts", "src"] },
   { label: "deno lint", cmd: DENO, args: ["lint"] },
   // JSR's rule: every public symbol documented, every type a public signature names exported.
-  // (http.ts joins once createApp has an explicit return type; so does `deno publish --dry-run`.)
+  // mod.ts alone must be clean. With http.ts, QuireApp's references to Hono's own exported
+  // types are accepted, and nothing else (why: scripts/lib/doc_lint.mjs).
   { label: "deno doc --lint", cmd: DENO, args: ["doc", "--lint", "mod.ts"] },
+  {
+    label: "deno doc --lint http",
+    cmd: DENO,
+    args: ["doc", "--lint", "mod.ts", "http.ts"],
+    unaccepted: unacceptedDocLintErrors,
+  },
   // The JSR package: slow types, the file list. Offline; --allow-dirty for a work tree.
   { label: "deno publish --dry-run", cmd: DENO, args: ["publish", "--dry-run", "--allow-dirty"] },
   { label: "deno fmt", cmd: DENO, args: ["fmt", "--check"] },
