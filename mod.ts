@@ -45,7 +45,7 @@ export {
   type SearchOptions,
   type SearchPage,
 } from "./src/collection_search.ts";
-export type { FacetCount, Problem as CheckProblem, RestoreMode } from "./src/backends/backend.ts";
+export type { FacetCount, Problem as CheckProblem, RestoreMode } from "./src/backend/types.ts";
 export type { HighlightOptions } from "./src/search/highlight.ts";
 export type {
   SearchOptions as NormalizedSearchFieldOptions,

@@ -40,7 +40,8 @@ import { openSqliteBackend, type SqliteBackend } from "../src/backends/sqlite/sq
 import { DEFAULT_MAX_DOCUMENT_BYTES, encodeDocument } from "../src/document.ts";
 import type { Statement } from "../src/sqlite/driver.ts";
 import { checkId } from "../src/names.ts";
-import { Store } from "../src/store.ts";
+import { openStore } from "../src/store.ts";
+import { serialBackend } from "../src/backends/serial_backend.ts";
 import { buildDocuments, documentIds, shuffled, type SotuDocument } from "./lib/documents.ts";
 import { collectGarbage, median, printTable, runtimeName } from "./lib/measure.ts";
 import {
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
   const [driverLayer, backendLayer, checksLayer, nowLayer] = await Promise.all(
     ["driver", "backend", "checks", "now"].map((name) => openBackendLayer(name)),
   );
-  const store = new Store(await openSqliteBackend(join(dir, "quire.db")), {
+  const store = await openStore(serialBackend(await openSqliteBackend(join(dir, "quire.db"))), {
     readonly: false,
     maxDocumentBytes: DEFAULT_MAX_DOCUMENT_BYTES,
   });

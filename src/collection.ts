@@ -5,26 +5,23 @@
  * @module
  */
 
-import type { Backend, Explain, Meta, StoredEntry } from "./backends/backend.ts";
+import type { Awaitable, Connection } from "./backend/contract.ts";
+import { capability } from "./backend/capability.ts";
+import type { Explain, Meta, StoredEntry } from "./backend/types.ts";
 import { checkAfter, decodeCursor, encodeCursor } from "./cursor.ts";
 import { type Document, encodeDocument } from "./document.ts";
 import { conflict, QuireError, quote } from "./errors.ts";
 import { checkLimit } from "./limit.ts";
 import { checkId, newId } from "./names.ts";
-import { type RefLoader, resolveRefs } from "./refs.ts";
+import { type Ref, resolveRefs } from "./refs.ts";
 import { parseFields, project } from "./query/project.ts";
 import { type FilterInput, parseFilter, prepareQuery } from "./query/query.ts";
 import type { NormalizedOptions } from "./collection_options.ts";
-import type { IndexProgressEvent } from "./store.ts";
+import type { IndexProgressEvent } from "./index_progress.ts";
 import { searchCollection, type SearchOptions, type SearchPage } from "./collection_search.ts";
+import type { Entry } from "./entry.ts";
 
-export type { Explain, FilterInput, Meta };
-
-/** A document with its metadata. */
-export interface Entry<T = Document> extends Meta {
-  /** The document. */
-  doc: T;
-}
+export type { Entry, Explain, FilterInput, Meta };
 
 /** Options of a conditional write. */
 export interface WriteOptions {
@@ -76,20 +73,20 @@ export type Access = "read" | "write" | "create";
 export interface CollectionHost {
   readonly maxDocumentBytes: number;
   /**
-   * Runs `fn` on the backend, serialised with transactions. `"create"` makes the collection
-   * first if it does not exist; for `"read"` and `"write"` a missing collection is left alone
-   * and `whenMissing()` answers instead.
+   * Runs `fn` on the current connection (the open transaction's, or the backend). `"create"`
+   * makes the collection first if it does not exist; for `"read"` and `"write"` a missing
+   * collection is left alone and `whenMissing()` answers instead.
    */
   run<T>(
     name: string,
     access: Access,
-    fn: (backend: Backend) => T,
+    fn: (conn: Connection) => Awaitable<T>,
     whenMissing?: () => T,
   ): Promise<T>;
   /** Runs `fn` in one transaction (joining an open one). */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
-  /** Reads a reference's target (inside `run`). */
-  readonly loadRef: RefLoader;
+  /** Reads a reference's target on `conn` (inside `run`). */
+  loadRef(conn: Connection, ref: Ref): Awaitable<Record<string, unknown> | undefined>;
   /** The collection's options as the catalog holds them (inside `run`). */
   optionsOf(name: string): NormalizedOptions | undefined;
 }
@@ -127,7 +124,7 @@ export class Collection<T extends object = Document> {
     try {
       const { ifRev } = optionsObject<WriteOptions>(options);
       const request = this.#putRequest(id, doc, ifRev, new Date().toISOString());
-      return this.#host.run(this.name, "create", (backend) => backend.put(this.name, request));
+      return this.#host.run(this.name, "create", (conn) => conn.put(this.name, request));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -176,7 +173,7 @@ export class Collection<T extends object = Document> {
       this.#host.run(
         this.name,
         "create",
-        (backend) => backend.putMany(this.name, requests),
+        (conn) => conn.putMany(this.name, requests),
       )
     );
   }
@@ -191,11 +188,14 @@ export class Collection<T extends object = Document> {
     try {
       checkId(id);
       const depth = resolveDepth(optionsObject<GetOptions>(options).resolve);
-      return this.#host.run(this.name, "read", (backend) => {
-        const entry = backend.get(this.name, id);
-        if (entry === undefined) return undefined;
-        if (depth === 0) return entry.doc as T;
-        return resolveRefs(entry.doc, depth, this.#host.loadRef, [`${this.name}/${id}`]) as T;
+      return this.#host.run(this.name, "read", (conn) => {
+        const finish = (entry: StoredEntry | undefined): Awaitable<T | undefined> => {
+          if (entry === undefined || depth === 0) return entry?.doc as T | undefined;
+          const load = (ref: Ref) => this.#host.loadRef(conn, ref);
+          return resolveRefs(entry.doc, depth, load, [`${this.name}/${id}`]) as Promise<T>;
+        };
+        const entry = conn.get(this.name, id);
+        return entry instanceof Promise ? entry.then(finish) : finish(entry);
       }, () => undefined);
     } catch (error) {
       return Promise.reject(error);
@@ -208,7 +208,7 @@ export class Collection<T extends object = Document> {
     return await this.#host.run(
       this.name,
       "read",
-      (backend) => backend.get(this.name, id) as Entry<T> | undefined,
+      (conn) => conn.get(this.name, id) as Awaitable<Entry<T> | undefined>,
       () => undefined,
     );
   }
@@ -219,7 +219,7 @@ export class Collection<T extends object = Document> {
     return await this.#host.run(
       this.name,
       "read",
-      (backend) => backend.has(this.name, id),
+      async (conn) => await conn.get(this.name, id) !== undefined,
       () => false,
     );
   }
@@ -235,7 +235,7 @@ export class Collection<T extends object = Document> {
     return await this.#host.run(
       this.name,
       "write",
-      (backend) => backend.delete(this.name, id, ifRev),
+      (conn) => conn.delete(this.name, id, ifRev),
       () => {
         if (ifRev !== undefined && ifRev > 0) throw conflict(this.name, id, ifRev, 0);
         return false;
@@ -252,7 +252,7 @@ export class Collection<T extends object = Document> {
     return await this.#host.run(
       this.name,
       "read",
-      (backend) => backend.count(this.name, parsed),
+      (conn) => capability(conn, "find").count(this.name, parsed),
       () => 0,
     );
   }
@@ -290,7 +290,7 @@ export class Collection<T extends object = Document> {
     const rows = await this.#host.run(
       this.name,
       "read",
-      (backend) => backend.find(this.name, request),
+      (conn) => capability(conn, "find").find(this.name, request),
       (): StoredEntry[] => [],
     );
     const items = rows.slice(0, limit) as Entry<T>[];
@@ -315,7 +315,7 @@ export class Collection<T extends object = Document> {
     return await this.#host.run(
       this.name,
       "write",
-      (backend) => backend.deleteMany(this.name, parsed),
+      (conn) => capability(conn, "find").deleteMany(this.name, parsed),
       () => 0,
     );
   }
@@ -338,7 +338,7 @@ export class Collection<T extends object = Document> {
     return await this.#host.run(
       this.name,
       "read",
-      (backend) => backend.explain(this.name, request),
+      (conn) => capability(conn, "explain").explain(this.name, request),
       (): Explain => ({ backend: "none", plan: ["the collection does not exist"], indexes: [] }),
     );
   }
@@ -374,35 +374,37 @@ export class Collection<T extends object = Document> {
     if (listener !== undefined && typeof listener !== "function") {
       throw new QuireError("INVALID_OPTION", "Invalid onProgress: expected a function");
     }
-    await this.#host.run(this.name, "write", (backend) => {
-      this.#searchBackend(backend).reindex(
+    await this.#host.run(this.name, "write", (conn) =>
+      this.#search(conn).reindex(
         this.name,
         listener && ((indexed, total) => listener({ collection: this.name, indexed, total })),
-      );
-    }, () => {});
+      ), () => {});
   }
 
   /** Merges the search index into one segment (FTS5 `optimize`), for faster searches. */
   async optimize(): Promise<void> {
-    await this.#host.run(this.name, "write", (backend) => {
-      this.#searchBackend(backend).optimize(this.name);
-    }, () => {});
+    await this.#host.run(
+      this.name,
+      "write",
+      (conn) => this.#search(conn).optimize(this.name),
+      () => {},
+    );
   }
 
   /** Deletes every document; returns how many there were. */
   async clear(): Promise<number> {
-    return await this.#host.run(this.name, "write", (backend) => backend.clear(this.name), () => 0);
+    return await this.#host.run(this.name, "write", (conn) => conn.clear(this.name), () => 0);
   }
 
-  /** The backend, when this collection has search fields. */
-  #searchBackend(backend: Backend): Backend {
+  /** The connection's search, when this collection has search fields. */
+  #search(conn: Connection) {
     if (this.#host.optionsOf(this.name)?.search === undefined) {
       throw new QuireError(
         "UNSUPPORTED",
         `Collection ${quote(this.name)} has no search fields (the search collection option)`,
       );
     }
-    return backend;
+    return capability(conn, "search");
   }
 
   #putRequest(id: string, doc: unknown, ifRev: number | undefined, now: string) {

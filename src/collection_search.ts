@@ -8,8 +8,10 @@
  * @module
  */
 
-import type { Backend, FacetCount, SearchResult } from "./backends/backend.ts";
-import type { Entry } from "./collection.ts";
+import { capability } from "./backend/capability.ts";
+import type { Awaitable, Connection } from "./backend/contract.ts";
+import type { FacetCount, SearchResult } from "./backend/types.ts";
+import type { Entry } from "./entry.ts";
 import type { NormalizedOptions } from "./collection_options.ts";
 import { checkAfter, decodeCursor, encodeCursor, queryTag } from "./cursor.ts";
 import type { Document } from "./document.ts";
@@ -75,7 +77,7 @@ export interface SearchHost {
   run<T>(
     name: string,
     access: "read",
-    fn: (backend: Backend) => T,
+    fn: (conn: Connection) => Awaitable<T>,
     whenMissing?: () => T,
   ): Promise<T>;
   /** The collection's options as the catalog holds them (inside `run`). */
@@ -116,7 +118,7 @@ export async function searchCollection<T>(
 
   const empty = (): SearchResult => ({ hits: [], facets: facets.map(() => []) });
   let search: IndexOptions | undefined;
-  const result = await host.run(name, "read", (backend) => {
+  const result = await host.run(name, "read", (conn) => {
     search = host.optionsOf(name)?.search;
     if (search === undefined) {
       throw new QuireError(
@@ -127,7 +129,7 @@ export async function searchCollection<T>(
     }
     const compiled = compileSearch(text, search, raw);
     if (compiled === undefined) return empty();
-    return backend.search(name, {
+    return capability(conn, "search").search(name, {
       ...compiled,
       filter,
       limit: limit + 1,

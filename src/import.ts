@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { RestoreMode, RestoreRequest } from "./backends/backend.ts";
+import type { RestoreMode, RestoreRequest } from "./backend/types.ts";
 import { type NormalizedOptions, normalizeOptions } from "./collection_options.ts";
 import { encodeDocument, isPlainObject } from "./document.ts";
 import { QuireError } from "./errors.ts";

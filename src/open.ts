@@ -13,14 +13,16 @@
  */
 
 import process from "node:process";
-import type { Backend } from "./backends/backend.ts";
+import type { Backend } from "./backend/contract.ts";
 import { BufferedBackend } from "./backends/buffered_backend.ts";
 import { MemoryStore } from "./backends/memory/memory_store.ts";
+import { serialBackend } from "./backends/serial_backend.ts";
 import { openSqliteBackend, type SqliteOptions } from "./backends/sqlite/sqlite_backend.ts";
 import { DEFAULT_MAX_DOCUMENT_BYTES, isPlainObject } from "./document.ts";
 import { QuireError } from "./errors.ts";
 import { RUNTIME, RUNTIME_VERSION, runtimeProblem } from "./runtime.ts";
-import { type IndexProgressEvent, Store } from "./store.ts";
+import type { IndexProgressEvent } from "./index_progress.ts";
+import { openStore, type Store } from "./store.ts";
 
 /** The URL used when `open()` gets nothing and neither variable is set. */
 export const DEFAULT_URL = "sqlite://quire.db";
@@ -84,7 +86,7 @@ export async function open(target?: string | OpenOptions): Promise<Store> {
     throw new QuireError("INVALID_OPTION", "Invalid onIndexProgress: expected a function");
   }
   const backend = await openBackend(options, readonly);
-  return new Store(backend, { readonly, maxDocumentBytes, onIndexProgress });
+  return await openStore(backend, { readonly, maxDocumentBytes, onIndexProgress });
 }
 
 async function openBackend(options: OpenOptions, readonly: boolean): Promise<Backend> {
@@ -96,9 +98,9 @@ async function openBackend(options: OpenOptions, readonly: boolean): Promise<Bac
           'Cannot open SQLite: give `path` (a file, or ":memory:")',
         );
       }
-      return await openSqliteBackend(options.path, { ...options, readonly });
+      return serialBackend(await openSqliteBackend(options.path, { ...options, readonly }));
     case "memory":
-      return new BufferedBackend(new MemoryStore());
+      return serialBackend(new BufferedBackend(new MemoryStore()));
     case "file":
       if (typeof options.dir !== "string" || options.dir === "") {
         throw new QuireError("INVALID_OPTION", "Cannot open the file backend: give `dir`");
@@ -108,7 +110,7 @@ async function openBackend(options: OpenOptions, readonly: boolean): Promise<Bac
         // 8 ms of Bun's ~25 ms to import quire. The specifier is a literal, so bundlers,
         // `bun build --compile`, `deno compile` and Deno's permissions see it as a static one.
         const { openFileBackend } = await import("./backends/file/file_backend.ts");
-        return openFileBackend(options.dir, { readonly });
+        return serialBackend(openFileBackend(options.dir, { readonly }));
       }
     default:
       throw new QuireError(

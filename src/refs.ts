@@ -55,37 +55,42 @@ export function forEachRef(value: unknown, visit: (ref: Ref) => void): void {
 }
 
 /** Looks up a reference's target: its document, or `undefined` when missing. */
-export type RefLoader = (ref: Ref) => Record<string, unknown> | undefined;
+export type RefLoader = (
+  ref: Ref,
+) => Record<string, unknown> | undefined | Promise<Record<string, unknown> | undefined>;
 
 /**
  * Replaces references inside `value` with their targets, `depth` levels deep. A reference back
  * to a document already being resolved on the same path (a cycle) is left as it is; a
- * reference whose target is missing (or whose names are not valid) becomes `null`.
+ * reference whose target is missing (or whose names are not valid) becomes `null`. Targets are
+ * read one after another, in document order.
  *
  * @param value A freshly decoded document: it is changed in place and returned.
  * @param depth How many levels of references to follow (1 = the document's own references).
  * @param load Reads a target document.
  * @param path Keys (`collection/id`) of the documents being resolved, outermost first.
  */
-export function resolveRefs(
+export async function resolveRefs(
   value: unknown,
   depth: number,
   load: RefLoader,
   path: string[],
-): unknown {
+): Promise<unknown> {
   if (depth <= 0) return value;
   if (isRef(value)) {
     const key = `${value.$ref}/${value.$id}`;
     if (path.includes(key)) return value;
-    const target = load(value);
+    const target = await load(value);
     if (target === undefined) return null;
-    return resolveRefs(target, depth - 1, load, [...path, key]);
+    return await resolveRefs(target, depth - 1, load, [...path, key]);
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = resolveRefs(value[i], depth, load, path);
+    for (let i = 0; i < value.length; i++) {
+      value[i] = await resolveRefs(value[i], depth, load, path);
+    }
   } else if (isPlainObject(value)) {
     for (const key in value) {
-      if (Object.hasOwn(value, key)) value[key] = resolveRefs(value[key], depth, load, path);
+      if (Object.hasOwn(value, key)) value[key] = await resolveRefs(value[key], depth, load, path);
     }
   }
   return value;

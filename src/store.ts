@@ -9,7 +9,11 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync } from "node:fs";
-import type { Backend, Problem, RestoreMode } from "./backends/backend.ts";
+import type { Awaitable, Backend, Connection } from "./backend/contract.ts";
+import { capability } from "./backend/capability.ts";
+import { entriesOf } from "./backend/entries_of.ts";
+import type { CatalogEntry, Problem, RestoreMode } from "./backend/types.ts";
+import { serialBackend } from "./backends/serial_backend.ts";
 import { openSqliteBackend } from "./backends/sqlite/sqlite_backend.ts";
 import { type Access, Collection, type CollectionHost } from "./collection.ts";
 import {
@@ -27,9 +31,12 @@ import {
   type ImportResult,
   type ImportSource,
 } from "./import.ts";
+import type { IndexProgressEvent } from "./index_progress.ts";
 import { Lock } from "./lock.ts";
 import { checkCollectionName, checkFilePath, isValidId } from "./names.ts";
-import { forEachRef, type Ref } from "./refs.ts";
+import { forEachRef } from "./refs.ts";
+
+export type { IndexProgressEvent };
 
 /** One document as `export()` yields it and `import()` takes it. */
 export interface ExportRecord {
@@ -82,56 +89,56 @@ export interface StoreSettings {
   onIndexProgress?: ((progress: IndexProgressEvent) => void) | undefined;
 }
 
-/** How far a search index (re)build got. */
-export interface IndexProgressEvent {
-  /** The collection whose index is being built. */
-  collection: string;
-  /** Documents indexed so far. */
-  indexed: number;
-  /** Documents to index. */
-  total: number;
-}
-
 /** The object a transaction callback receives: collections inside the transaction. */
 export type Transaction = Pick<Store, "collection" | "transaction">;
 
 interface TransactionContext {
+  /** The transaction's handle: the calls made inside it run on it. */
+  tx: Connection;
+  /** False once the transaction has ended: a call made later runs outside it. */
   active: boolean;
   // Serialises nested transactions started side by side inside this one.
   nested: Lock;
 }
 
-const EXPORT_PAGE = 500;
+/**
+ * Opens a Store on an opened backend, reading its catalog first.
+ * @internal Use `open()`.
+ */
+export async function openStore(backend: Backend, settings: StoreSettings): Promise<Store> {
+  return new Store(backend, settings, await backend.collections());
+}
 
 /** A store of collections. Get one from `open()`. */
 export class Store implements AsyncDisposable {
   #backend: Backend;
   #settings: StoreSettings;
   #closed = false;
-  #lock = new Lock();
+  #closing: Promise<void> | undefined;
   #context = new AsyncLocalStorage<TransactionContext>();
   #collections = new Map<string, Collection<Document>>();
   // Options asked for by collection(), by name, until they are written to the catalog.
   #wanted = new Map<string, NormalizedOptions>();
   // The catalog as last read from (or written to) the backend.
-  #catalog = new Map<string, NormalizedOptions>();
+  #catalog: Map<string, NormalizedOptions>;
   #host: CollectionHost;
 
   /** @internal Use `open()`. */
-  constructor(backend: Backend, settings: StoreSettings) {
+  constructor(backend: Backend, settings: StoreSettings, catalog: readonly CatalogEntry[]) {
     this.#backend = backend;
     this.#settings = settings;
-    this.#readCatalog();
+    this.#catalog = catalogMap(catalog);
     this.#host = {
       maxDocumentBytes: settings.maxDocumentBytes,
       run: (name, access, fn, whenMissing) =>
-        this.#run(access !== "read", () => this.#use(name, access, fn, whenMissing)),
+        this.#run(access !== "read", (conn) => this.#use(conn, name, access, fn, whenMissing)),
       transaction: (fn) => this.transaction(fn),
       optionsOf: (name) => this.#catalog.get(name),
-      loadRef: (ref: Ref) => {
+      loadRef: (conn, ref) => {
         // A reference is data a document holds: its id may be one no document can have.
         if (!this.#catalog.has(ref.$ref) || !isValidId(ref.$id)) return undefined;
-        return this.#backend.get(ref.$ref, ref.$id)?.doc;
+        const entry = conn.get(ref.$ref, ref.$id);
+        return entry instanceof Promise ? entry.then((found) => found?.doc) : entry?.doc;
       },
     };
   }
@@ -170,8 +177,8 @@ export class Store implements AsyncDisposable {
 
   /** Names and options of every collection, in name order. */
   async collections(): Promise<{ name: string; options: NormalizedOptions }[]> {
-    return await this.#run(false, () => {
-      this.#readCatalog();
+    return await this.#run(false, async (conn) => {
+      await this.#readCatalog(conn);
       return [...this.#catalog].map(([name, options]) => ({ name, options })).sort((a, b) =>
         compareNames(a.name, b.name)
       );
@@ -181,7 +188,8 @@ export class Store implements AsyncDisposable {
   /**
    * Runs `fn` in one transaction: every store call made inside it (through `tx` or any
    * collection of this store) joins it, and either all of them take effect or none. Nested
-   * calls become savepoints of the outer transaction. Other callers wait until it ends.
+   * calls become savepoints of the outer transaction. On SQLite, memory and file, other callers
+   * wait until it ends.
    *
    * @example
    * ```ts
@@ -200,20 +208,12 @@ export class Store implements AsyncDisposable {
       throw new QuireError("INVALID_OPTION", "Cannot run a transaction: expected a function");
     }
     const outer = this.#context.getStore();
-    if (outer?.active) {
-      await outer.nested.acquire();
-      try {
-        return await this.#runTransaction(fn);
-      } finally {
-        outer.nested.release();
-      }
-    }
-    await this.#lock.acquire();
+    if (!outer?.active) return await this.#runTransaction(this.#backend, fn);
+    await outer.nested.acquire();
     try {
-      this.#checkOpen();
-      return await this.#runTransaction(fn);
+      return await this.#runTransaction(outer.tx, fn);
     } finally {
-      this.#lock.release();
+      outer.nested.release();
     }
   }
 
@@ -228,15 +228,11 @@ export class Store implements AsyncDisposable {
   async *export(options: ExportOptions = {}): AsyncGenerator<ExportRecord> {
     const names = (await this.exportedCollections(options)).map((entry) => entry.name);
     for (const collection of names) {
-      let after: string | undefined;
-      for (;;) {
-        const page = await this.#run(
-          false,
-          () => this.#backend.page(collection, { after, limit: EXPORT_PAGE }),
-        );
+      const pages = entriesOf((request) =>
+        this.#run(false, (conn) => conn.page(collection, request))
+      );
+      for await (const page of pages) {
         for (const entry of page) yield { collection, ...entry } as ExportRecord;
-        if (page.length < EXPORT_PAGE) break;
-        after = page.at(-1)?.id;
       }
     }
   }
@@ -274,70 +270,61 @@ export class Store implements AsyncDisposable {
     return await importRecords(source, options, {
       maxDocumentBytes: this.#settings.maxDocumentBytes,
       ensure: (name, collectionOptions) =>
-        this.#run(true, () => {
-          if (!this.#catalog.has(name)) this.#writeCatalog(name, collectionOptions ?? {});
+        this.#run(true, async (conn) => {
+          if (!this.#catalog.has(name)) {
+            await this.#writeCatalog(conn, name, collectionOptions ?? {});
+          }
         }),
       writeBatch: (batch, mode) =>
-        this.transaction(() =>
-          this.#run(
-            true,
-            () => restoreBatch(this.#backend, batch, mode),
-          )
-        ),
+        this.transaction(() => this.#run(true, (conn) => restoreBatch(conn, batch, mode))),
     });
   }
 
   /**
    * Writes a consistent copy of the store to `path`, which `open()` can read: a SQLite database
    * for the SQLite and memory backends, a directory for the file backend.
+   *
+   * @throws {QuireError} `UNSUPPORTED` inside a transaction.
    */
   async backup(path: string): Promise<void> {
     checkFilePath(path, "back up");
-    if (this.#backend.kind !== "memory") {
-      await this.#run(false, () => this.#backend.backup(path));
+    this.#outsideTransaction("back up");
+    const own = this.#backend.backup;
+    if (own !== undefined) {
+      await this.#run(false, () => own.backup(path));
       return;
     }
-    // The memory backend has no format of its own to write: its copy is a SQLite database.
+    // A backend without a format of its own to copy to (memory) is copied into a new SQLite
+    // database, from one transaction so that the copy is consistent.
     if (existsSync(path)) {
       throw new QuireError("STORAGE", `Cannot back up to "${path}": it already exists`);
     }
-    const target = await openSqliteBackend(path);
+    const target = serialBackend(await openSqliteBackend(path));
     try {
-      await this.#run(false, () => {
-        target.begin();
-        for (const { name, options } of this.#backend.collections()) {
-          target.ensureCollection(name, options);
-          let after: string | undefined;
-          for (;;) {
-            const page = this.#backend.page(name, { after, limit: EXPORT_PAGE });
-            for (const { doc, ...meta } of page) {
-              target.restore(name, { ...meta, data: JSON.stringify(doc) }, "replace");
-            }
-            if (page.length < EXPORT_PAGE) break;
-            after = page.at(-1)?.id;
-          }
-        }
-        target.commit();
-      });
+      await this.#run(false, (conn) => conn.transaction((source) => copyAll(source, target)));
     } finally {
-      target.close();
+      await target.close();
     }
   }
 
-  /** Per-collection document counts and bytes. */
+  /**
+   * Per-collection document counts and bytes, and the backend's figures about its storage.
+   *
+   * @throws {QuireError} `UNSUPPORTED` for a backend that keeps no figures.
+   */
   async stats(): Promise<StoreStats> {
-    return await this.#run(false, () => {
-      this.#readCatalog();
+    return await this.#run(false, async (conn) => {
+      const stats = capability(conn, "stats");
+      await this.#readCatalog(conn);
       const collections: StoreStats["collections"] = {};
       for (const name of [...this.#catalog.keys()].sort()) {
-        collections[name] = this.#backend.stats(name);
+        collections[name] = await stats.collection(name);
       }
-      const storage = this.#backend.storageStats?.() ?? {};
       return {
         backend: this.#backend.kind,
         location: this.#backend.location,
         collections,
-        storage,
+        storage: await stats.storage(),
       };
     });
   }
@@ -345,50 +332,55 @@ export class Store implements AsyncDisposable {
   /**
    * Checks the storage (SQLite's integrity check, every document decodes) and every reference
    * (dangling ones are reported).
+   *
+   * @throws {QuireError} `UNSUPPORTED` inside a transaction.
    */
   async check(): Promise<CheckReport> {
-    return await this.#run(false, () => {
-      const problems = this.#backend.check();
-      let documents = 0;
-      // In name order, as export goes, so that every backend lists the problems in one order.
-      const names = this.#backend.collections().map((entry) => entry.name).sort(compareNames);
-      for (const name of names) {
-        // Documents that do not decode were reported by the backend's check; skip them here.
-        let after: string | undefined;
-        for (;;) {
-          const page = this.#backend.page(name, { after, limit: EXPORT_PAGE, skipCorrupt: true });
-          if (page.length === 0) break;
-          for (const entry of page) {
-            documents++;
-            forEachRef(entry.doc, (ref) => {
-              const target = this.#catalog.has(ref.$ref) && isValidId(ref.$id);
-              if (target && this.#backend.has(ref.$ref, ref.$id)) return;
-              problems.push({
-                code: "DANGLING_REF",
-                collection: name,
-                id: entry.id,
-                message: `References ${ref.$ref}/${JSON.stringify(ref.$id)}, which does not exist`,
-              });
+    this.#outsideTransaction("check the store");
+    const storage = this.#backend.check;
+    const problems = storage === undefined ? [] : await this.#run(false, () => storage.check());
+    let documents = 0;
+    // In name order, as export goes, so that every backend lists the problems in one order.
+    const catalog = await this.#run(false, (conn) => conn.collections());
+    const names = catalog.map((entry) => entry.name).sort(compareNames);
+    for (const name of names) {
+      // Documents that do not decode were reported by the backend's check: skip them here.
+      const pages = entriesOf(
+        (request) => this.#run(false, (conn) => conn.page(name, request)),
+        { skipCorrupt: true },
+      );
+      for await (const page of pages) {
+        for (const entry of page) {
+          documents++;
+          const refs: { $ref: string; $id: string }[] = [];
+          forEachRef(entry.doc, (ref) => refs.push(ref));
+          for (const ref of refs) {
+            const target = this.#catalog.has(ref.$ref) && isValidId(ref.$id) &&
+              await this.#run(false, (conn) => conn.get(ref.$ref, ref.$id)) !== undefined;
+            if (target) continue;
+            problems.push({
+              code: "DANGLING_REF",
+              collection: name,
+              id: entry.id,
+              message: `References ${ref.$ref}/${JSON.stringify(ref.$id)}, which does not exist`,
             });
           }
-          after = page.at(-1)?.id;
         }
       }
-      return { ok: problems.length === 0, documents, problems };
-    });
+    }
+    return { ok: problems.length === 0, documents, problems };
   }
 
   /** Closes the store after any running transaction; later calls fail with `CLOSED`. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    await this.#lock.acquire();
-    try {
-      if (this.#closed) return;
-      this.#closed = true;
-      this.#backend.close();
-    } finally {
-      this.#lock.release();
-    }
+    this.#closing ??= (async () => {
+      try {
+        await this.#backend.close();
+      } finally {
+        this.#closed = true;
+      }
+    })();
+    await this.#closing;
   }
 
   /** Closes the store (`await using store = await open(...)`). */
@@ -397,53 +389,52 @@ export class Store implements AsyncDisposable {
   }
 
   /**
-   * Runs one synchronous backend job, after any transaction other than the caller's. Not an
-   * async function: on the fast path (no lock to wait for) it costs one resolved promise.
+   * Runs one backend job on the current connection: the open transaction's handle inside
+   * `transaction()`, the backend itself outside. Not an async function: on the fast path it
+   * costs one resolved promise.
    */
-  #run<T>(write: boolean, fn: () => T): Promise<T> {
+  #run<T>(write: boolean, fn: (conn: Connection) => Awaitable<T>): Promise<T> {
     try {
       this.#checkOpen();
       if (write && this.#settings.readonly) throw readOnly();
-      if (this.#context.getStore()?.active || !this.#lock.held) return Promise.resolve(fn());
+      const context = this.#context.getStore();
+      return Promise.resolve(fn(context?.active ? context.tx : this.#backend));
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#runAfterLock(fn);
   }
 
-  async #runAfterLock<T>(fn: () => T): Promise<T> {
-    await this.#lock.acquire();
+  async #runTransaction<T>(
+    on: Connection,
+    fn: (tx: Transaction) => Promise<T> | T,
+  ): Promise<T> {
     try {
-      this.#checkOpen();
-      return fn();
-    } finally {
-      this.#lock.release();
-    }
-  }
-
-  async #runTransaction<T>(fn: (tx: Transaction) => Promise<T> | T): Promise<T> {
-    const context: TransactionContext = { active: true, nested: new Lock() };
-    this.#backend.begin();
-    let result: T;
-    try {
-      result = await this.#context.run(context, () => fn(this));
-      context.active = false;
-      this.#backend.commit();
+      return await on.transaction(async (tx) => {
+        const context: TransactionContext = { tx, active: true, nested: new Lock() };
+        try {
+          return await this.#context.run(context, () => fn(this));
+        } finally {
+          context.active = false;
+        }
+      });
     } catch (error) {
-      context.active = false;
-      this.#backend.rollback();
       // Catalog writes may have been rolled back with it.
-      this.#readCatalog();
+      await this.#readCatalog(on).catch(() => {});
       throw error;
     }
-    return result;
   }
 
   /**
    * Runs `fn` once the collection has the wanted options. A collection that does not exist is
    * created for `"create"`; otherwise nothing is created and `whenMissing()` answers.
    */
-  #use<T>(name: string, access: Access, fn: (backend: Backend) => T, whenMissing?: () => T): T {
+  #use<T>(
+    conn: Connection,
+    name: string,
+    access: Access,
+    fn: (conn: Connection) => Awaitable<T>,
+    whenMissing?: () => T,
+  ): Awaitable<T> {
     const wanted = this.#wanted.get(name);
     const current = this.#catalog.get(name);
     if (current === undefined && access !== "create" && whenMissing !== undefined) {
@@ -456,26 +447,36 @@ export class Store implements AsyncDisposable {
       if (sameOptions(wanted, current)) this.#wanted.delete(name);
       else options = wanted;
     }
-    if (options === undefined) return fn(this.#backend);
-    // The catalog is written in one transaction with the call that needs it, so that a refused
-    // write (a CONFLICT, say) leaves neither an empty collection nor changed options behind.
-    this.#backend.begin();
+    if (options === undefined) return fn(conn);
+    return this.#useWithCatalog(conn, name, options, fn);
+  }
+
+  /**
+   * Writes the catalog entry in one transaction with the call that needs it, so that a refused
+   * write (a CONFLICT, say) leaves neither an empty collection nor changed options behind.
+   */
+  async #useWithCatalog<T>(
+    conn: Connection,
+    name: string,
+    options: NormalizedOptions,
+    fn: (conn: Connection) => Awaitable<T>,
+  ): Promise<T> {
     try {
-      this.#writeCatalog(name, options);
-      const result = fn(this.#backend);
-      this.#backend.commit();
+      const result = await conn.transaction(async (tx) => {
+        await this.#writeCatalog(tx, name, options);
+        return await fn(tx);
+      });
       this.#wanted.delete(name);
       return result;
     } catch (error) {
-      this.#backend.rollback();
-      this.#readCatalog();
+      await this.#readCatalog(conn).catch(() => {});
       throw error;
     }
   }
 
-  #writeCatalog(name: string, options: NormalizedOptions): void {
+  async #writeCatalog(conn: Connection, name: string, options: NormalizedOptions): Promise<void> {
     const listener = this.#settings.onIndexProgress;
-    this.#backend.ensureCollection(
+    await conn.ensureCollection(
       name,
       options,
       listener && ((indexed, total) => listener({ collection: name, indexed, total })),
@@ -483,15 +484,41 @@ export class Store implements AsyncDisposable {
     this.#catalog.set(name, options);
   }
 
-  #readCatalog(): void {
-    this.#catalog = new Map(
-      this.#backend.collections().map((entry) => [entry.name, entry.options]),
-    );
+  async #readCatalog(conn: Connection): Promise<void> {
+    this.#catalog = catalogMap(await conn.collections());
   }
 
+  /** Refuses calls once closed; while it closes, only the running transaction's go on. */
   #checkOpen(): void {
-    if (this.#closed) throw new QuireError("CLOSED", "The store is closed");
+    if (this.#closed || (this.#closing !== undefined && !this.#context.getStore()?.active)) {
+      throw new QuireError("CLOSED", "The store is closed");
+    }
   }
+
+  /** Refuses a whole-store job inside a transaction, which it would wait for forever. */
+  #outsideTransaction(what: string): void {
+    this.#checkOpen();
+    if (this.#context.getStore()?.active) {
+      throw new QuireError("UNSUPPORTED", `Cannot ${what} inside a transaction`);
+    }
+  }
+}
+
+function catalogMap(entries: readonly CatalogEntry[]): Map<string, NormalizedOptions> {
+  return new Map(entries.map((entry) => [entry.name, entry.options]));
+}
+
+/** Copies every collection, with its options and its documents' metadata, from one to another. */
+async function copyAll(from: Connection, to: Backend): Promise<void> {
+  await to.transaction(async (out) => {
+    for (const { name, options } of await from.collections()) {
+      await out.ensureCollection(name, options);
+      for await (const page of entriesOf((request) => from.page(name, request))) {
+        const records = page.map(({ doc, ...meta }) => ({ ...meta, data: JSON.stringify(doc) }));
+        await out.restoreMany(name, records, "replace");
+      }
+    }
+  });
 }
 
 /** Collection names are ASCII: code unit order is their order. */
@@ -507,7 +534,11 @@ function readOnly(): QuireError {
  * Writes an import batch: each run of records of one collection with one `restoreMany` (one
  * statement on SQLite, so that a search index is flushed once per run, not once per record).
  */
-function restoreBatch(backend: Backend, batch: ImportRecord[], mode: RestoreMode): boolean[] {
+async function restoreBatch(
+  conn: Connection,
+  batch: ImportRecord[],
+  mode: RestoreMode,
+): Promise<boolean[]> {
   const written: boolean[] = [];
   for (let start = 0; start < batch.length;) {
     const first = batch[start];
@@ -515,7 +546,7 @@ function restoreBatch(backend: Backend, batch: ImportRecord[], mode: RestoreMode
     const { collection } = first;
     let end = start + 1;
     while (end < batch.length && batch[end]?.collection === collection) end++;
-    for (const ok of backend.restoreMany(collection, batch.slice(start, end), mode)) {
+    for (const ok of await conn.restoreMany(collection, batch.slice(start, end), mode)) {
       written.push(ok);
     }
     start = end;

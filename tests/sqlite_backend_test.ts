@@ -12,7 +12,8 @@ import { describe, test } from "node:test";
 import { open, parseUrl, QuireError } from "../mod.ts";
 import { migrate, SCHEMA_VERSION } from "../src/backends/sqlite/schema.ts";
 import { checkFts5, openSqliteBackend } from "../src/backends/sqlite/sqlite_backend.ts";
-import { Store } from "../src/store.ts";
+import { openStore, type Store } from "../src/store.ts";
+import { serialBackend } from "../src/backends/serial_backend.ts";
 import { openDriver } from "../src/sqlite/driver.ts";
 import { runBackendTests } from "./backend_conformance.ts";
 import { rejectsWith, scriptArgs, systemTool, tempDir, throwsWith } from "./helpers.ts";
@@ -188,7 +189,10 @@ describe("sqlite backend", () => {
   test("a full database is STORAGE, and the failed putMany leaves nothing behind", async () => {
     await withPath(async (path) => {
       const backend = await openSqliteBackend(path);
-      const store = new Store(backend, { readonly: false, maxDocumentBytes: 1 << 20 });
+      const store = await openStore(serialBackend(backend), {
+        readonly: false,
+        maxDocumentBytes: 1 << 20,
+      });
       const notes = store.collection("notes");
       await notes.put("first", { v: 1 });
       const pages =

@@ -24,7 +24,6 @@ import { compileFilter, compileSort, type QueryEntry } from "../query/evaluate.t
 import type { FindRequest } from "../query/query.ts";
 import { ColumnCache } from "./column_cache.ts";
 import type {
-  Backend,
   CatalogEntry,
   CollectionStats,
   Explain,
@@ -38,7 +37,8 @@ import type {
   SearchRequest,
   SearchResult,
   StoredEntry,
-} from "./backend.ts";
+} from "../backend/types.ts";
+import type { SyncBackend } from "./sync_backend.ts";
 import { BufferedSearch } from "./buffered_search.ts";
 import type { SearchOptions } from "../search/search_options.ts";
 
@@ -81,10 +81,11 @@ export interface RecordStore {
 
 type Layer = Map<string, Map<string, StoredRecord | null>>;
 
-/** A Backend over a RecordStore, with buffered, nestable transactions. */
-export class BufferedBackend implements Backend {
+/** A synchronous backend over a RecordStore, with buffered, nestable transactions. */
+export class BufferedBackend implements SyncBackend {
   readonly kind: string;
   readonly location: string;
+  readonly canBackup: boolean;
   #store: RecordStore;
   #layers: Layer[] = [];
   #catalog: Map<string, NormalizedOptions>;
@@ -97,6 +98,7 @@ export class BufferedBackend implements Backend {
     this.#store = store;
     this.kind = store.kind;
     this.location = store.location;
+    this.canBackup = store.backup !== undefined;
     this.#catalog = new Map(store.readCatalog().map((entry) => [entry.name, entry.options]));
   }
 

@@ -31,7 +31,7 @@ import type {
   SearchRequest,
   SearchResult,
   StoredEntry,
-} from "./backend.ts";
+} from "../backend/types.ts";
 import { FACET_VALUES } from "./sqlite/search_sql.ts";
 
 /** What a search reads from the backend. */

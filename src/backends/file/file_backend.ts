@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Backend } from "../backend.ts";
+import type { SyncBackend } from "../sync_backend.ts";
 import { BufferedBackend } from "../buffered_backend.ts";
 import { FileStore } from "./file_store.ts";
 
@@ -35,6 +35,6 @@ export interface FileBackendOptions {
  * @throws {QuireError} `NOT_FOUND` (read-only, no directory), `UNSUPPORTED` (a directory that
  *   is not a store), `BUSY` (another writer holds it), `CORRUPT`, `SCHEMA_TOO_NEW`, `STORAGE`.
  */
-export function openFileBackend(dir: string, options: FileBackendOptions = {}): Backend {
+export function openFileBackend(dir: string, options: FileBackendOptions = {}): SyncBackend {
   return new BufferedBackend(new FileStore(dir, { readonly: options.readonly === true }));
 }

@@ -88,7 +88,7 @@ import { isPlainObject, utf8Length } from "../../document.ts";
 import { OUTCOME_UNKNOWN, QuireError, quote } from "../../errors.ts";
 import { checkCollectionName, checkId, compareCodePoints } from "../../names.ts";
 import { randomHex } from "../../random_hex.ts";
-import type { CatalogEntry, CollectionStats, Problem } from "../backend.ts";
+import type { CatalogEntry, CollectionStats, Problem } from "../../backend/types.ts";
 import type { Change, RecordStore, StoredRecord } from "../buffered_backend.ts";
 import {
   copyFileDurable,

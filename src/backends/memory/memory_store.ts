@@ -7,7 +7,7 @@
 
 import { utf8Length } from "../../document.ts";
 import { compareCodePoints } from "../../names.ts";
-import type { CatalogEntry, CollectionStats, Problem } from "../backend.ts";
+import type { CatalogEntry, CollectionStats, Problem } from "../../backend/types.ts";
 import type { Change, RecordStore, StoredRecord } from "../buffered_backend.ts";
 
 /** Records kept in memory for the life of the process. */

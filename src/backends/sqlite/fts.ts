@@ -25,7 +25,7 @@ import { QuireError } from "../../errors.ts";
 import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
 import { ftsColumn, type SearchOptions } from "../../search/search_options.ts";
 import type { Database } from "../../sqlite/driver.ts";
-import type { IndexProgress } from "../backend.ts";
+import type { IndexProgress } from "../../backend/types.ts";
 
 const DOCUMENT_TABLE = /^quire_docs_[0-9]+$/;
 

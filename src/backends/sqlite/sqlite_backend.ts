@@ -23,7 +23,6 @@ import type { SearchOptions } from "../../search/search_options.ts";
 import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
 import { SQLITE, sqlitePrimaryCode } from "../../sqlite/sqlite_error.ts";
 import type {
-  Backend,
   CatalogEntry,
   CollectionStats,
   Explain,
@@ -38,7 +37,8 @@ import type {
   SearchRequest,
   SearchResult,
   StoredEntry,
-} from "../backend.ts";
+} from "../../backend/types.ts";
+import type { SyncBackend } from "../sync_backend.ts";
 import { createDocumentTable, documentTable, migrate, MIGRATIONS } from "./schema.ts";
 
 /** Options of the SQLite backend. */
@@ -233,8 +233,9 @@ function checkFile(path: string, readonly: boolean): void {
 }
 
 /** The SQLite backend; see the module documentation. */
-export class SqliteBackend implements Backend {
+export class SqliteBackend implements SyncBackend {
   readonly kind = "sqlite";
+  readonly canBackup = true;
   readonly location: string;
   #db: Database;
   #readonly: boolean;
