@@ -137,9 +137,10 @@ describe(`Postgres URL and options (${runtime})`, () => {
 describe(`Postgres drivers (${runtime})`, { skip: unavailable }, () => {
   let server: PgServer | undefined;
 
+  // initdb and pg_ctl take a few seconds, more on a busy machine.
   before(async () => {
     server = await startPgServer();
-  });
+  }, { timeout: 120_000 });
 
   after(async () => {
     await server?.stop();

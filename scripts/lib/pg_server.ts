@@ -305,6 +305,20 @@ export async function startPgServer(options: PgServerOptions = {}): Promise<PgSe
   }
 }
 
+/**
+ * Stops the server of a cluster directory that {@linkcode startPgServer} made (in this process
+ * or another, e.g. a killed `scripts/pg.ts`) and removes the directory: for cleaning up after a
+ * process that could not.
+ */
+export function removePgCluster(dir: string): void {
+  const found = findBinaries();
+  const data = join(dir, "data");
+  if (typeof found !== "string" && existsSync(join(data, "postmaster.pid"))) {
+    run(found, "pg_ctl", ["stop", "-D", data, "-m", "immediate", "-w", "-t", "10"], dir);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
 interface Outcome {
   status: number | null;
   output: string;
