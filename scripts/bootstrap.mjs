@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry point behind `npm start|test|bench` (and the deno.json tasks).
+// Entry point behind `npm start|test|bench|run pg` (and the deno.json tasks).
 //
 // A fresh machine has only Node (20 or later) and npm, so this file must run on plain Node with
 // no dependencies: it installs Bun, Deno, the Node that the tests run on (node_modules/.bin/node)
@@ -7,7 +7,7 @@
 // node_modules/.bin first on PATH (so scripts and tests can call `bun` / `deno` / `node` by
 // name, and `node` is the local one).
 //
-// Usage: node scripts/bootstrap.mjs <start|test|bench|quire|deno> [args...]
+// Usage: node scripts/bootstrap.mjs <start|test|bench|quire|pg|deno> [args...]
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
@@ -120,6 +120,7 @@ const [command, ...args] = process.argv.slice(2);
 const commands = {
   start: () => run(BUN, [join("scripts", "start.ts"), ...args]),
   quire: () => run(BUN, [join("scripts", "quire.ts"), ...args]),
+  pg: () => run(BUN, [join("scripts", "pg.ts"), ...args]),
   test: () => run(process.execPath, [join(ROOT, "scripts", "run_tests.mjs"), ...args]),
   bench: () => bench(args),
   // The local Deno, for deno.json's tasks: inside `deno task`, a bare `deno` resolves to
@@ -127,7 +128,7 @@ const commands = {
   deno: () => run(DENO, args),
 };
 if (!(command in commands)) {
-  fail("usage: node scripts/bootstrap.mjs <start|test|bench|quire|deno> [args...]");
+  fail("usage: node scripts/bootstrap.mjs <start|test|bench|quire|pg|deno> [args...]");
 }
 ensureInstalled();
 process.exitCode = await commands[command]();
