@@ -7,6 +7,7 @@
  * | `sqlite::memory:`                     | SQLite in memory                             |
  * | `memory://`                           | memory backend                               |
  * | `file://path/to/dir`, `file:///abs`   | file backend: one JSON file per document     |
+ * | `postgres://user@host/db?schema=s`    | Postgres (also `postgresql://`): shared by many processes |
  * | nothing                               | `QUIRE_URL`, else `DATABASE_URL`, else `sqlite://quire.db` |
  *
  * @module
@@ -21,6 +22,7 @@ import { openSqliteBackend, type SqliteOptions } from "./backends/sqlite/sqlite_
 import { DEFAULT_MAX_DOCUMENT_BYTES, isPlainObject } from "./document.ts";
 import { QuireError } from "./errors.ts";
 import { RUNTIME, RUNTIME_VERSION, runtimeProblem } from "./runtime.ts";
+import type { PgDriverOptions } from "./backends/postgres/pg_config.ts";
 import type { IndexProgressEvent } from "./index_progress.ts";
 import { openStore, type Store } from "./store.ts";
 
@@ -30,11 +32,15 @@ export const DEFAULT_URL = "sqlite://quire.db";
 /** Options of `open()` in object form. */
 export interface OpenOptions extends SqliteOptions {
   /** Which backend. */
-  backend: "sqlite" | "memory" | "file";
+  backend: "sqlite" | "memory" | "file" | "postgres";
   /** SQLite: the database file, or `":memory:"`. */
   path?: string | undefined;
   /** File backend: the directory. */
   dir?: string | undefined;
+  /** Postgres: the `postgres://` URL (its parameters: README, "When you outgrow one machine"). */
+  url?: string | undefined;
+  /** Postgres: options that take priority over the URL's parameters. */
+  postgres?: PgDriverOptions | undefined;
   /** Refuse every write with `READ_ONLY`. @default false */
   readonly?: boolean | undefined;
   /** Largest document, in UTF-8 bytes of JSON. @default 1048576 (1 MiB) */
@@ -112,10 +118,18 @@ async function openBackend(options: OpenOptions, readonly: boolean): Promise<Bac
         const { openFileBackend } = await import("./backends/file/file_backend.ts");
         return serialBackend(openFileBackend(options.dir, { readonly }));
       }
+    case "postgres": {
+      if (typeof options.url !== "string" || options.url === "") {
+        throw new QuireError("INVALID_OPTION", "Cannot open Postgres: give `url`");
+      }
+      // Loaded on demand, as the file backend, with postgres.js behind it.
+      const { openPostgresBackend } = await import("./backends/postgres/postgres_backend.ts");
+      return await openPostgresBackend(options.url, { ...options.postgres, readonly });
+    }
     default:
       throw new QuireError(
         "INVALID_OPTION",
-        'Cannot open: `backend` must be "sqlite", "memory" or "file"',
+        'Cannot open: `backend` must be "sqlite", "memory", "file" or "postgres"',
       );
   }
 }
@@ -135,6 +149,7 @@ export function parseUrl(url: string): OpenOptions {
   }
   if (url === "sqlite::memory:") return { backend: "sqlite", path: ":memory:" };
   if (url === "memory://" || url === "memory:") return { backend: "memory" };
+  if (/^postgres(ql)?:\/\//.test(url)) return { backend: "postgres", url };
   const match = /^(sqlite|file):\/\/(.+)$/.exec(url);
   if (match === null) {
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(url)?.[1];
@@ -142,7 +157,7 @@ export function parseUrl(url: string): OpenOptions {
       "INVALID_OPTION",
       `Cannot open ${
         scheme ? `a "${scheme}:" URL` : "that URL"
-      }: expected sqlite://path.db, sqlite::memory:, memory:// or file://dir`,
+      }: expected sqlite://path.db, sqlite::memory:, memory://, file://dir or postgres://…`,
     );
   }
   let path: string;

@@ -1,0 +1,424 @@
+/**
+ * The Postgres backend: the backend contract (src/backend/contract.ts) on a Postgres database,
+ * for stores that several processes and machines share. Tables and migrations: pg_schema.ts;
+ * the pool and its two drivers: driver.ts.
+ *
+ * Every call outside a transaction runs on the pool (autocommit); `transaction(fn)` reserves a
+ * connection for `fn`, so transactions run side by side, and savepoints nest inside them.
+ * Conditional writes never rely on a failed statement: an `ifRev` that does not match leaves the
+ * statement with no row, and quire answers CONFLICT, so a caller may catch it and go on inside
+ * its transaction as on SQLite. (A statement that does fail dooms its whole transaction: Postgres
+ * aborts it, and the driver rolls it back.)
+ *
+ * Capabilities so far: the core, and stats. `find`, `search`, `explain`, `check` and `backup`
+ * are not here yet: the Store answers UNSUPPORTED for the first three, copies into a SQLite file
+ * for `backup()` and still checks references for `check()`.
+ *
+ * @module
+ */
+
+import type { Backend, Connection, StatsCapability } from "../../backend/contract.ts";
+import type {
+  CatalogEntry,
+  CollectionStats,
+  Meta,
+  PageRequest,
+  PutRequest,
+  RestoreMode,
+  RestoreRequest,
+  StoredEntry,
+} from "../../backend/types.ts";
+import { type NormalizedOptions, normalizeOptions } from "../../collection_options.ts";
+import { isPlainObject } from "../../document.ts";
+import { conflict, QuireError, quote } from "../../errors.ts";
+import { openPgDriver, type PgDriver, type PgDriverOptions, type PgQueryable } from "./driver.ts";
+import { pgConfig } from "./pg_config.ts";
+import {
+  createDocumentTable,
+  documentTable,
+  migrate,
+  MIGRATIONS,
+  schemaIdentifier,
+} from "./pg_schema.ts";
+
+/** Options of the Postgres backend: the driver's, and read-only mode. */
+export interface PostgresOptions extends PgDriverOptions {
+  /** Refuse every write. @default false */
+  readonly?: boolean | undefined;
+}
+
+/** A row of a document table, with `data` as JSON text. */
+interface Row {
+  id: string;
+  rev: number;
+  created_at: string;
+  updated_at: string;
+  data: string;
+}
+
+const COLUMNS = "id, rev, created_at, updated_at, data::text AS data";
+
+/**
+ * Opens a store's tables in a Postgres database, creating or migrating them first.
+ *
+ * @param url `postgres://` or `postgresql://` (see pg_config.ts for its parameters).
+ * @throws {QuireError} `INVALID_OPTION`, `STORAGE` (cannot connect), `SCHEMA_TOO_NEW`,
+ *   `READ_ONLY`, `NOT_FOUND`.
+ */
+export async function openPostgresBackend(
+  url: string,
+  options: PostgresOptions = {},
+): Promise<Backend> {
+  const { readonly, ...driverOptions } = options;
+  const config = pgConfig(url, driverOptions);
+  const schema = schemaIdentifier(config.schema);
+  const driver = openPgDriver(url, driverOptions);
+  try {
+    await migrate(driver, schema, MIGRATIONS, readonly === true);
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+  const location = `postgres://${config.host}:${config.port}/${config.database}` +
+    (config.schema === undefined ? "" : `?schema=${config.schema}`);
+  return new PostgresBackend(driver, schema, config.schema ?? "public", location);
+}
+
+/** What the connections of one backend share: the pool, the schema, the tables found so far. */
+interface Shared {
+  driver: PgDriver;
+  /** The schema as an SQL identifier (quoted). */
+  schema: string;
+  /** The schema's name. */
+  schemaName: string;
+  /** Collection name → its document table, for collections in the committed catalog. */
+  tables: Map<string, string>;
+}
+
+/** The calls of the contract on one Postgres connection: the pool, or a transaction's. */
+class PgConnection implements Connection {
+  protected readonly shared: Shared;
+  readonly #on: PgQueryable;
+  // Tables this transaction created: they are forgotten again if it rolls back.
+  readonly #created: string[] = [];
+  #savepoints = 0;
+  readonly stats: StatsCapability;
+
+  constructor(shared: Shared, on: PgQueryable) {
+    this.shared = shared;
+    this.#on = on;
+    this.stats = {
+      collection: (collection) => this.#collectionStats(collection),
+      storage: () => this.#storageStats(),
+    };
+  }
+
+  async collections(): Promise<CatalogEntry[]> {
+    const rows = await this.#on.query<{ id: number; name: string; options: string }>(
+      `SELECT id, name, options FROM ${this.shared.schema}.quire_collections ORDER BY name`,
+    );
+    return rows.map((row) => ({ name: row.name, options: parseOptions(row.name, row.options) }));
+  }
+
+  ensureCollection(name: string, options: NormalizedOptions): Promise<void> {
+    return this.#atomically(async (on, created) => {
+      const [row] = await on.query<{ id: number }>(
+        `INSERT INTO ${this.shared.schema}.quire_collections (name, options, created_at)
+         VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET options = excluded.options RETURNING id`,
+        [name, JSON.stringify(options), new Date().toISOString()],
+      );
+      if (row === undefined) throw new QuireError("STORAGE", `Cannot create ${quote(name)}`);
+      const table = documentTable(this.shared.schema, row.id);
+      await on.query(createDocumentTable(table));
+      if (!this.shared.tables.has(name)) created.push(name);
+      this.shared.tables.set(name, table);
+    });
+  }
+
+  async get(collection: string, id: string): Promise<StoredEntry | undefined> {
+    const table = await this.#table(collection);
+    const [row] = await this.#on.query<Row>(`SELECT ${COLUMNS} FROM ${table} WHERE id = $1`, [id]);
+    return row && decode(collection, row);
+  }
+
+  async put(collection: string, request: PutRequest): Promise<Meta> {
+    const table = await this.#table(collection);
+    const { id, data, ifRev, now } = request;
+    const returning = "RETURNING rev, created_at";
+    let rows: { rev: number; created_at: string }[];
+    if (ifRev === undefined) {
+      rows = await this.#on.query(
+        `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data)
+         VALUES ($1, 1, $2, $2, $3::text::jsonb)
+         ON CONFLICT (id) DO UPDATE SET rev = t.rev + 1, updated_at = excluded.updated_at,
+           data = excluded.data ${returning}`,
+        [id, now, data],
+      );
+    } else if (ifRev === 0) {
+      rows = await this.#on.query(
+        `INSERT INTO ${table} (id, rev, created_at, updated_at, data)
+         VALUES ($1, 1, $2, $2, $3::text::jsonb) ON CONFLICT (id) DO NOTHING ${returning}`,
+        [id, now, data],
+      );
+    } else {
+      rows = await this.#on.query(
+        `UPDATE ${table} SET rev = rev + 1, updated_at = $1, data = $2::text::jsonb
+         WHERE id = $3 AND rev = $4 ${returning}`,
+        [now, data, id, ifRev],
+      );
+    }
+    const [row] = rows;
+    if (row === undefined) throw await this.#conflict(collection, table, id, ifRev ?? 0);
+    return { id, rev: row.rev, createdAt: row.created_at, updatedAt: now };
+  }
+
+  /**
+   * One statement for a batch of unconditional writes with one time and distinct ids (rows from
+   * `jsonb_to_recordset`); anything else goes one by one, as `put`.
+   */
+  async putMany(collection: string, requests: readonly PutRequest[]): Promise<Meta[]> {
+    const now = requests[0]?.now;
+    if (
+      now === undefined || !distinctIds(requests) ||
+      requests.some((request) => request.ifRev !== undefined || request.now !== now)
+    ) {
+      const metas: Meta[] = [];
+      for (const request of requests) metas.push(await this.put(collection, request));
+      return metas;
+    }
+    const table = await this.#table(collection);
+    const records = `[${
+      requests.map(({ id, data }) => `{"id":${JSON.stringify(id)},"data":${data}}`).join(",")
+    }]`;
+    const rows = await this.#on.query<{ id: string; rev: number; created_at: string }>(
+      `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data)
+       SELECT r.id, 1, $2, $2, r.data FROM jsonb_to_recordset($1::text::jsonb) AS r(id text, data jsonb)
+       ON CONFLICT (id) DO UPDATE SET rev = t.rev + 1, updated_at = excluded.updated_at,
+         data = excluded.data
+       RETURNING id, rev, created_at`,
+      [records, now],
+    );
+    const written = new Map(rows.map((row) => [row.id, row]));
+    return requests.map(({ id }) => {
+      const row = written.get(id);
+      if (row === undefined) throw new QuireError("STORAGE", `Write of ${quote(id)} was lost`);
+      return { id, rev: row.rev, createdAt: row.created_at, updatedAt: now };
+    });
+  }
+
+  async restoreMany(
+    collection: string,
+    requests: readonly RestoreRequest[],
+    mode: RestoreMode,
+  ): Promise<boolean[]> {
+    if (requests.length === 0) return [];
+    if (!distinctIds(requests)) {
+      const written: boolean[] = [];
+      for (const request of requests) {
+        written.push(...await this.restoreMany(collection, [request], mode));
+      }
+      return written;
+    }
+    const table = await this.#table(collection);
+    const records = `[${
+      requests.map(({ id, rev, createdAt, updatedAt, data }) =>
+        `{"id":${JSON.stringify(id)},"rev":${rev},"created_at":${
+          JSON.stringify(createdAt)
+        },"updated_at":${JSON.stringify(updatedAt)},"data":${data}}`
+      ).join(",")
+    }]`;
+    const onConflict = mode === "skip" ? "DO NOTHING" : `DO UPDATE SET rev = excluded.rev,
+      created_at = excluded.created_at, updated_at = excluded.updated_at, data = excluded.data`;
+    const rows = await this.#on.query<{ id: string }>(
+      `INSERT INTO ${table} (id, rev, created_at, updated_at, data)
+       SELECT r.id, r.rev, r.created_at, r.updated_at, r.data
+       FROM jsonb_to_recordset($1::text::jsonb)
+         AS r(id text, rev integer, created_at text, updated_at text, data jsonb)
+       ON CONFLICT (id) ${onConflict} RETURNING id`,
+      [records],
+    );
+    const written = new Set(rows.map((row) => row.id));
+    return requests.map(({ id }) => written.has(id));
+  }
+
+  async delete(collection: string, id: string, ifRev?: number): Promise<boolean> {
+    const table = await this.#table(collection);
+    if (ifRev === 0) {
+      const [row] = await this.#on.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
+      if (row !== undefined) throw await this.#conflict(collection, table, id, 0);
+      return false;
+    }
+    const deleted = ifRev === undefined
+      ? await this.#on.execute(`DELETE FROM ${table} WHERE id = $1`, [id])
+      : await this.#on.execute(`DELETE FROM ${table} WHERE id = $1 AND rev = $2`, [id, ifRev]);
+    if (deleted === 0 && ifRev !== undefined) {
+      throw await this.#conflict(collection, table, id, ifRev);
+    }
+    return deleted > 0;
+  }
+
+  async page(collection: string, request: PageRequest): Promise<StoredEntry[]> {
+    const table = await this.#table(collection);
+    const rows = request.after === undefined
+      ? await this.#on.query<Row>(`SELECT ${COLUMNS} FROM ${table} ORDER BY id LIMIT $1`, [
+        request.limit,
+      ])
+      : await this.#on.query<Row>(
+        `SELECT ${COLUMNS} FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`,
+        [request.after, request.limit],
+      );
+    const entries: StoredEntry[] = [];
+    for (const row of rows) {
+      try {
+        entries.push(decode(collection, row));
+      } catch (error) {
+        if (request.skipCorrupt !== true) throw error;
+      }
+    }
+    return entries;
+  }
+
+  async clear(collection: string): Promise<number> {
+    return await this.#on.execute(`DELETE FROM ${await this.#table(collection)}`);
+  }
+
+  async transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
+    if (this.#on === this.shared.driver) {
+      let handle: PgConnection | undefined;
+      try {
+        return await this.shared.driver.transaction((on) => {
+          handle = new PgConnection(this.shared, on);
+          return fn(handle);
+        });
+      } catch (error) {
+        if (handle !== undefined) handle.#forgetCreated();
+        throw error;
+      }
+    }
+    // On a transaction's connection: a savepoint.
+    const name = `quire_${++this.#savepoints}`;
+    await this.#on.query(`SAVEPOINT ${name}`);
+    const handle = new PgConnection(this.shared, this.#on);
+    let result: T;
+    try {
+      result = await fn(handle);
+    } catch (error) {
+      handle.#forgetCreated();
+      await this.#on.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      throw error;
+    }
+    await this.#on.query(`RELEASE SAVEPOINT ${name}`);
+    this.#created.push(...handle.#created);
+    return result;
+  }
+
+  /** Runs `fn` in a transaction: this connection's, or a new one on the pool. */
+  #atomically<T>(fn: (on: PgQueryable, created: string[]) => Promise<T>): Promise<T> {
+    if (this.#on !== this.shared.driver) return fn(this.#on, this.#created);
+    const created: string[] = [];
+    return this.shared.driver.transaction((on) => fn(on, created)).catch((error) => {
+      for (const name of created) this.shared.tables.delete(name);
+      throw error;
+    });
+  }
+
+  #forgetCreated(): void {
+    for (const name of this.#created) this.shared.tables.delete(name);
+    this.#created.length = 0;
+  }
+
+  /** The collection's document table, looked up in the catalog once. */
+  async #table(collection: string): Promise<string> {
+    const known = this.shared.tables.get(collection);
+    if (known !== undefined) return known;
+    const [row] = await this.#on.query<{ id: number }>(
+      `SELECT id FROM ${this.shared.schema}.quire_collections WHERE name = $1`,
+      [collection],
+    );
+    if (row === undefined) throw new QuireError("NOT_FOUND", `No collection ${quote(collection)}`);
+    const table = documentTable(this.shared.schema, row.id);
+    // Only a committed catalog entry is remembered: one seen inside a transaction may roll back.
+    if (this.#on === this.shared.driver) this.shared.tables.set(collection, table);
+    return table;
+  }
+
+  async #conflict(collection: string, table: string, id: string, ifRev: number) {
+    const [row] = await this.#on.query<{ rev: number }>(
+      `SELECT rev FROM ${table} WHERE id = $1`,
+      [id],
+    );
+    return conflict(collection, id, ifRev, row?.rev ?? 0);
+  }
+
+  async #collectionStats(collection: string): Promise<CollectionStats> {
+    const [row] = await this.#on.query<{ count: string; bytes: string }>(
+      `SELECT count(*) AS count, coalesce(sum(octet_length(data::text)), 0) AS bytes
+       FROM ${await this.#table(collection)}`,
+    );
+    return { count: Number(row?.count ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
+  async #storageStats(): Promise<Record<string, number | string>> {
+    const [row] = await this.#on.query<{ version: string; bytes: string }>(
+      `SELECT current_setting('server_version') AS version,
+              pg_database_size(current_database()) AS bytes`,
+    );
+    return {
+      serverVersion: row?.version ?? "",
+      databaseBytes: Number(row?.bytes ?? 0),
+      schema: this.shared.schemaName,
+      driver: this.shared.driver.name,
+    };
+  }
+}
+
+/** The backend itself: its calls run on the pool. */
+class PostgresBackend extends PgConnection implements Backend {
+  readonly kind = "postgres";
+  readonly location: string;
+
+  constructor(driver: PgDriver, schema: string, schemaName: string, location: string) {
+    super({ driver, schema, schemaName, tables: new Map() }, driver);
+    this.location = location;
+  }
+
+  async close(): Promise<void> {
+    await this.shared.driver.close();
+  }
+}
+
+function distinctIds(requests: readonly { id: string }[]): boolean {
+  return new Set(requests.map((request) => request.id)).size === requests.length;
+}
+
+function decode(collection: string, row: Row): StoredEntry {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(row.data);
+  } catch (error) {
+    throw new QuireError("CORRUPT", `Stored document ${collection}/${quote(row.id)} is not JSON`, {
+      cause: error,
+    });
+  }
+  if (!isPlainObject(doc)) {
+    throw new QuireError("CORRUPT", `Stored document ${collection}/${quote(row.id)} is no object`);
+  }
+  return {
+    id: row.id,
+    rev: row.rev,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    doc,
+  };
+}
+
+function parseOptions(name: string, text: string): NormalizedOptions {
+  try {
+    return normalizeOptions(JSON.parse(text));
+  } catch (error) {
+    throw new QuireError("CORRUPT", `The catalog entry of collection "${name}" is unreadable`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The Postgres backend on a throwaway server (scripts/lib/pg_server.ts), through `open()`: URLs
+ * and schemas, migrations, transactions on pooled connections, conditional writes from two
+ * stores at once, and what it cannot do yet (UNSUPPORTED). The contract's own cases run in
+ * tests/conformance/. Skipped, with the reason printed, where Postgres is not installed.
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { open, type Store } from "../mod.ts";
+import { type PgServer, pgServerUnavailable, startPgServer } from "../scripts/lib/pg_server.ts";
+import { openPgDriver } from "../src/backends/postgres/driver.ts";
+import { rejectsWith, runtime, tempDir } from "./helpers.ts";
+
+const unavailable = pgServerUnavailable();
+if (unavailable !== undefined) console.log(`Postgres backend tests skipped: ${unavailable}`);
+
+/** The server's URL with `?schema=`. */
+function inSchema(url: string, schema: string): string {
+  return `${url}${url.includes("?") ? "&" : "?"}schema=${schema}`;
+}
+
+describe(`Postgres backend (${runtime})`, { skip: unavailable ?? false }, () => {
+  let server: PgServer;
+  let schemas = 0;
+  /** A store in a schema of its own. */
+  const fresh = (): Promise<Store> => open(inSchema(server.url, `t${++schemas}`));
+
+  before(async () => {
+    server = await startPgServer();
+  }, { timeout: 120_000 });
+  after(async () => {
+    await server?.stop();
+  });
+
+  test("postgres:// and postgresql:// open it; the data outlives the store", async () => {
+    const url = inSchema(server.url, "urls");
+    const store = await open(url);
+    assert.equal(store.backend, "postgres");
+    await store.collection("notes").put("n1", { title: "Zoë's café — 東京 🚀", n: 1.5 });
+    await store.close();
+    const again = await open(url.replace("postgres://", "postgresql://"));
+    assert.deepEqual(await again.collection("notes").get("n1"), {
+      title: "Zoë's café — 東京 🚀",
+      n: 1.5,
+    });
+    const stats = await again.stats();
+    assert.equal(stats.storage.schema, "urls");
+    assert.match(stats.location, /^postgres:\/\/127\.0\.0\.1:\d+\/quire\?schema=urls$/);
+    await again.close();
+  });
+
+  test("schemas keep stores apart in one database; a bad schema name is refused", async () => {
+    const a = await fresh();
+    const b = await fresh();
+    await a.collection("notes").put("x", { from: "a" });
+    assert.equal(await b.collection("notes").get("x"), undefined);
+    assert.deepEqual(await b.collections(), []);
+    await a.close();
+    await b.close();
+    const error = await rejectsWith(open(inSchema(server.url, "x%22y")), "INVALID_OPTION");
+    assert.doesNotMatch(error.message, /x"y/);
+  });
+
+  test("a schema from a newer quire is SCHEMA_TOO_NEW; read-only needs a store there", async () => {
+    const url = inSchema(server.url, "versions");
+    await (await open(url)).close();
+    const driver = openPgDriver(server.url);
+    await driver.query(
+      `UPDATE "versions".quire_meta SET value = '99' WHERE key = 'schema_version'`,
+    );
+    await driver.close();
+    const error = await rejectsWith(open(url), "SCHEMA_TOO_NEW");
+    assert.match(error.message, /version 99/);
+    await rejectsWith(
+      open({ backend: "postgres", url: inSchema(server.url, "nothing_here"), readonly: true }),
+      "NOT_FOUND",
+    );
+  });
+
+  test("ids sort in code point order, as on SQLite", async () => {
+    const store = await fresh();
+    const notes = store.collection("notes");
+    const ids = ["b", "B", "a", "é", "e\u0301", "😀", "\uffff", "a/b", "Z"];
+    for (const id of ids) await notes.put(id, {});
+    const exported: string[] = [];
+    for await (const record of store.export()) exported.push(record.id);
+    const codePoints = (s: string) => [...s].map((c) => c.codePointAt(0)!);
+    const expected = [...ids].sort((x, y) => {
+      const [p, q] = [codePoints(x), codePoints(y)];
+      for (let i = 0; i < Math.min(p.length, q.length); i++) {
+        if (p[i] !== q[i]) return p[i]! - q[i]!;
+      }
+      return p.length - q.length;
+    });
+    assert.deepEqual(exported, expected);
+    await store.close();
+  });
+
+  test("transactions: all or nothing, savepoints roll back alone", async () => {
+    const store = await fresh();
+    const notes = store.collection("notes");
+    await rejectsWith(
+      store.transaction(async () => {
+        await notes.put("a", { v: 1 });
+        await store.collection("made-inside").put("x", {});
+        await notes.put("a", { v: 2 }, { ifRev: 5 });
+      }),
+      "CONFLICT",
+    );
+    assert.equal(await notes.get("a"), undefined);
+    assert.deepEqual((await store.collections()).map((c) => c.name), []);
+    await store.transaction(async (tx) => {
+      await notes.put("a", { v: 1 });
+      await tx.transaction(async () => {
+        await notes.put("b", {});
+        throw new Error("only the savepoint");
+      }).catch(() => {});
+      // A refused conditional write does not abort the transaction: it is quire's, not SQL's.
+      await notes.put("a", {}, { ifRev: 9 }).catch(() => {});
+      await notes.put("c", {});
+    });
+    assert.deepEqual(await notes.get("a"), { v: 1 });
+    assert.equal(await notes.has("b"), false);
+    assert.equal(await notes.has("c"), true);
+    await store.close();
+  });
+
+  test("two stores on one schema: transactions run side by side, ifRev races give one CONFLICT", async () => {
+    const url = inSchema(server.url, "shared");
+    const [one, two] = [await open(url), await open(url)];
+    await one.collection("acc").put("x", { n: 0 });
+    // Side by side: each transaction waits inside for the other to have started.
+    let started = 0;
+    const bothStarted = async () => {
+      started++;
+      for (let i = 0; i < 200 && started < 2; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(started, 2, "the other transaction started meanwhile");
+    };
+    await Promise.all([
+      one.transaction(async () => {
+        await bothStarted();
+        await one.collection("acc").put("one", {});
+      }),
+      two.transaction(async () => {
+        await bothStarted();
+        await two.collection("acc").put("two", {});
+      }),
+    ]);
+    // Both read rev 1, both write with ifRev 1: exactly one wins.
+    const results = await Promise.allSettled(
+      [one, two].map((store, i) => store.collection("acc").put("x", { n: i + 1 }, { ifRev: 1 })),
+    );
+    assert.deepEqual(results.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+    const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    assert.equal(refused.reason.code, "CONFLICT");
+    assert.equal((await two.collection("acc").entry("x"))?.rev, 2);
+    await one.close();
+    await two.close();
+  });
+
+  test("bulk writes, restore modes, clear and stats", async () => {
+    const store = await fresh();
+    const notes = store.collection("notes");
+    const metas = await notes.putMany(
+      Array.from({ length: 1200 }, (_, i) => [`n${i}`, { i, text: `note ${i}` }] as const),
+    );
+    assert.equal(metas.length, 1200);
+    assert.ok(metas.every((meta, i) => meta.id === `n${i}` && meta.rev === 1));
+    const again = await notes.putMany([["n1", { i: -1 }], ["n1", { i: -2 }], ["new", {}]]);
+    assert.deepEqual(again.map((m) => [m.id, m.rev]), [["n1", 2], ["n1", 3], ["new", 1]]);
+    assert.deepEqual(await notes.get("n1"), { i: -2 });
+    const records = [
+      {
+        collection: "notes",
+        id: "n2",
+        rev: 7,
+        createdAt: "2001-01-01T00:00:00.000Z",
+        updatedAt: "2002-01-01T00:00:00.000Z",
+        doc: { restored: true },
+      },
+      {
+        collection: "notes",
+        id: "r1",
+        rev: 3,
+        createdAt: "2001-01-01T00:00:00.000Z",
+        updatedAt: "2002-01-01T00:00:00.000Z",
+        doc: {},
+      },
+    ];
+    const skipped = await store.import(records, { onConflict: "skip" });
+    assert.deepEqual([skipped.imported, skipped.skipped], [1, 1]);
+    const replaced = await store.import(records, { onConflict: "replace" });
+    assert.equal(replaced.imported, 2);
+    const n2 = await notes.entry("n2");
+    assert.deepEqual([n2?.rev, n2?.createdAt, n2?.doc], [7, "2001-01-01T00:00:00.000Z", {
+      restored: true,
+    }]);
+    assert.equal((await store.stats()).collections.notes?.count, 1202);
+    assert.equal(await notes.clear(), 1202);
+    assert.equal((await store.stats()).collections.notes?.count, 0);
+    await store.close();
+  });
+
+  test("what it cannot do yet is UNSUPPORTED; backup copies into SQLite; check reads references", async () => {
+    const store = await fresh();
+    const notes = store.collection("notes");
+    await notes.put("a", { link: { $ref: "notes", $id: "gone" } });
+    await rejectsWith(notes.find(), "UNSUPPORTED");
+    await rejectsWith(notes.count({ x: 1 }), "UNSUPPORTED");
+    await rejectsWith(notes.explain(), "UNSUPPORTED");
+    const searchable = store.collection("docs", { search: { fields: ["text"] } });
+    await searchable.put("d", { text: "hello" });
+    await rejectsWith(searchable.search("hello"), "UNSUPPORTED");
+    const report = await store.check();
+    assert.deepEqual(report.problems.map((p) => p.code), ["DANGLING_REF"]);
+    const { dir, remove } = tempDir();
+    try {
+      const path = join(dir, "copy.db");
+      await store.backup(path);
+      const copy = await open(`sqlite://${path}`);
+      assert.deepEqual(await copy.collection("docs").entry("d"), await searchable.entry("d"));
+      assert.deepEqual(
+        (await copy.collection("docs").search("hello")).hits.map((hit) => hit.id),
+        ["d"],
+        "the copy has the collection's search option, and its index",
+      );
+      await copy.close();
+    } finally {
+      remove();
+    }
+    await store.close();
+  });
+});
