@@ -1,9 +1,9 @@
 /**
  * The evaluator back end (memory and file backends): compiles a filter AST once into a tree of
- * closures that test documents with exactly the semantics of the SQL back end (to_sql.ts, see
- * ast.ts): type-strict comparisons, strings in code point order, LIKE as SQLite runs it, array
- * indexes that only read arrays. Nothing interprets the AST per document, and nothing is
- * evaluated from text. One node compiler serves every form a compiled filter can take: closures
+ * closures that test documents with exactly the semantics of the SQL back end
+ * (src/backends/sqlite/to_sql.ts, see ast.ts): type-strict comparisons, strings in code point
+ * order, LIKE as SQLite runs it, array indexes that only read arrays. Nothing interprets the
+ * AST per document, and nothing is evaluated from text. One node compiler serves every form a compiled filter can take: closures
  * on entries here, filters of row sets over cached columns in columns.ts; a
  * {@linkcode FilterBuilder} says how to build and combine that form.
  *

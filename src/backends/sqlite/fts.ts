@@ -22,7 +22,8 @@
  */
 
 import { QuireError } from "../../errors.ts";
-import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
+import { parsePath } from "../../query/path.ts";
+import { sqlJsonPathLiteral } from "./json_path.ts";
 import { ftsColumn, type SearchOptions } from "../../search/search_options.ts";
 import type { Database } from "../../sqlite/driver.ts";
 import type { IndexProgress } from "../backend.ts";

@@ -17,8 +17,8 @@
  */
 
 import type { Field, Filter } from "../../query/ast.ts";
-import { sqlJsonPathLiteral } from "../../query/path.ts";
-import { filterToSql, type SqlFragment, type SqlParam } from "../../query/to_sql.ts";
+import { sqlJsonPathLiteral } from "./json_path.ts";
+import { filterToSql, type SqlFragment, type SqlParam } from "./to_sql.ts";
 import { ftsTable } from "./fts.ts";
 
 /** A page of search results, as the SQL needs it. */

@@ -14,10 +14,10 @@ import { conflict, QuireError, quote } from "../../errors.ts";
 import { fnv1a } from "../../hash.ts";
 import { randomHex } from "../../random_hex.ts";
 import { type Filter, isMatchAll } from "../../query/ast.ts";
-import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
+import { parsePath } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
-import { filterToSql, selectSql, type SqlFragment } from "../../query/to_sql.ts";
 import { compareFts, createFts, dropFts, ftsTable, optimizeFts, rebuildFts } from "./fts.ts";
+import { sqlJsonPathLiteral } from "./json_path.ts";
 import { exactSearchSql, facetSql, pageIsExact, searchSql } from "./search_sql.ts";
 import type { SearchOptions } from "../../search/search_options.ts";
 import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
@@ -40,6 +40,7 @@ import type {
   StoredEntry,
 } from "../backend.ts";
 import { createDocumentTable, documentTable, migrate, MIGRATIONS } from "./schema.ts";
+import { filterToSql, selectSql, type SqlFragment } from "./to_sql.ts";
 
 /** Options of the SQLite backend. */
 export interface SqliteOptions {
