@@ -20,7 +20,7 @@ import { metaFieldNamed } from "./query/parse_object.ts";
 import { parsePath } from "./query/path.ts";
 import { parseFields, project } from "./query/project.ts";
 import { type FilterInput, parseFilter } from "./query/query.ts";
-import { compileSearch, fieldTokens } from "./search/compile_search.ts";
+import { checkRawSearch, compileSearch, fieldTokens } from "./search/compile_search.ts";
 import { fieldText } from "./search/field_text.ts";
 import {
   highlight,
@@ -125,10 +125,12 @@ export async function searchCollection<T>(
           `e.g. store.collection(${quote(name)}, { search: { fields: ["title", "body"] } })`,
       );
     }
-    const compiled = compileSearch(text, search, raw);
-    if (compiled === undefined) return empty();
+    const query = raw ? undefined : compileSearch(text, search);
+    if (raw ? !checkRawSearch(text) : query === undefined) return empty();
     return backend.search(name, {
-      ...compiled,
+      text,
+      raw,
+      query,
       filter,
       limit: limit + 1,
       after,
@@ -163,7 +165,7 @@ function highlighter(
   search: IndexOptions,
   marking: Highlighting,
 ): (doc: unknown) => Record<string, string> {
-  const query = compileSearch(text, search, false)?.query;
+  const query = compileSearch(text, search);
   const paths = search.fields.map((path) => parsePath(path));
   return (doc) => {
     const snippets: Record<string, string> = {};

@@ -256,7 +256,7 @@ export class BufferedBackend implements Backend {
 
   search(collection: string, request: SearchRequest): SearchResult {
     const options = this.#searchOptions(collection);
-    if (request.query === undefined) {
+    if (request.raw) {
       throw new QuireError(
         "UNSUPPORTED",
         `The ${this.kind} backend has no FTS5: raw FTS5 queries need the SQLite backend`,

@@ -47,11 +47,6 @@ export interface SearchOptions {
   prefix: number[];
 }
 
-/** The FTS5 column of the search field at `index` (user paths never name SQL columns). */
-export function ftsColumn(index: number): string {
-  return `c${index}`;
-}
-
 /** Most searchable fields of a collection. */
 export const MAX_SEARCH_FIELDS = 16;
 const MAX_WEIGHT = 1_000_000;

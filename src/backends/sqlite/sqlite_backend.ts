@@ -16,7 +16,16 @@ import { randomHex } from "../../random_hex.ts";
 import { type Filter, isMatchAll } from "../../query/ast.ts";
 import { parsePath } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
-import { compareFts, createFts, dropFts, ftsTable, optimizeFts, rebuildFts } from "./fts.ts";
+import {
+  compareFts,
+  createFts,
+  dropFts,
+  ftsColumn,
+  ftsTable,
+  optimizeFts,
+  rebuildFts,
+} from "./fts.ts";
+import { rawFts5Expression, toFts5Expression } from "./fts5_expression.ts";
 import { sqlJsonPathLiteral } from "./json_path.ts";
 import { exactSearchSql, facetSql, pageIsExact, searchSql } from "./search_sql.ts";
 import type { SearchOptions } from "../../search/search_options.ts";
@@ -455,7 +464,11 @@ export class SqliteBackend implements Backend {
       this.#ftsQuery(() =>
         this.#db.prepare(fragment.sql, { transient: true }).values(...fragment.params)
       );
-    const sqlRequest = { ...request, weights: search.weights };
+    // The query's tree in FTS5's syntax, with the collection's columns; a raw query as it is.
+    const match = request.raw
+      ? rawFts5Expression(request.text)
+      : toFts5Expression(request.query!, search.fields.map((_, i) => ftsColumn(i)));
+    const sqlRequest = { ...request, match, weights: search.weights };
     // The best matches are ranked by rowid and rank alone; a few rows more than the page leave
     // room for ties at the page's end, which otherwise need the exact (slower) query.
     const fetch = request.limit + SEARCH_SLACK;
@@ -470,7 +483,7 @@ export class SqliteBackend implements Backend {
       rank: row[5] as number,
     }));
     const facets = request.facets.map((field) =>
-      run(facetSql(statements.table, request.match, request.filter, field)).map(
+      run(facetSql(statements.table, match, request.filter, field)).map(
         ([type, value, count]) => ({
           value: facetValue(type as string, value),
           count: count as number,
