@@ -83,3 +83,35 @@ export function pathSegmentProblem(segment: unknown): string | undefined {
   if (!segment.isWellFormed()) return "a key cannot hold a lone surrogate";
   return undefined;
 }
+
+/**
+ * The value at a path in a document, as every backend reads it: an index only reads an array,
+ * a key only an object's own key (never `__proto__` or another inherited one).
+ *
+ * @param value The document (or any JSON value).
+ * @param segments The path.
+ * @returns The value, or `undefined` where the path leads nowhere.
+ *
+ * @example
+ * ```ts
+ * import { valueAt } from "./path.ts";
+ * valueAt({ tags: ["x"] }, ["tags", 0]); // "x"
+ * valueAt({ tags: { 0: "x" } }, ["tags", 0]); // undefined
+ * ```
+ */
+export function valueAt(value: unknown, segments: readonly PathSegment[]): unknown {
+  for (const segment of segments) {
+    value = childAt(value, segment);
+    if (value === undefined) return undefined;
+  }
+  return value;
+}
+
+/** One step of {@linkcode valueAt}: the value at one segment, or `undefined`. */
+export function childAt(value: unknown, segment: PathSegment): unknown {
+  if (typeof segment === "number") {
+    return Array.isArray(value) && segment < value.length ? value[segment] : undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  return Object.hasOwn(value, segment) ? (value as Record<string, unknown>)[segment] : undefined;
+}
