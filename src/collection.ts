@@ -17,6 +17,7 @@ import { type FilterInput, parseFilter, prepareQuery } from "./query/query.ts";
 import type { NormalizedOptions } from "./collection_options.ts";
 import type { IndexProgressEvent } from "./store.ts";
 import { searchCollection, type SearchOptions, type SearchPage } from "./collection_search.ts";
+import { requireSearchOptions } from "./search/search_options.ts";
 
 export type { Explain, FilterInput, Meta };
 
@@ -396,12 +397,7 @@ export class Collection<T extends object = Document> {
 
   /** The backend, when this collection has search fields. */
   #searchBackend(backend: Backend): Backend {
-    if (this.#host.optionsOf(this.name)?.search === undefined) {
-      throw new QuireError(
-        "UNSUPPORTED",
-        `Collection ${quote(this.name)} has no search fields (the search collection option)`,
-      );
-    }
+    requireSearchOptions(this.name, this.#host.optionsOf(this.name)?.search);
     return backend;
   }
 

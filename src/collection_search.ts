@@ -28,7 +28,10 @@ import {
   highlighting,
   type HighlightOptions,
 } from "./search/highlight.ts";
-import type { SearchOptions as IndexOptions } from "./search/search_options.ts";
+import {
+  requireSearchOptions,
+  type SearchOptions as IndexOptions,
+} from "./search/search_options.ts";
 
 /** Options of `search`. */
 export interface SearchOptions {
@@ -117,14 +120,7 @@ export async function searchCollection<T>(
   const empty = (): SearchResult => ({ hits: [], facets: facets.map(() => []) });
   let search: IndexOptions | undefined;
   const result = await host.run(name, "read", (backend) => {
-    search = host.optionsOf(name)?.search;
-    if (search === undefined) {
-      throw new QuireError(
-        "UNSUPPORTED",
-        `Collection ${quote(name)} has no search fields: open it with a search option, ` +
-          `e.g. store.collection(${quote(name)}, { search: { fields: ["title", "body"] } })`,
-      );
-    }
+    search = requireSearchOptions(name, host.optionsOf(name)?.search);
     const query = raw ? undefined : compileSearch(text, search);
     if (raw ? !checkRawSearch(text) : query === undefined) return empty();
     return backend.search(name, {

@@ -40,7 +40,7 @@ import type {
   StoredEntry,
 } from "./backend.ts";
 import { BufferedSearch } from "./buffered_search.ts";
-import type { SearchOptions } from "../search/search_options.ts";
+import { requireSearchOptions, type SearchOptions } from "../search/search_options.ts";
 
 /** A stored record: metadata plus the document's JSON text. */
 export interface StoredRecord extends Meta {
@@ -484,14 +484,7 @@ export class BufferedBackend implements Backend {
 
   /** The collection's search options; `UNSUPPORTED` when it has none. */
   #searchOptions(collection: string): SearchOptions {
-    const search = this.#catalog.get(collection)?.search;
-    if (search === undefined) {
-      throw new QuireError(
-        "UNSUPPORTED",
-        `Collection ${JSON.stringify(collection)} has no search fields`,
-      );
-    }
-    return search;
+    return requireSearchOptions(collection, this.#catalog.get(collection)?.search);
   }
 
   #write(collection: string, id: string, record: StoredRecord | null): void {

@@ -47,6 +47,29 @@ export interface SearchOptions {
   prefix: number[];
 }
 
+/**
+ * A collection's search options, for what needs them (search, reindex, optimize): the one check
+ * every layer and backend makes, with one message.
+ *
+ * @param collection The collection's name, for the message.
+ * @param search Its search options, if it has any.
+ * @returns `search`.
+ * @throws {QuireError} `UNSUPPORTED` when the collection has no search fields.
+ */
+export function requireSearchOptions(
+  collection: string,
+  search: SearchOptions | undefined,
+): SearchOptions {
+  if (search === undefined) {
+    throw new QuireError(
+      "UNSUPPORTED",
+      `Collection ${quote(collection)} has no search fields: open it with a search option, ` +
+        `e.g. store.collection(${quote(collection)}, { search: { fields: ["title", "body"] } })`,
+    );
+  }
+  return search;
+}
+
 /** Most searchable fields of a collection. */
 export const MAX_SEARCH_FIELDS = 16;
 const MAX_WEIGHT = 1_000_000;

@@ -28,7 +28,7 @@ import {
 import { rawFts5Expression, toFts5Expression } from "./fts5_expression.ts";
 import { sqlJsonPathLiteral } from "./json_path.ts";
 import { exactSearchSql, facetSql, pageIsExact, searchSql } from "./search_sql.ts";
-import type { SearchOptions } from "../../search/search_options.ts";
+import { requireSearchOptions, type SearchOptions } from "../../search/search_options.ts";
 import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
 import { SQLITE, sqlitePrimaryCode } from "../../sqlite/sqlite_error.ts";
 import type {
@@ -700,14 +700,7 @@ export class SqliteBackend implements Backend {
       cached = { text, search };
       this.#searchCache.set(collection, cached);
     }
-    if (cached.search === undefined) {
-      throw new QuireError(
-        "UNSUPPORTED",
-        `Collection ${JSON.stringify(collection)} has no search index: ` +
-          'give it a search option, e.g. { search: { fields: ["title"] } }',
-      );
-    }
-    return cached.search;
+    return requireSearchOptions(collection, cached.search);
   }
 
   /**
