@@ -23,6 +23,7 @@ import { scanRows } from "../query/columns.ts";
 import { compileFilter, compileSort, type QueryEntry } from "../query/evaluate.ts";
 import type { FindRequest } from "../query/query.ts";
 import { ColumnCache } from "./column_cache.ts";
+import { idPosition } from "./id_position.ts";
 import type {
   Backend,
   CatalogEntry,
@@ -222,13 +223,9 @@ export class BufferedBackend implements Backend {
       : this.#store.ids(collection);
     let start = 0;
     if (request.after !== undefined) {
-      // Binary search for the first id after `after`.
-      let high = ids.length;
-      while (start < high) {
-        const middle = (start + high) >>> 1;
-        if (compareCodePoints(ids[middle] ?? "", request.after) <= 0) start = middle + 1;
-        else high = middle;
-      }
+      // The first id after `after`.
+      start = idPosition(ids, request.after);
+      if (ids[start] === request.after) start++;
     }
     const entries: StoredEntry[] = [];
     for (let i = start; i < ids.length && entries.length < request.limit; i++) {
