@@ -23,6 +23,7 @@ import { scanRows } from "../query/columns.ts";
 import { compileFilter, compileSort, type QueryEntry } from "../query/evaluate.ts";
 import type { FindRequest } from "../query/query.ts";
 import { ColumnCache } from "./column_cache.ts";
+import { decodeEntry } from "./decode_entry.ts";
 import { idPosition } from "./id_position.ts";
 import type {
   Backend,
@@ -524,29 +525,14 @@ function checkRev(
 
 /** Parses a record for filters and keeps the result with it. */
 function queryEntryOf(collection: string, record: StoredRecord): QueryEntry {
-  const { id, rev, createdAt, updatedAt } = record;
-  record.queryEntry = { id, rev, createdAt, updatedAt, doc: decode(collection, record).doc };
+  record.queryEntry = decode(collection, record);
   return record.queryEntry;
 }
 
+/** The record as an entry to hand out, with a fresh document. */
 function decode(collection: string, record: StoredRecord): StoredEntry {
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(record.data);
-  } catch (error) {
-    throw new QuireError(
-      "CORRUPT",
-      `Stored document ${collection}/${JSON.stringify(record.id)} is not valid JSON`,
-      { cause: error },
-    );
-  }
-  return {
-    id: record.id,
-    rev: record.rev,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    doc,
-  };
+  const { id, rev, createdAt, updatedAt, data } = record;
+  return decodeEntry(collection, id, rev, createdAt, updatedAt, data);
 }
 
 function catalogEntries(catalog: Map<string, NormalizedOptions>): CatalogEntry[] {

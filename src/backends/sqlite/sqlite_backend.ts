@@ -48,6 +48,7 @@ import type {
   SearchResult,
   StoredEntry,
 } from "../backend.ts";
+import { decodeEntry } from "../decode_entry.ts";
 import { createDocumentTable, documentTable, migrate, MIGRATIONS } from "./schema.ts";
 import { filterToSql, selectSql, type SqlFragment } from "./to_sql.ts";
 
@@ -880,20 +881,9 @@ function facetValue(type: string, value: unknown): FacetCount["value"] {
   return typeof value === "bigint" ? Number(value) : value as number;
 }
 
+/** A row's columns as an entry. */
 function decode(collection: string, [id, rev, createdAt, updatedAt, data]: Row): StoredEntry {
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(data);
-  } catch (error) {
-    throw new QuireError(
-      "CORRUPT",
-      `Stored document ${collection}/${JSON.stringify(id)} is not valid JSON`,
-      {
-        cause: error,
-      },
-    );
-  }
-  return { id, rev, createdAt, updatedAt, doc };
+  return decodeEntry(collection, id, rev, createdAt, updatedAt, data);
 }
 
 function parseOptions(name: string, text: string): NormalizedOptions {
