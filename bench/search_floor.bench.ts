@@ -25,7 +25,6 @@
 import { join } from "node:path";
 import process from "node:process";
 import { fieldTextSql, tokenizeArgument } from "../src/backends/sqlite/fts.ts";
-import { compileSearch } from "../src/search/compile_search.ts";
 import { normalizeSearchOptions } from "../src/search/search_options.ts";
 import { machine, median, printTable, runtimeName, TempWorkspace } from "./lib/measure.ts";
 import { openRawDocsDatabase, type RawDatabase, rawDocsTable } from "./lib/raw_sqlite.ts";
@@ -33,9 +32,9 @@ import { buildSearchCorpus, SEARCH_CORPUS_SIZE, searchCorpusIds } from "./lib/se
 import {
   BATCH,
   type BenchQuery,
+  matchOf,
   QUERIES,
   QUERY_KINDS,
-  quireText,
   SEARCH_OPTION,
 } from "./lib/search_engines.ts";
 
@@ -92,7 +91,7 @@ function build(db: RawDatabase, variant: Variant, batches: string[]): number {
 
 /** Queries per second of `run` over `queries`: the median of the rounds. */
 function rate(queries: BenchQuery[], run: (match: string) => unknown): number {
-  const matches = queries.map((query) => compileSearch(quireText(query), options, false)!.match);
+  const matches = queries.map(matchOf);
   const rates: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const match of matches) run(match);

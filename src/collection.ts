@@ -20,6 +20,7 @@ import type { NormalizedOptions } from "./collection_options.ts";
 import type { IndexProgressEvent } from "./index_progress.ts";
 import { searchCollection, type SearchOptions, type SearchPage } from "./collection_search.ts";
 import type { Entry } from "./entry.ts";
+import { requireSearchOptions } from "./search/search_options.ts";
 
 export type { Entry, Explain, FilterInput, Meta };
 
@@ -398,12 +399,7 @@ export class Collection<T extends object = Document> {
 
   /** The connection's search, when this collection has search fields. */
   #search(conn: Connection) {
-    if (this.#host.optionsOf(this.name)?.search === undefined) {
-      throw new QuireError(
-        "UNSUPPORTED",
-        `Collection ${quote(this.name)} has no search fields (the search collection option)`,
-      );
-    }
+    requireSearchOptions(this.name, this.#host.optionsOf(this.name)?.search);
     return capability(conn, "search");
   }
 

@@ -22,7 +22,7 @@ import { metaFieldNamed } from "./query/parse_object.ts";
 import { parsePath } from "./query/path.ts";
 import { parseFields, project } from "./query/project.ts";
 import { type FilterInput, parseFilter } from "./query/query.ts";
-import { compileSearch, fieldTokens } from "./search/compile_search.ts";
+import { checkRawSearch, compileSearch, fieldTokens } from "./search/compile_search.ts";
 import { fieldText } from "./search/field_text.ts";
 import {
   highlight,
@@ -30,7 +30,10 @@ import {
   highlighting,
   type HighlightOptions,
 } from "./search/highlight.ts";
-import type { SearchOptions as IndexOptions } from "./search/search_options.ts";
+import {
+  requireSearchOptions,
+  type SearchOptions as IndexOptions,
+} from "./search/search_options.ts";
 
 /** Options of `search`. */
 export interface SearchOptions {
@@ -119,18 +122,13 @@ export async function searchCollection<T>(
   const empty = (): SearchResult => ({ hits: [], facets: facets.map(() => []) });
   let search: IndexOptions | undefined;
   const result = await host.run(name, "read", (conn) => {
-    search = host.optionsOf(name)?.search;
-    if (search === undefined) {
-      throw new QuireError(
-        "UNSUPPORTED",
-        `Collection ${quote(name)} has no search fields: open it with a search option, ` +
-          `e.g. store.collection(${quote(name)}, { search: { fields: ["title", "body"] } })`,
-      );
-    }
-    const compiled = compileSearch(text, search, raw);
-    if (compiled === undefined) return empty();
+    search = requireSearchOptions(name, host.optionsOf(name)?.search);
+    const query = raw ? undefined : compileSearch(text, search);
+    if (raw ? !checkRawSearch(text) : query === undefined) return empty();
     return capability(conn, "search").search(name, {
-      ...compiled,
+      text,
+      raw,
+      query,
       filter,
       limit: limit + 1,
       after,
@@ -165,7 +163,7 @@ function highlighter(
   search: IndexOptions,
   marking: Highlighting,
 ): (doc: unknown) => Record<string, string> {
-  const query = compileSearch(text, search, false)?.query;
+  const query = compileSearch(text, search);
   const paths = search.fields.map((path) => parsePath(path));
   return (doc) => {
     const snippets: Record<string, string> = {};

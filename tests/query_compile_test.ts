@@ -1,5 +1,5 @@
 /**
- * The SQL compiler (src/query/to_sql.ts) against one table of cases: each case's exact SQL and
+ * The SQL compiler (src/backends/sqlite/to_sql.ts) against one table of cases: each case's exact SQL and
  * parameters, then its result on a real SQLite table, then the evaluator's result
  * (src/query/evaluate.ts) on the same documents: all three must agree.
  */
@@ -34,7 +34,7 @@ import {
   prefixSuccessor,
   selectSql,
   type SqlParam,
-} from "../src/query/to_sql.ts";
+} from "../src/backends/sqlite/to_sql.ts";
 import { parseObjectFilter } from "../src/query/parse_object.ts";
 import { parseTextFilter } from "../src/query/parse_text.ts";
 import { type Database, openDriver } from "../src/sqlite/driver.ts";

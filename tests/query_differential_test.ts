@@ -1,6 +1,6 @@
 /**
  * The differential test: generated filters and sorts over generated documents, on SQLite
- * (src/query/to_sql.ts) and on the evaluator (src/query/evaluate.ts), must give the same ids in
+ * (src/backends/sqlite/to_sql.ts) and on the evaluator (src/query/evaluate.ts), must give the same ids in
  * the same order, and the evaluator over columns of the documents (src/query/columns.ts, the
  * memory backend's repeated scans) the same matches; a subset also pages through SQLite with
  * keyset cursors. Seeded: a failure

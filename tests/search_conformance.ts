@@ -496,7 +496,15 @@ export function runSearchTests(backend: BackendUnderTest): void {
         );
         const plain = store.collection("plain");
         await plain.put("p", { title: "peace" });
-        await rejectsWith(plain.search("peace"), "UNSUPPORTED");
+        // One check, one message, whichever operation needs search fields.
+        for (const refused of [plain.search("peace"), plain.reindex(), plain.optimize()]) {
+          const error = await rejectsWith(refused, "UNSUPPORTED");
+          assert.equal(
+            error.message,
+            'Collection "plain" has no search fields: open it with a search option, ' +
+              'e.g. store.collection("plain", { search: { fields: ["title", "body"] } })',
+          );
+        }
         // Any text at all is a query: none of these may throw.
         for (
           const text of [

@@ -1,15 +1,17 @@
 /**
- * The search box language (src/search/query_syntax.ts) and its FTS5 compiler
- * (src/search/fts5_expression.ts): one table of cases, each a query, the FTS5 expression it must
- * compile to and the documents that expression must find in a real FTS5 table; the parser's
- * AST for the shapes another evaluator relies on; the limits; raw FTS5 errors; and a seeded
- * fuzz of random queries that must all compile to valid FTS5.
+ * The search box language (src/search/query_syntax.ts), its compiler to the backends' tree
+ * (src/search/to_match_node.ts) and the tree's FTS5 writer
+ * (src/backends/sqlite/fts5_expression.ts): one table of cases, each a query, the FTS5
+ * expression it must compile to and the documents that expression must find in a real FTS5
+ * table; the parser's AST for the shapes another evaluator relies on; the limits; raw FTS5
+ * errors; and a seeded fuzz of random queries that must all compile to valid FTS5.
  */
 
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { QuireError } from "../src/errors.ts";
-import { ftsErrorToQuireError, toFts5Expression } from "../src/search/fts5_expression.ts";
+import { ftsErrorToQuireError, toFts5Expression } from "../src/backends/sqlite/fts5_expression.ts";
+import { phrasesOf } from "../src/search/match_node.ts";
 import {
   and,
   not,
@@ -20,6 +22,7 @@ import {
   type SearchNode,
   term,
 } from "../src/search/query_syntax.ts";
+import { toMatchNode } from "../src/search/to_match_node.ts";
 import { openDriver } from "../src/sqlite/driver.ts";
 import { seededRandom, throwsWith } from "./helpers.ts";
 
@@ -30,11 +33,8 @@ function termsOf(text: string): string[] {
   ).filter(Boolean);
 }
 
-const COLUMNS: ReadonlyMap<string, string> = new Map([
-  ["title", "c0"],
-  ["body", "c1"],
-  ["author.name", "c2"],
-]);
+const FIELDS = ["title", "body", "author.name"];
+const COLUMNS = ["c0", "c1", "c2"];
 
 /** The documents, by name; the name's position + 1 is its rowid. */
 const DOCUMENTS: readonly { name: string; title: string; body: string; author: string }[] = [
@@ -68,12 +68,16 @@ function run(expression: string): string[] {
   return select.values(expression).map(([rowid]) => DOCUMENTS[Number(rowid) - 1].name);
 }
 
-/** Parses and compiles a query with the test's fields and tokenizer. */
-function compile(query: string) {
-  return toFts5Expression(parseSearchQuery(query, { fields: COLUMNS.keys() }), {
-    termsOf,
-    columns: COLUMNS,
+/**
+ * Parses and compiles a query with the test's fields and tokenizer: its FTS5 expression and how
+ * many words and phrases it kept, or `undefined` when it matches nothing.
+ */
+function compile(query: string, terms: (text: string) => string[] = termsOf) {
+  const tree = toMatchNode(parseSearchQuery(query, { fields: FIELDS }), {
+    termsOf: terms,
+    fields: FIELDS,
   });
+  return tree && { expression: toFts5Expression(tree, COLUMNS), terms: phrasesOf(tree).length };
 }
 
 /** A test name: control characters made visible, long inputs cut. */
@@ -383,16 +387,22 @@ describe("search query: limits", () => {
 });
 
 describe("search query: caller mistakes", () => {
+  test("a field that is not a search field is refused", () => {
+    const query = parseSearchQuery("title:x", { fields: ["title"] });
+    throwsWith(() => toMatchNode(query, { termsOf, fields: [] }), "INVALID_OPTION");
+  });
+
   test("a field without a column is refused", () => {
     const query = parseSearchQuery("title:x", { fields: ["title"] });
-    throwsWith(() => toFts5Expression(query, { termsOf, columns: new Map() }), "INVALID_OPTION");
+    const tree = toMatchNode(query, { termsOf, fields: ["title"] })!;
+    throwsWith(() => toFts5Expression(tree, []), "INVALID_OPTION");
   });
 
   test("a column that is not a plain identifier is refused", () => {
     const query = parseSearchQuery("title:x", { fields: ["title"] });
+    const tree = toMatchNode(query, { termsOf, fields: ["title"] })!;
     for (const column of ["c0 : x OR c1", "", "NOT", "1c", "c-0"]) {
-      const columns = new Map([["title", column]]);
-      throwsWith(() => toFts5Expression(query, { termsOf, columns }), "INVALID_OPTION");
+      throwsWith(() => toFts5Expression(tree, [column]), "INVALID_OPTION");
     }
   });
 });
@@ -517,10 +527,7 @@ describe("search query: fuzz", () => {
       assert.ok(!/\p{Cc}/u.test(result.expression) && result.expression.isWellFormed());
       // A tokenizer that finds tokens everywhere lets strings without tokens through: FTS5 must
       // still accept the expression, so validity never rests on termsOf being exact.
-      const trusted = toFts5Expression(parseSearchQuery(query, { fields: COLUMNS.keys() }), {
-        termsOf: () => ["token"],
-        columns: COLUMNS,
-      });
+      const trusted = compile(query, () => ["token"]);
       for (const { expression } of trusted === undefined ? [result] : [result, trusted]) {
         try {
           run(expression);

@@ -19,6 +19,8 @@
 
 import { join } from "node:path";
 import { type Collection, open, type SearchPage, type Store } from "../../mod.ts";
+import { ftsColumn } from "../../src/backends/sqlite/fts.ts";
+import { toFts5Expression } from "../../src/backends/sqlite/fts5_expression.ts";
 import { compileSearch } from "../../src/search/compile_search.ts";
 import { normalizeSearchOptions } from "../../src/search/search_options.ts";
 import { openRawDocsDatabase, type RawDatabase, type RawStatement } from "./raw_sqlite.ts";
@@ -391,7 +393,8 @@ const FTS_OPTIONS = normalizeSearchOptions(SEARCH_OPTION);
 
 /** The FTS5 expression quire compiles the query's text into. */
 export function matchOf(query: BenchQuery): string {
-  return compileSearch(quireText(query), FTS_OPTIONS, false)!.match;
+  const columns = FTS_OPTIONS.fields.map((_, i) => ftsColumn(i));
+  return toFts5Expression(compileSearch(quireText(query), FTS_OPTIONS)!, columns);
 }
 
 // --- MiniSearch ----------------------------------------------------------------------------------

@@ -92,9 +92,11 @@ export interface Explain {
 
 /** What a backend needs to run a search (see src/search/). */
 export interface SearchRequest {
-  /** The FTS5 MATCH expression (SQLite). */
-  match: string;
-  /** The same query for an in-memory index; absent for a raw FTS5 query. */
+  /** The search text as the caller gave it. */
+  text: string;
+  /** True for a raw query: `text` is in the engine's own syntax (FTS5 on SQLite) and `query` is absent. */
+  raw: boolean;
+  /** The parsed query (dialect-free); absent for a raw query. */
   query?: MatchNode | undefined;
   filter: Filter;
   limit: number;

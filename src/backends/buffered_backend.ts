@@ -23,6 +23,8 @@ import { scanRows } from "../query/columns.ts";
 import { compileFilter, compileSort, type QueryEntry } from "../query/evaluate.ts";
 import type { FindRequest } from "../query/query.ts";
 import { ColumnCache } from "./column_cache.ts";
+import { decodeEntry } from "./decode_entry.ts";
+import { idPosition } from "./id_position.ts";
 import type {
   CatalogEntry,
   CollectionStats,
@@ -40,7 +42,7 @@ import type {
 } from "../backend/types.ts";
 import type { SyncBackend } from "./sync_backend.ts";
 import { BufferedSearch } from "./buffered_search.ts";
-import type { SearchOptions } from "../search/search_options.ts";
+import { requireSearchOptions, type SearchOptions } from "../search/search_options.ts";
 
 /** A stored record: metadata plus the document's JSON text. */
 export interface StoredRecord extends Meta {
@@ -224,13 +226,9 @@ export class BufferedBackend implements SyncBackend {
       : this.#store.ids(collection);
     let start = 0;
     if (request.after !== undefined) {
-      // Binary search for the first id after `after`.
-      let high = ids.length;
-      while (start < high) {
-        const middle = (start + high) >>> 1;
-        if (compareCodePoints(ids[middle] ?? "", request.after) <= 0) start = middle + 1;
-        else high = middle;
-      }
+      // The first id after `after`.
+      start = idPosition(ids, request.after);
+      if (ids[start] === request.after) start++;
     }
     const entries: StoredEntry[] = [];
     for (let i = start; i < ids.length && entries.length < request.limit; i++) {
@@ -258,7 +256,7 @@ export class BufferedBackend implements SyncBackend {
 
   search(collection: string, request: SearchRequest): SearchResult {
     const options = this.#searchOptions(collection);
-    if (request.query === undefined) {
+    if (request.raw) {
       throw new QuireError(
         "UNSUPPORTED",
         `The ${this.kind} backend has no FTS5: raw FTS5 queries need the SQLite backend`,
@@ -486,14 +484,7 @@ export class BufferedBackend implements SyncBackend {
 
   /** The collection's search options; `UNSUPPORTED` when it has none. */
   #searchOptions(collection: string): SearchOptions {
-    const search = this.#catalog.get(collection)?.search;
-    if (search === undefined) {
-      throw new QuireError(
-        "UNSUPPORTED",
-        `Collection ${JSON.stringify(collection)} has no search fields`,
-      );
-    }
-    return search;
+    return requireSearchOptions(collection, this.#catalog.get(collection)?.search);
   }
 
   #write(collection: string, id: string, record: StoredRecord | null): void {
@@ -536,29 +527,14 @@ function checkRev(
 
 /** Parses a record for filters and keeps the result with it. */
 function queryEntryOf(collection: string, record: StoredRecord): QueryEntry {
-  const { id, rev, createdAt, updatedAt } = record;
-  record.queryEntry = { id, rev, createdAt, updatedAt, doc: decode(collection, record).doc };
+  record.queryEntry = decode(collection, record);
   return record.queryEntry;
 }
 
+/** The record as an entry to hand out, with a fresh document. */
 function decode(collection: string, record: StoredRecord): StoredEntry {
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(record.data);
-  } catch (error) {
-    throw new QuireError(
-      "CORRUPT",
-      `Stored document ${collection}/${JSON.stringify(record.id)} is not valid JSON`,
-      { cause: error },
-    );
-  }
-  return {
-    id: record.id,
-    rev: record.rev,
-    createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
-    doc,
-  };
+  const { id, rev, createdAt, updatedAt, data } = record;
+  return decodeEntry(collection, id, rev, createdAt, updatedAt, data);
 }
 
 function catalogEntries(catalog: Map<string, NormalizedOptions>): CatalogEntry[] {

@@ -4,7 +4,7 @@
  * then kept in step with every committed write. A search inside a transaction that has written
  * to the collection runs on a view of that index with the transaction's writes made to it
  * (SearchIndex.with), which costs what indexing the written documents costs. Results, ranks,
- * cursors and facets follow the SQLite backend's (search_sql.ts) exactly.
+ * cursors and facets follow the SQLite backend's (sqlite/search_sql.ts) exactly.
  *
  * Another process may write to a file backend's directory, which this process's index cannot
  * see. So a search checks what it can for free: the number of committed documents, and the rev
@@ -32,7 +32,7 @@ import type {
   SearchResult,
   StoredEntry,
 } from "../backend/types.ts";
-import { FACET_VALUES } from "./sqlite/search_sql.ts";
+import { FACET_VALUES } from "./facet_values.ts";
 
 /** What a search reads from the backend. */
 export interface SearchSource {
@@ -104,7 +104,7 @@ export class BufferedSearch {
     this.#indexes.clear();
   }
 
-  /** Runs a search (the request's `query` must be there: raw FTS5 queries are SQLite's). */
+  /** Runs a search (the request's `query` must be there: raw queries are SQLite's). */
   search(
     collection: string,
     options: SearchOptions,

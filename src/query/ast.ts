@@ -1,8 +1,8 @@
 /**
  * The filter AST: what both front ends (the object form, parse_object.ts, and the text form,
- * parse_text.ts) produce, and what both back ends (the SQL compiler, to_sql.ts, and the
- * evaluator, evaluate.ts) consume. Nodes are plain objects with a `kind`, typed read-only and
- * never changed once built. Fields are also frozen, because the parsers share one field object
+ * parse_text.ts) produce, and what both back ends (the SQL compiler,
+ * src/backends/sqlite/to_sql.ts, and the evaluator, evaluate.ts) consume. Nodes are plain
+ * objects with a `kind`, typed read-only and never changed once built. Fields are also frozen, because the parsers share one field object
  * per path among queries; the other nodes belong to one query and are not frozen, which would
  * make every query slower to build and to hash (Bun's JSON.stringify is 3× slower on frozen
  * objects).

@@ -1,9 +1,9 @@
 /**
  * The evaluator back end (memory and file backends): compiles a filter AST once into a tree of
- * closures that test documents with exactly the semantics of the SQL back end (to_sql.ts, see
- * ast.ts): type-strict comparisons, strings in code point order, LIKE as SQLite runs it, array
- * indexes that only read arrays. Nothing interprets the AST per document, and nothing is
- * evaluated from text. One node compiler serves every form a compiled filter can take: closures
+ * closures that test documents with exactly the semantics of the SQL back end
+ * (src/backends/sqlite/to_sql.ts, see ast.ts): type-strict comparisons, strings in code point
+ * order, LIKE as SQLite runs it, array indexes that only read arrays. Nothing interprets the
+ * AST per document, and nothing is evaluated from text. One node compiler serves every form a compiled filter can take: closures
  * on entries here, filters of row sets over cached columns in columns.ts; a
  * {@linkcode FilterBuilder} says how to build and combine that form.
  *
@@ -19,7 +19,7 @@
 import { QuireError, quote } from "../errors.ts";
 import { compareCodePoints } from "../names.ts";
 import type { CompareOp, Field, Filter, FilterKind, MetaName, Scalar, SortKey } from "./ast.ts";
-import { type PathSegment, pathSegmentProblem } from "./path.ts";
+import { childAt, pathSegmentProblem, valueAt } from "./path.ts";
 import {
   checkFilterValue,
   checkStringOperand,
@@ -369,34 +369,18 @@ export function fieldReader(field: Field): FieldReader {
     }
     if (segments.length === 1) {
       const [only] = segments;
-      return (entry) => step(entry.doc, only);
+      return (entry) => childAt(entry.doc, only);
     }
     if (segments.length === 2) {
       const [first, second] = segments;
       return (entry) => {
-        const value = step(entry.doc, first);
-        return value === undefined ? undefined : step(value, second);
+        const value = childAt(entry.doc, first);
+        return value === undefined ? undefined : childAt(value, second);
       };
     }
-    return (entry) => {
-      let value: unknown = entry.doc;
-      for (const segment of segments) {
-        value = step(value, segment);
-        if (value === undefined) return undefined;
-      }
-      return value;
-    };
+    return (entry) => valueAt(entry.doc, segments);
   }
   throw new QuireError("INVALID_FILTER", `Invalid field ${quote(JSON.stringify(field))}`);
-}
-
-/** One step down a path: an index only reads an array, a key only an object's own keys. */
-function step(value: unknown, segment: PathSegment): unknown {
-  if (typeof segment === "number") {
-    return Array.isArray(value) && segment < value.length ? value[segment] : undefined;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
-  return Object.hasOwn(value, segment) ? (value as Record<string, unknown>)[segment] : undefined;
 }
 
 // ---- LIKE ----

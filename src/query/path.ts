@@ -1,17 +1,16 @@
 /**
- * Dotted paths into a document (`author.name`, `tags.0`) and their SQLite JSON-path form.
+ * Dotted paths into a document (`author.name`, `tags.0`).
  *
  * A path is a list of segments: a key, or (for a segment of digits) an array index. An index
  * only ever reads an array: `tags.0` on an object with a key "0" finds nothing, on every
- * backend. In SQL each key is written as a JSON string (`$."author"."name"`), which SQLite
- * (3.45 and later) reads with JSON's escapes, so a key may hold `.`, `"`, `'`, `]`, `$`, spaces
- * or anything else: it stays data.
+ * backend. A key may hold `.`, `"`, `'`, `]`, `$`, spaces or anything else: it stays data
+ * (src/backends/sqlite/json_path.ts writes it as a JSON string in SQLite's JSON paths).
  *
  * Except NUL (U+0000): SQLite compares a path's key with a document's keys as C strings, so a
  * key ends at its first NUL (`$."n\u0000x"` reads the key `n`). No path can name such a key
  * faithfully on SQLite, so a key holding NUL is refused in every path, on every backend: by
  * {@linkcode parsePath}, by {@linkcode pathSegmentProblem} (which both filter compilers apply
- * to a path built by hand) and by {@linkcode sqlJsonPath}.
+ * to a path built by hand) and by the SQLite backend's JSON-path writer.
  *
  * @module
  */
@@ -86,33 +85,33 @@ export function pathSegmentProblem(segment: unknown): string | undefined {
 }
 
 /**
- * The SQLite JSON path for segments: `$."author"."name"[0]`, every key a JSON string.
+ * The value at a path in a document, as every backend reads it: an index only reads an array,
+ * a key only an object's own key (never `__proto__` or another inherited one).
  *
- * @throws {QuireError} `INVALID_FILTER` for a key holding NUL, which SQLite would read only up
- *   to the NUL (see the module's notes).
+ * @param value The document (or any JSON value).
+ * @param segments The path.
+ * @returns The value, or `undefined` where the path leads nowhere.
+ *
+ * @example
+ * ```ts
+ * import { valueAt } from "./path.ts";
+ * valueAt({ tags: ["x"] }, ["tags", 0]); // "x"
+ * valueAt({ tags: { 0: "x" } }, ["tags", 0]); // undefined
+ * ```
  */
-export function sqlJsonPath(segments: readonly PathSegment[]): string {
-  let path = "$";
+export function valueAt(value: unknown, segments: readonly PathSegment[]): unknown {
   for (const segment of segments) {
-    if (typeof segment === "number") {
-      path += `[${segment}]`;
-    } else {
-      if (segment.includes("\0")) {
-        throw new QuireError(
-          "INVALID_FILTER",
-          `Invalid path segment ${quote(segment)}: ${NUL_KEY}`,
-        );
-      }
-      path += `.${JSON.stringify(segment)}`;
-    }
+    value = childAt(value, segment);
+    if (value === undefined) return undefined;
   }
-  return path;
+  return value;
 }
 
-/**
- * A JSON path as a SQL string literal (single quotes doubled). Index expressions need the path
- * as a literal, and a query must use the same literal for SQLite to match it with the index.
- */
-export function sqlJsonPathLiteral(segments: readonly PathSegment[]): string {
-  return `'${sqlJsonPath(segments).replaceAll("'", "''")}'`;
+/** One step of {@linkcode valueAt}: the value at one segment, or `undefined`. */
+export function childAt(value: unknown, segment: PathSegment): unknown {
+  if (typeof segment === "number") {
+    return Array.isArray(value) && segment < value.length ? value[segment] : undefined;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  return Object.hasOwn(value, segment) ? (value as Record<string, unknown>)[segment] : undefined;
 }

@@ -9,7 +9,7 @@
 
 import { QuireError, quote } from "../errors.ts";
 import { isPlainObject } from "../document.ts";
-import { parsePath } from "./path.ts";
+import { parsePath, valueAt } from "./path.ts";
 
 /** Most paths in one projection. */
 export const MAX_FIELDS = 64;
@@ -54,11 +54,7 @@ export function project(
     // A path under one already copied whole adds nothing.
     const prefixes = path.slice(0, -1).map((_, i) => JSON.stringify(path.slice(0, i + 1)));
     if (prefixes.some((prefix) => whole.has(prefix))) continue;
-    let source: unknown = doc;
-    for (const key of path) {
-      source = isPlainObject(source) && Object.hasOwn(source, key) ? source[key] : undefined;
-      if (source === undefined) break;
-    }
+    const source = valueAt(doc, path);
     if (source === undefined) continue;
     let target = out;
     for (const key of path.slice(0, -1)) {

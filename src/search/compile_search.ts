@@ -1,55 +1,47 @@
 /**
  * Where a search box's text becomes what the backends run: the user syntax is parsed
- * (query_syntax.ts) and compiled (fts5_expression.ts) with the collection's tokenizer into an
- * FTS5 MATCH expression for SQLite and the same query as a tree of tokenized phrases for the
- * memory and file backends. A raw query (`{ raw: true }`) is FTS5 syntax for SQLite only.
+ * (query_syntax.ts) and compiled (to_match_node.ts) with the collection's tokenizer into a tree
+ * of tokenized phrases, which each backend runs in its own dialect (FTS5 on SQLite, the
+ * in-memory index on the memory and file backends). A raw query (`{ raw: true }`) is passed on
+ * as it is, in the engine's own syntax (FTS5 on SQLite only).
  *
  * @module
  */
 
-import { QuireError } from "../errors.ts";
-import { toFts5Expression } from "./fts5_expression.ts";
 import type { MatchNode } from "./match_node.ts";
 import { checkSearchLength, parseSearchQuery } from "./query_syntax.ts";
-import { ftsColumn, type SearchOptions } from "./search_options.ts";
+import type { SearchOptions } from "./search_options.ts";
+import { toMatchNode } from "./to_match_node.ts";
 import { terms, type Token, tokenize } from "./tokenize.ts";
-
-/** A search ready for a backend. */
-export interface CompiledSearch {
-  /** The FTS5 MATCH expression. */
-  match: string;
-  /** The same query for the in-memory index; absent for a raw FTS5 query. */
-  query?: MatchNode;
-}
 
 /**
  * Compiles what a user typed.
  *
- * @returns The search, or `undefined` when it can match nothing (no words left, or only
+ * @returns The query's tree, or `undefined` when it can match nothing (no words left, or only
  *   negative ones): the caller answers without running anything.
  * @throws {QuireError} `INVALID_SEARCH` when the text is not a string, is longer than 1,024
- *   characters or holds more than 32 words and phrases; a raw query holding NUL.
+ *   characters or holds more than 32 words and phrases.
  */
-export function compileSearch(
-  text: unknown,
-  options: SearchOptions,
-  raw: boolean,
-): CompiledSearch | undefined {
-  if (raw) {
-    checkSearchLength(text);
-    if (text.includes("\0")) {
-      throw new QuireError("INVALID_SEARCH", "Cannot search: the query holds a NUL character");
-    }
-    return text.trim() === "" ? undefined : { match: text };
-  }
+export function compileSearch(text: unknown, options: SearchOptions): MatchNode | undefined {
   checkSearchLength(text);
   const query = parseSearchQuery(text, { fields: options.fields });
-  const columns = new Map(options.fields.map((field, i) => [field, ftsColumn(i)]));
-  const compiled = toFts5Expression(query, {
+  return toMatchNode(query, {
     termsOf: (words) => terms(words, tokenizerOf(options)),
-    columns,
+    fields: options.fields,
   });
-  return compiled && { match: compiled.expression, query: compiled.match };
+}
+
+/**
+ * Checks a raw query as far as it can be checked without the engine: a string of at most 1,024
+ * characters (the backend checks the rest).
+ *
+ * @returns Whether it can match anything: `false` when it is blank, and the caller answers
+ *   without running anything.
+ * @throws {QuireError} `INVALID_SEARCH` when the text is not a string or is too long.
+ */
+export function checkRawSearch(text: unknown): boolean {
+  checkSearchLength(text);
+  return text.trim() !== "";
 }
 
 /** The tokens of a field's text, with their offsets, as the collection's tokenizer makes them. */

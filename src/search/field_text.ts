@@ -6,22 +6,11 @@
  * @module
  */
 
-import type { PathSegment } from "../query/path.ts";
+import { type PathSegment, valueAt } from "../query/path.ts";
 
 /** The indexed text at `segments` in `doc`, or `null`. */
 export function fieldText(doc: unknown, segments: readonly PathSegment[]): string | null {
-  let value = doc;
-  for (const segment of segments) {
-    if (typeof segment === "number") {
-      value = Array.isArray(value) ? value[segment] : undefined;
-    } else if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-      value = Object.hasOwn(value, segment)
-        ? (value as Record<string, unknown>)[segment]
-        : undefined;
-    } else {
-      value = undefined;
-    }
-  }
+  const value = valueAt(doc, segments);
   if (typeof value === "string") return value;
   if (Array.isArray(value)) {
     const strings = value.filter((item): item is string => typeof item === "string");

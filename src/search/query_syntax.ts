@@ -57,8 +57,8 @@
  * | `NOT NOT a`, `NOT -a` | negations cancel out: `a` |
  *
  * Whether a word finds anything is the tokenizer's business, not the parser's: `C++`,
- * `a@b.com`, `(`, `+++` are all words here. The FTS5 compiler (fts5_expression.ts) drops
- * words that make no tokens, and so must any other evaluator of this AST.
+ * `a@b.com`, `(`, `+++` are all words here. The compiler to the backends' tree
+ * (to_match_node.ts) drops words that make no tokens.
  *
  * ## Limits
  *

@@ -47,9 +47,27 @@ export interface SearchOptions {
   prefix: number[];
 }
 
-/** The FTS5 column of the search field at `index` (user paths never name SQL columns). */
-export function ftsColumn(index: number): string {
-  return `c${index}`;
+/**
+ * A collection's search options, for what needs them (search, reindex, optimize): the one check
+ * every layer and backend makes, with one message.
+ *
+ * @param collection The collection's name, for the message.
+ * @param search Its search options, if it has any.
+ * @returns `search`.
+ * @throws {QuireError} `UNSUPPORTED` when the collection has no search fields.
+ */
+export function requireSearchOptions(
+  collection: string,
+  search: SearchOptions | undefined,
+): SearchOptions {
+  if (search === undefined) {
+    throw new QuireError(
+      "UNSUPPORTED",
+      `Collection ${quote(collection)} has no search fields: open it with a search option, ` +
+        `e.g. store.collection(${quote(collection)}, { search: { fields: ["title", "body"] } })`,
+    );
+  }
+  return search;
 }
 
 /** Most searchable fields of a collection. */

@@ -90,6 +90,7 @@ import { checkCollectionName, checkId, compareCodePoints } from "../../names.ts"
 import { randomHex } from "../../random_hex.ts";
 import type { CatalogEntry, CollectionStats, Problem } from "../../backend/types.ts";
 import type { Change, RecordStore, StoredRecord } from "../buffered_backend.ts";
+import { idPosition } from "../id_position.ts";
 import {
   copyFileDurable,
   errorCode,
@@ -746,8 +747,8 @@ function sortedIds(listing: Listing): string[] {
   if (added.size === 0 && removed.size === 0) return listing.ids;
   if (added.size + removed.size <= SPLICE_LIMIT) {
     const ids = listing.ids;
-    for (const id of removed) ids.splice(search(ids, id), 1);
-    for (const id of added) ids.splice(search(ids, id), 0, id);
+    for (const id of removed) ids.splice(idPosition(ids, id), 1);
+    for (const id of added) ids.splice(idPosition(ids, id), 0, id);
   } else {
     const kept = removed.size === 0 ? listing.ids : listing.ids.filter((id) => !removed.has(id));
     listing.ids = merge(kept, [...added].sort(compareCodePoints));
@@ -755,18 +756,6 @@ function sortedIds(listing: Listing): string[] {
   added.clear();
   removed.clear();
   return listing.ids;
-}
-
-/** The index of the first id not before `id`. */
-function search(ids: readonly string[], id: string): number {
-  let low = 0;
-  let high = ids.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareCodePoints(ids[middle] ?? "", id) < 0) low = middle + 1; // middle < ids.length
-    else high = middle;
-  }
-  return low;
 }
 
 function merge(a: readonly string[], b: readonly string[]): string[] {

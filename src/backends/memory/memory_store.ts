@@ -9,6 +9,7 @@ import { utf8Length } from "../../document.ts";
 import { compareCodePoints } from "../../names.ts";
 import type { CatalogEntry, CollectionStats, Problem } from "../../backend/types.ts";
 import type { Change, RecordStore, StoredRecord } from "../buffered_backend.ts";
+import { idPosition } from "../id_position.ts";
 
 /** Records kept in memory for the life of the process. */
 export class MemoryStore implements RecordStore {
@@ -69,7 +70,7 @@ export class MemoryStore implements RecordStore {
       const ordered = this.#sortedRecords.get(collection);
       if (existed && record !== null && ordered !== undefined) {
         // A replacement keeps the set of ids: swap the record in place, no re-sort.
-        ordered[indexOf(this.#sortedIds.get(collection)!, id)] = record;
+        ordered[idPosition(this.#sortedIds.get(collection)!, id)] = record;
       } else if (existed !== (record !== null)) {
         this.#sortedIds.delete(collection);
         this.#sortedRecords.delete(collection);
@@ -93,16 +94,4 @@ export class MemoryStore implements RecordStore {
     this.#sortedIds.clear();
     this.#sortedRecords.clear();
   }
-}
-
-/** The position of `id` in ids sorted by code point (it is there). */
-function indexOf(ids: readonly string[], id: string): number {
-  let low = 0;
-  let high = ids.length - 1;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareCodePoints(ids[middle] ?? "", id) < 0) low = middle + 1; // middle < ids.length
-    else high = middle;
-  }
-  return low;
 }

@@ -85,7 +85,10 @@ export async function migrate(
   if (found === target) return;
   if (readonly) {
     throw found === undefined
-      ? new QuireError("NOT_FOUND", `No quire store in schema ${schema}, and the store is read-only`)
+      ? new QuireError(
+        "NOT_FOUND",
+        `No quire store in schema ${schema}, and the store is read-only`,
+      )
       : new QuireError("READ_ONLY", "The store's schema needs an upgrade, and it is read-only");
   }
   await driver.transaction(async (tx) => {

@@ -29,8 +29,8 @@ import type {
   StoredEntry,
 } from "../../backend/types.ts";
 import { type NormalizedOptions, normalizeOptions } from "../../collection_options.ts";
-import { isPlainObject } from "../../document.ts";
 import { conflict, QuireError, quote } from "../../errors.ts";
+import { decodeEntry } from "../decode_entry.ts";
 import { openPgDriver, type PgDriver, type PgDriverOptions, type PgQueryable } from "./driver.ts";
 import { pgConfig } from "./pg_config.ts";
 import {
@@ -393,24 +393,7 @@ function distinctIds(requests: readonly { id: string }[]): boolean {
 }
 
 function decode(collection: string, row: Row): StoredEntry {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(row.data);
-  } catch (error) {
-    throw new QuireError("CORRUPT", `Stored document ${collection}/${quote(row.id)} is not JSON`, {
-      cause: error,
-    });
-  }
-  if (!isPlainObject(doc)) {
-    throw new QuireError("CORRUPT", `Stored document ${collection}/${quote(row.id)} is no object`);
-  }
-  return {
-    id: row.id,
-    rev: row.rev,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    doc,
-  };
+  return decodeEntry(collection, row.id, row.rev, row.created_at, row.updated_at, row.data);
 }
 
 function parseOptions(name: string, text: string): NormalizedOptions {

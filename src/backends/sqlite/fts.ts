@@ -22,8 +22,9 @@
  */
 
 import { QuireError } from "../../errors.ts";
-import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
-import { ftsColumn, type SearchOptions } from "../../search/search_options.ts";
+import { parsePath } from "../../query/path.ts";
+import { sqlJsonPathLiteral } from "./json_path.ts";
+import type { SearchOptions } from "../../search/search_options.ts";
 import type { Database } from "../../sqlite/driver.ts";
 import type { IndexProgress } from "../../backend/types.ts";
 
@@ -35,6 +36,11 @@ export function ftsTable(documentTable: string): string {
     throw new QuireError("STORAGE", `Not a document table: ${documentTable}`);
   }
   return documentTable.replace("quire_docs_", "quire_fts_");
+}
+
+/** The FTS5 column of the search field at `index` (user paths never name SQL columns). */
+export function ftsColumn(index: number): string {
+  return `c${index}`;
 }
 
 /** The SQL expression for the text a field indexes, read from `source` (`data`, `new.data`). */

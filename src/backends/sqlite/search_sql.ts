@@ -17,8 +17,9 @@
  */
 
 import type { Field, Filter } from "../../query/ast.ts";
-import { sqlJsonPathLiteral } from "../../query/path.ts";
-import { filterToSql, type SqlFragment, type SqlParam } from "../../query/to_sql.ts";
+import { sqlJsonPathLiteral } from "./json_path.ts";
+import { filterToSql, type SqlFragment, type SqlParam } from "./to_sql.ts";
+import { FACET_VALUES } from "../facet_values.ts";
 import { ftsTable } from "./fts.ts";
 
 /** A page of search results, as the SQL needs it. */
@@ -32,9 +33,6 @@ export interface SearchSqlRequest {
   /** The previous page's last rank and id. */
   after?: readonly [number, string] | undefined;
 }
-
-/** Most distinct values a facet reports. */
-export const FACET_VALUES = 100;
 
 /**
  * `SELECT id, rev, created_at, updated_at, data, rank` of the `fetch` best matches (fewer when

@@ -14,12 +14,21 @@ import { conflict, QuireError, quote } from "../../errors.ts";
 import { fnv1a } from "../../hash.ts";
 import { randomHex } from "../../random_hex.ts";
 import { type Filter, isMatchAll } from "../../query/ast.ts";
-import { parsePath, sqlJsonPathLiteral } from "../../query/path.ts";
+import { parsePath } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
-import { filterToSql, selectSql, type SqlFragment } from "../../query/to_sql.ts";
-import { compareFts, createFts, dropFts, ftsTable, optimizeFts, rebuildFts } from "./fts.ts";
+import {
+  compareFts,
+  createFts,
+  dropFts,
+  ftsColumn,
+  ftsTable,
+  optimizeFts,
+  rebuildFts,
+} from "./fts.ts";
+import { rawFts5Expression, toFts5Expression } from "./fts5_expression.ts";
+import { sqlJsonPathLiteral } from "./json_path.ts";
 import { exactSearchSql, facetSql, pageIsExact, searchSql } from "./search_sql.ts";
-import type { SearchOptions } from "../../search/search_options.ts";
+import { requireSearchOptions, type SearchOptions } from "../../search/search_options.ts";
 import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
 import { SQLITE, sqlitePrimaryCode } from "../../sqlite/sqlite_error.ts";
 import type {
@@ -38,8 +47,10 @@ import type {
   SearchResult,
   StoredEntry,
 } from "../../backend/types.ts";
+import { decodeEntry } from "../decode_entry.ts";
 import type { SyncBackend } from "../sync_backend.ts";
 import { createDocumentTable, documentTable, migrate, MIGRATIONS } from "./schema.ts";
+import { filterToSql, selectSql, type SqlFragment } from "./to_sql.ts";
 
 /** Options of the SQLite backend. */
 export interface SqliteOptions {
@@ -455,7 +466,11 @@ export class SqliteBackend implements SyncBackend {
       this.#ftsQuery(() =>
         this.#db.prepare(fragment.sql, { transient: true }).values(...fragment.params)
       );
-    const sqlRequest = { ...request, weights: search.weights };
+    // The query's tree in FTS5's syntax, with the collection's columns; a raw query as it is.
+    const match = request.raw
+      ? rawFts5Expression(request.text)
+      : toFts5Expression(request.query!, search.fields.map((_, i) => ftsColumn(i)));
+    const sqlRequest = { ...request, match, weights: search.weights };
     // The best matches are ranked by rowid and rank alone; a few rows more than the page leave
     // room for ties at the page's end, which otherwise need the exact (slower) query.
     const fetch = request.limit + SEARCH_SLACK;
@@ -470,7 +485,7 @@ export class SqliteBackend implements SyncBackend {
       rank: row[5] as number,
     }));
     const facets = request.facets.map((field) =>
-      run(facetSql(statements.table, request.match, request.filter, field)).map(
+      run(facetSql(statements.table, match, request.filter, field)).map(
         ([type, value, count]) => ({
           value: facetValue(type as string, value),
           count: count as number,
@@ -687,14 +702,7 @@ export class SqliteBackend implements SyncBackend {
       cached = { text, search };
       this.#searchCache.set(collection, cached);
     }
-    if (cached.search === undefined) {
-      throw new QuireError(
-        "UNSUPPORTED",
-        `Collection ${JSON.stringify(collection)} has no search index: ` +
-          'give it a search option, e.g. { search: { fields: ["title"] } }',
-      );
-    }
-    return cached.search;
+    return requireSearchOptions(collection, cached.search);
   }
 
   /**
@@ -874,20 +882,9 @@ function facetValue(type: string, value: unknown): FacetCount["value"] {
   return typeof value === "bigint" ? Number(value) : value as number;
 }
 
+/** A row's columns as an entry. */
 function decode(collection: string, [id, rev, createdAt, updatedAt, data]: Row): StoredEntry {
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(data);
-  } catch (error) {
-    throw new QuireError(
-      "CORRUPT",
-      `Stored document ${collection}/${JSON.stringify(id)} is not valid JSON`,
-      {
-        cause: error,
-      },
-    );
-  }
-  return { id, rev, createdAt, updatedAt, doc };
+  return decodeEntry(collection, id, rev, createdAt, updatedAt, data);
 }
 
 function parseOptions(name: string, text: string): NormalizedOptions {

@@ -1,7 +1,7 @@
 /**
- * The SQL back end: compiles a filter AST (ast.ts), sort keys and a keyset cursor into SQLite
- * SQL over a document table (`id, rev, created_at, updated_at, data`), with the semantics
- * written in ast.ts.
+ * The SQL back end: compiles a filter AST (src/query/ast.ts), sort keys and a keyset cursor
+ * into SQLite SQL over a document table (`id, rev, created_at, updated_at, data`), with the
+ * semantics written in src/query/ast.ts.
  *
  * What makes injection impossible: every value goes through one `appendValue` (a `?` and a
  * parameter; the values of an `in` list go as one parameter, their JSON array, which SQL reads
@@ -29,10 +29,19 @@
  * @module
  */
 
-import { QuireError, quote } from "../errors.ts";
-import type { CompareOp, Field, Filter, FilterKind, MetaName, Scalar, SortKey } from "./ast.ts";
-import { pathSegmentProblem, sqlJsonPathLiteral } from "./path.ts";
-import { checkFilterValue, checkStringOperand } from "./sql_value.ts";
+import { QuireError, quote } from "../../errors.ts";
+import type {
+  CompareOp,
+  Field,
+  Filter,
+  FilterKind,
+  MetaName,
+  Scalar,
+  SortKey,
+} from "../../query/ast.ts";
+import { pathSegmentProblem } from "../../query/path.ts";
+import { sqlJsonPathLiteral } from "./json_path.ts";
+import { checkFilterValue, checkStringOperand } from "../../query/sql_value.ts";
 
 /** A bound parameter. (Text holding NUL is bound as its UTF-8 bytes, cast back to text.) */
 export type SqlParam = null | number | string | Uint8Array;
@@ -154,7 +163,7 @@ class SqlBuilder {
  *
  * @example
  * ```ts
- * import { compare, pathField } from "./ast.ts";
+ * import { compare, pathField } from "../../query/ast.ts";
  * import { filterToSql } from "./to_sql.ts";
  * const { sql, params } = filterToSql(compare("gte", pathField(["year"]), 2000));
  * // sql: `(json_extract(data, '$."year"') >= ? AND json_type(data, '$."year"') IN ('integer', 'real'))`
@@ -174,7 +183,7 @@ export function filterToSql(filter: Filter): SqlFragment {
  *
  * @example
  * ```ts
- * import { pathField, sortKey } from "./ast.ts";
+ * import { pathField, sortKey } from "../../query/ast.ts";
  * import { orderBySql } from "./to_sql.ts";
  * orderBySql([sortKey(pathField(["year"]), true)]);
  * // `json_extract(data, '$."year"') DESC, id ASC`
@@ -198,7 +207,7 @@ export function orderBySql(sort: readonly SortKey[]): string {
  *
  * @example
  * ```ts
- * import { pathField, sortKey } from "./ast.ts";
+ * import { pathField, sortKey } from "../../query/ast.ts";
  * import { keysetSql } from "./to_sql.ts";
  * const { sql, params } = keysetSql([sortKey(pathField(["year"]), false)], [1999, "doc-7"]);
  * // sql: `(json_extract(data, '$."year"') >= ? AND (json_extract(data, '$."year"') > ? OR
@@ -225,7 +234,7 @@ export function keysetSql(
  *
  * @example
  * ```ts
- * import { compare, pathField } from "./ast.ts";
+ * import { compare, pathField } from "../../query/ast.ts";
  * import { selectSql } from "./to_sql.ts";
  * const { sql, params } = selectSql("docs", {
  *   filter: compare("eq", pathField(["genre"]), "sf"),
