@@ -149,22 +149,23 @@ class PgConnection implements Connection {
     let rows: { rev: number; created_at: string }[];
     if (ifRev === undefined) {
       rows = await this.#on.query(
-        `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data)
-         VALUES ($1, 1, $2, $2, $3::text::jsonb)
+        `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data, doc)
+         VALUES ($1, 1, $2, $2, $3::text::json, $3::text::jsonb)
          ON CONFLICT (id) DO UPDATE SET rev = t.rev + 1, updated_at = excluded.updated_at,
-           data = excluded.data ${returning}`,
+           data = excluded.data, doc = excluded.doc ${returning}`,
         [id, now, data],
       );
     } else if (ifRev === 0) {
       rows = await this.#on.query(
-        `INSERT INTO ${table} (id, rev, created_at, updated_at, data)
-         VALUES ($1, 1, $2, $2, $3::text::jsonb) ON CONFLICT (id) DO NOTHING ${returning}`,
+        `INSERT INTO ${table} (id, rev, created_at, updated_at, data, doc)
+         VALUES ($1, 1, $2, $2, $3::text::json, $3::text::jsonb)
+         ON CONFLICT (id) DO NOTHING ${returning}`,
         [id, now, data],
       );
     } else {
       rows = await this.#on.query(
-        `UPDATE ${table} SET rev = rev + 1, updated_at = $1, data = $2::text::jsonb
-         WHERE id = $3 AND rev = $4 ${returning}`,
+        `UPDATE ${table} SET rev = rev + 1, updated_at = $1, data = $2::text::json,
+           doc = $2::text::jsonb WHERE id = $3 AND rev = $4 ${returning}`,
         [now, data, id, ifRev],
       );
     }
@@ -175,7 +176,8 @@ class PgConnection implements Connection {
 
   /**
    * One statement for a batch of unconditional writes with one time and distinct ids (rows from
-   * `jsonb_to_recordset`); anything else goes one by one, as `put`.
+   * `json_to_recordset`, which keeps each document's text as it was); anything else goes one by
+   * one, as `put`.
    */
   async putMany(collection: string, requests: readonly PutRequest[]): Promise<Meta[]> {
     const now = requests[0]?.now;
@@ -192,10 +194,11 @@ class PgConnection implements Connection {
       requests.map(({ id, data }) => `{"id":${JSON.stringify(id)},"data":${data}}`).join(",")
     }]`;
     const rows = await this.#on.query<{ id: string; rev: number; created_at: string }>(
-      `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data)
-       SELECT r.id, 1, $2, $2, r.data FROM jsonb_to_recordset($1::text::jsonb) AS r(id text, data jsonb)
+      `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data, doc)
+       SELECT r.id, 1, $2, $2, r.data, r.data::jsonb
+       FROM json_to_recordset($1::text::json) AS r(id text, data json)
        ON CONFLICT (id) DO UPDATE SET rev = t.rev + 1, updated_at = excluded.updated_at,
-         data = excluded.data
+         data = excluded.data, doc = excluded.doc
        RETURNING id, rev, created_at`,
       [records, now],
     );
@@ -229,12 +232,13 @@ class PgConnection implements Connection {
       ).join(",")
     }]`;
     const onConflict = mode === "skip" ? "DO NOTHING" : `DO UPDATE SET rev = excluded.rev,
-      created_at = excluded.created_at, updated_at = excluded.updated_at, data = excluded.data`;
+      created_at = excluded.created_at, updated_at = excluded.updated_at, data = excluded.data,
+      doc = excluded.doc`;
     const rows = await this.#on.query<{ id: string }>(
-      `INSERT INTO ${table} (id, rev, created_at, updated_at, data)
-       SELECT r.id, r.rev, r.created_at, r.updated_at, r.data
-       FROM jsonb_to_recordset($1::text::jsonb)
-         AS r(id text, rev integer, created_at text, updated_at text, data jsonb)
+      `INSERT INTO ${table} (id, rev, created_at, updated_at, data, doc)
+       SELECT r.id, r.rev, r.created_at, r.updated_at, r.data, r.data::jsonb
+       FROM json_to_recordset($1::text::json)
+         AS r(id text, rev integer, created_at text, updated_at text, data json)
        ON CONFLICT (id) ${onConflict} RETURNING id`,
       [records],
     );
