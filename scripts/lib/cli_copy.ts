@@ -15,7 +15,7 @@
  */
 
 import { exportNdjson, type ImportResult } from "../../mod.ts";
-import { type Context, command, flag, required } from "./cli_command.ts";
+import { command, type Context, flag, required } from "./cli_command.ts";
 import { count, plural } from "./cli_output.ts";
 import { Progress } from "./cli_progress.ts";
 import { existingCollection, openToRead, openToWrite, shownUrl, type Target } from "./cli_store.ts";
@@ -27,7 +27,8 @@ export const copyCommand = command({
   min: 2,
   max: Infinity,
   summary: "Copy collections, with their options, revs and times, between any two stores.",
-  details: `Streams every collection (or those named) from <from-url> into <to-url>, which is created if
+  details:
+    `Streams every collection (or those named) from <from-url> into <to-url>, which is created if
 need be: sqlite://, file://, postgres://... Rerunning it is safe (documents are written with
 their own rev and times); --resume skips the ids the target has already.`,
   options: {
