@@ -1,0 +1,209 @@
+/**
+ * Conformance cases of the find capability: find (filter, sort, keyset cursor, limit), count and
+ * deleteMany, with the query semantics of src/query/ (type-strict comparisons, `$ne` matching
+ * missing paths, missing and null first in ascending order, ties by id).
+ *
+ * Filters and sorts are parsed with the dialect-free parsers, as the Store parses them.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import type { Backend, FindCapability } from "../../src/backend/contract.ts";
+import type { StoredEntry } from "../../src/backend/types.ts";
+import type { CursorValue } from "../../src/cursor.ts";
+import { parseFilter, prepareQuery } from "../../src/query/query.ts";
+import { call, idsOf, putOf, seed, skipWithout, type SuiteContext, T1, T2, T3 } from "./support.ts";
+
+/** Documents that exercise the semantics: a missing value, null, a number-like string. */
+const DOCS: Record<string, Record<string, unknown>> = {
+  a: { n: 3, kind: "x", tags: ["red", "blue"] },
+  b: { n: 1, kind: "y", tags: ["red"] },
+  c: { n: 3, kind: "x", tags: [] },
+  d: { kind: "x" },
+  e: { n: null, kind: "y" },
+  f: { n: 10, kind: "x", tags: ["blue"] },
+  g: { n: 2.5, kind: "z" },
+  h: { n: "3", kind: "x" },
+};
+
+/** The backend's find capability (the group runs only when it has one). */
+function findOf(backend: Backend): FindCapability {
+  const find = backend.find;
+  assert.ok(find != null, "the backend lost its find capability");
+  return find;
+}
+
+/** Every page of a find, `limit` at a time, each after the previous page's last entry. */
+async function allPages(
+  find: FindCapability,
+  filter: unknown,
+  sort: string,
+  limit: number,
+): Promise<StoredEntry[]> {
+  const query = prepareQuery(filter, sort);
+  const all: StoredEntry[] = [];
+  let after: CursorValue[] | undefined;
+  for (;;) {
+    const page = await call(() =>
+      find.find("docs", { filter: query.filter, sort: query.sort, after, limit })
+    );
+    assert.ok(page.length <= limit, `a page holds at most ${limit} entries`);
+    all.push(...page);
+    const last = page.at(-1);
+    if (page.length < limit || last === undefined) return all;
+    after = query.keyOf(last);
+  }
+}
+
+/** Registers the find cases. */
+export function findCases(context: SuiteContext): void {
+  const skip = skipWithout(context, "find");
+  const it = (name: string, fn: (backend: Backend, find: FindCapability) => Promise<void>) =>
+    context.it(name, async (backend) => {
+      await seed(backend, "docs", DOCS, { indexes: ["n"] });
+      await fn(backend, findOf(backend));
+    }, { skip });
+
+  /** The ids a find returns (one page of up to 100). */
+  async function ids(find: FindCapability, filter: unknown, sort?: string): Promise<string[]> {
+    const query = prepareQuery(filter, sort);
+    return idsOf(
+      await call(() => find.find("docs", { filter: query.filter, sort: query.sort, limit: 100 })),
+    );
+  }
+
+  it(
+    "find without a filter or sort lists every document in id order, up to limit",
+    async (_, find) => {
+      assert.deepEqual(await ids(find, undefined), ["a", "b", "c", "d", "e", "f", "g", "h"]);
+      const query = prepareQuery(undefined);
+      const two = await call(() =>
+        find.find("docs", { filter: query.filter, sort: query.sort, limit: 2 })
+      );
+      assert.deepEqual(idsOf(two), ["a", "b"]);
+    },
+  );
+
+  it("find returns entries with their metadata, as get does", async (backend, find) => {
+    await call(() => backend.put("docs", putOf("a", { n: 4, kind: "x" }, T2)));
+    const [entry] = await call(() =>
+      find.find("docs", { filter: parseFilter({ n: 4 }), sort: [], limit: 10 })
+    );
+    assert.deepEqual(entry, {
+      id: "a",
+      rev: 2,
+      createdAt: T1,
+      updatedAt: T2,
+      doc: { n: 4, kind: "x" },
+    });
+    assert.deepEqual(entry, await call(() => backend.get("docs", "a")));
+  });
+
+  it("filters compare type-strictly; $ne and $nin match missing paths", async (_, find) => {
+    assert.deepEqual(await ids(find, { n: { $gte: 3 } }), ["a", "c", "f"]);
+    assert.deepEqual(await ids(find, { n: "3" }), ["h"]);
+    assert.deepEqual(await ids(find, { n: null }), ["e"]);
+    assert.deepEqual(await ids(find, { n: { $exists: false } }), ["d"]);
+    assert.deepEqual(await ids(find, { n: { $ne: 3 } }), ["b", "d", "e", "f", "g", "h"]);
+    assert.deepEqual(await ids(find, { kind: { $nin: ["x", "y"] } }), ["g"]);
+    assert.deepEqual(await ids(find, { tags: { $contains: "red" } }), ["a", "b"]);
+    assert.deepEqual(await ids(find, 'kind = "x" and n < 5'), ["a", "c"]);
+    assert.deepEqual(await ids(find, { $or: [{ kind: "z" }, { n: 1 }] }), ["b", "g"]);
+    assert.deepEqual(await ids(find, { $id: { $gt: "f" } }), ["g", "h"]);
+    assert.deepEqual(await ids(find, { kind: "none" }), []);
+  });
+
+  it(
+    "sort orders missing and null first (ascending), then numbers, then strings; ties by id",
+    async (_, find) => {
+      assert.deepEqual(await ids(find, undefined, "n"), ["d", "e", "b", "g", "a", "c", "f", "h"]);
+      assert.deepEqual(await ids(find, undefined, "-n"), ["h", "f", "a", "c", "g", "b", "d", "e"]);
+      assert.deepEqual(await ids(find, { kind: "x" }, "-n"), ["h", "f", "a", "c", "d"]);
+      assert.deepEqual(await ids(find, undefined, "kind,-n"), [
+        "h",
+        "f",
+        "a",
+        "c",
+        "d",
+        "b",
+        "e",
+        "g",
+      ]);
+    },
+  );
+
+  it("sort by metadata: $rev and $updatedAt", async (backend, find) => {
+    await call(() => backend.put("docs", putOf("g", { n: 2.5, kind: "z" }, T2)));
+    await call(() => backend.put("docs", putOf("b", { n: 1, kind: "y" }, T2)));
+    await call(() => backend.put("docs", putOf("b", { n: 1, kind: "y" }, T3)));
+    assert.deepEqual(await ids(find, undefined, "-$rev"), ["b", "g", "a", "c", "d", "e", "f", "h"]);
+    assert.deepEqual(await ids(find, { kind: { $in: ["y", "z"] } }, "-$updatedAt"), [
+      "b",
+      "g",
+      "e",
+    ]);
+  });
+
+  it(
+    "after a cursor, pages go on where the last one stopped, across ties and nulls",
+    async (_, find) => {
+      for (const sort of ["", "n", "-n", "kind,-n", "-$rev"]) {
+        const whole = await ids(find, undefined, sort);
+        for (const limit of [1, 3]) {
+          assert.deepEqual(
+            idsOf(await allPages(find, undefined, sort, limit)),
+            whole,
+            `sort "${sort}", limit ${limit}`,
+          );
+        }
+      }
+      assert.deepEqual(idsOf(await allPages(find, { kind: "x" }, "-n", 2)), [
+        "h",
+        "f",
+        "a",
+        "c",
+        "d",
+      ]);
+    },
+  );
+
+  it("count counts every document, or those a filter matches", async (backend, find) => {
+    assert.equal(await call(() => find.count("docs")), 8);
+    assert.equal(await call(() => find.count("docs", parseFilter({ kind: "x" }))), 5);
+    assert.equal(await call(() => find.count("docs", parseFilter({ n: { $gt: 100 } }))), 0);
+    await call(() => backend.delete("docs", "a"));
+    assert.equal(await call(() => find.count("docs")), 7);
+  });
+
+  it("deleteMany deletes what the filter matches and says how many", async (backend, find) => {
+    assert.equal(await call(() => find.deleteMany("docs", parseFilter({ kind: "x" }))), 5);
+    assert.deepEqual(await ids(find, undefined), ["b", "e", "g"]);
+    assert.equal(await call(() => backend.get("docs", "a")), undefined);
+    assert.equal(await call(() => find.deleteMany("docs", parseFilter({ kind: "x" }))), 0);
+    assert.equal(await call(() => find.count("docs")), 3);
+  });
+
+  it("find, count and deleteMany on a handle see the transaction's own writes", async (backend) => {
+    await backend.transaction(async (tx) => {
+      const find = tx.find;
+      assert.ok(find != null);
+      await call(() => tx.put("docs", putOf("i", { n: 3, kind: "x" }, T2)));
+      await call(() => tx.delete("docs", "a"));
+      assert.deepEqual(
+        idsOf(
+          await call(() =>
+            find.find("docs", { filter: parseFilter({ n: 3 }), sort: [], limit: 10 })
+          ),
+        ),
+        ["c", "i"],
+      );
+      assert.equal(await call(() => find.count("docs", parseFilter({ kind: "x" }))), 5);
+      assert.equal(await call(() => find.deleteMany("docs", parseFilter({ n: 3 }))), 2);
+    });
+    assert.deepEqual(
+      idsOf(await call(() => backend.page("docs", { limit: 100 }))),
+      ["b", "d", "e", "f", "g", "h"],
+    );
+  });
+}

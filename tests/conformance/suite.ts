@@ -1,0 +1,104 @@
+/**
+ * The backend conformance suite: what every backend must do at the level of the backend
+ * contract (src/backend/contract.ts), below the Store. The store-level suite
+ * (tests/backend_conformance.ts) runs the same backends through the public API; this one pins
+ * the contract itself, so that a new backend (Postgres) can be held to it before a Store sits on
+ * it.
+ *
+ * A backend is one call in tests/conformance/backends_test.ts:
+ *
+ * ```ts
+ * await backendConformance("sqlite", {
+ *   open: async () => serialBackend(await openSqliteBackend(join(dir, `${n++}.db`))),
+ *   reopen: ..., openBackup: ..., cleanup: () => remove(),
+ * });
+ * ```
+ *
+ * The cases are grouped by capability, one file each: core.ts (the required core: catalog,
+ * documents, revisions, batches, pages), transactions.ts, and the optional capabilities find.ts,
+ * search.ts, explain.ts, stats.ts, backup.ts, check.ts. A capability group runs only when the
+ * backend has the capability (found by presence on a freshly opened backend, as the Store asks
+ * for it); otherwise its cases skip, with the reason printed.
+ *
+ * The call is awaited: it opens the backend once to see what it can do before registering the
+ * cases.
+ *
+ * @module
+ */
+
+import { after, describe } from "node:test";
+import type { Backend } from "../../src/backend/contract.ts";
+import { tempDir } from "../helpers.ts";
+import { backupCases } from "./backup.ts";
+import { checkCases } from "./check.ts";
+import { coreCases } from "./core.ts";
+import { explainCases } from "./explain.ts";
+import { findCases } from "./find.ts";
+import { searchCases } from "./search.ts";
+import { statsCases } from "./stats.ts";
+import {
+  type BackendFactory,
+  type Capabilities,
+  type CaseOptions,
+  registerCase,
+  type SuiteContext,
+} from "./support.ts";
+import { transactionCases } from "./transactions.ts";
+
+export type { BackendFactory } from "./support.ts";
+
+/** Registers the conformance cases for the backend that `factory` opens. */
+export async function backendConformance(name: string, factory: BackendFactory): Promise<void> {
+  const probe = await factory.open();
+  const capabilities = capabilitiesOf(probe);
+  await probe.close();
+
+  let temp: ReturnType<typeof tempDir> | undefined;
+  let paths = 0;
+  const context: SuiteContext = {
+    name,
+    factory,
+    capabilities,
+    it(caseName: string, fn: (backend: Backend) => Promise<void>, options: CaseOptions = {}) {
+      registerCase(caseName, options, async () => {
+        const backend = await factory.open();
+        try {
+          await fn(backend);
+        } finally {
+          await backend.close();
+        }
+      });
+    },
+    freshPath(base: string): string {
+      temp ??= tempDir("quire-conformance-");
+      return `${temp.dir}/${++paths}-${base}`;
+    },
+  };
+
+  describe(`backend conformance (contract): ${name}`, () => {
+    after(async () => {
+      temp?.remove();
+      await factory.cleanup();
+    });
+    describe("core", () => coreCases(context));
+    describe("transactions", () => transactionCases(context));
+    describe("find", () => findCases(context));
+    describe("search", () => searchCases(context));
+    describe("explain", () => explainCases(context));
+    describe("stats", () => statsCases(context));
+    describe("backup", () => backupCases(context));
+    describe("check", () => checkCases(context));
+  });
+}
+
+/** Which optional capabilities `backend` has, asked for by presence as the Store asks. */
+function capabilitiesOf(backend: Backend): Capabilities {
+  return {
+    find: backend.find != null,
+    search: backend.search != null,
+    explain: backend.explain != null,
+    stats: backend.stats != null,
+    backup: backend.backup != null,
+    check: backend.check != null,
+  };
+}
