@@ -10,7 +10,16 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Backend, BackupCapability } from "../../src/backend/contract.ts";
 import type { StoredEntry } from "../../src/backend/types.ts";
 import { rejectsWith } from "../helpers.ts";
-import { call, putOf, seed, skipWithout, type SuiteContext, T2 } from "./support.ts";
+import {
+  call,
+  delay,
+  options,
+  putOf,
+  seed,
+  skipWithout,
+  type SuiteContext,
+  T2,
+} from "./support.ts";
 
 /** The backend's backup capability (the group runs only when it has one). */
 function backupOf(backend: Backend): BackupCapability {
@@ -60,6 +69,39 @@ export function backupCases(context: SuiteContext): void {
     skip: skip ||
       (openBackup === undefined && `the ${context.name} factory cannot open a backup`),
   });
+
+  it(
+    "a backup taken while a transaction is open holds none of its uncommitted writes",
+    async (backend) => {
+      await seed(backend, "notes", { a: { v: 0 } });
+      const expected = await contentsOf(backend);
+      const path = context.freshPath("isolated");
+      let backup: Promise<void> | undefined;
+      await assert.rejects(
+        backend.transaction(async (tx) => {
+          await call(() => tx.put("notes", putOf("a", { v: 1 }, T2)));
+          await call(() => tx.put("notes", putOf("dirty", {}, T2)));
+          await call(() => tx.ensureCollection("dirty", options()));
+          backup = call(() => backupOf(backend).backup(path));
+          backup.catch(() => {});
+          await Promise.race([backup, delay(15)]);
+          throw new Error("roll back");
+        }),
+        /roll back/,
+      );
+      await backup;
+      const copy = await openBackup!(path);
+      try {
+        assert.deepEqual(await contentsOf(copy), expected);
+      } finally {
+        await copy.close();
+      }
+    },
+    {
+      skip: skip ||
+        (openBackup === undefined && `the ${context.name} factory cannot open a backup`),
+    },
+  );
 
   it("backup refuses a path that exists and leaves it alone", async (backend) => {
     await seed(backend, "notes", { a: {} });

@@ -168,6 +168,24 @@ export function findCases(context: SuiteContext): void {
     },
   );
 
+  it("strings compare and sort by code point, not UTF-16 code unit", async (backend, find) => {
+    const words = { s1: "z", s2: "é", s3: "Z", s4: "😀", s5: "\uFF21", s6: "a", s7: "e\u0301" };
+    await backend.transaction(async (tx) => {
+      await call(() =>
+        tx.putMany("docs", Object.entries(words).map(([id, word]) => putOf(id, { word })))
+      );
+    });
+    const order = ["s3", "s6", "s7", "s1", "s2", "s5", "s4"]; // Z a e+◌́ z é Ａ 😀
+    assert.deepEqual(await ids(find, { word: { $exists: true } }, "word"), order);
+    assert.deepEqual(await ids(find, { word: { $exists: true } }, "-word"), [...order].reverse());
+    assert.deepEqual(await ids(find, { word: { $gt: "\uFF00" } }), ["s4", "s5"]);
+    assert.deepEqual(await ids(find, { word: { $lt: "\uFF00", $gt: "z" } }), ["s2"]);
+    assert.deepEqual(
+      idsOf(await allPages(find, { word: { $exists: true } }, "-word", 2)),
+      [...order].reverse(),
+    );
+  });
+
   it("count counts every document, or those a filter matches", async (backend, find) => {
     assert.equal(await call(() => find.count("docs")), 8);
     assert.equal(await call(() => find.count("docs", parseFilter({ kind: "x" }))), 5);

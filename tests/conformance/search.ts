@@ -172,6 +172,34 @@ export function searchCases(context: SuiteContext): void {
     assert.deepEqual((await run(backend, "zebra", { facets: [TAG] })).facets, [[]]);
   });
 
+  it("facets of every scalar type: SQL order of values, then of JSON type names", async (backend) => {
+    const values = [true, false, null, 1, "1", 0, 1.5, "", ["x", "x", 1]];
+    await backend.transaction(async (tx) => {
+      await call(() =>
+        tx.putMany(
+          "notes",
+          values.map((value, i) => putOf(`f${i}`, { title: "facet", value })),
+        )
+      );
+    });
+    const value = pathField(parsePath("value"));
+    const { facets } = await run(backend, "facet", { facets: [value] });
+    // Most frequent first (1 is held by two documents: an array's elements count, each once per
+    // document), then by value in SQL order (null first; false and 0 are one SQL value, told apart
+    // by json_each's type name, "false" < "integer", as are 1 and true), then strings.
+    assert.deepEqual(facets, [[
+      { value: 1, count: 2 },
+      { value: null, count: 1 },
+      { value: false, count: 1 },
+      { value: 0, count: 1 },
+      { value: true, count: 1 },
+      { value: 1.5, count: 1 },
+      { value: "", count: 1 },
+      { value: "1", count: 1 },
+      { value: "x", count: 1 },
+    ]]);
+  });
+
   it("a filter narrows the hits and the facets", async (backend) => {
     const filter = parseFilter({ year: { $gte: 2001 } });
     const { hits, facets } = await run(backend, "fox", { filter, facets: [TAG] });

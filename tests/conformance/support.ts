@@ -69,18 +69,25 @@ export interface SuiteContext {
   freshPath(name: string): string;
 }
 
+/** Prints why cases skip (not every reporter shows skip reasons) and returns the reason. */
+export function skipping(what: string, reason: string): string {
+  console.log(`backend conformance: skipping ${what}: ${reason}`);
+  return reason;
+}
+
 /**
- * The reason a group of cases skips when the backend lacks `capability`, printed once (not every
- * reporter shows skip reasons), or false when the backend has it.
+ * The reason a group of cases skips when the backend lacks `capability`, printed once, or false
+ * when the backend has it.
  */
 export function skipWithout(
   context: SuiteContext,
   capability: keyof Capabilities,
 ): string | false {
   if (context.capabilities[capability]) return false;
-  const reason = `the ${context.name} backend has no ${capability} capability`;
-  console.log(`backend conformance: skipping the ${capability} cases: ${reason}`);
-  return reason;
+  return skipping(
+    `the ${capability} cases`,
+    `the ${context.name} backend has no ${capability} capability`,
+  );
 }
 
 /** Registers a case (a thin wrapper, so that every group skips and marks todos one way). */

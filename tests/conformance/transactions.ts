@@ -15,7 +15,17 @@ import assert from "node:assert/strict";
 import type { Backend, Connection } from "../../src/backend/contract.ts";
 import { MATCH_ALL } from "../../src/query/ast.ts";
 import { rejectsWith } from "../helpers.ts";
-import { call, delay, idsOf, options, putOf, seed, type SuiteContext, T2 } from "./support.ts";
+import {
+  call,
+  delay,
+  idsOf,
+  options,
+  putOf,
+  seed,
+  skipWithout,
+  type SuiteContext,
+  T2,
+} from "./support.ts";
 
 /** An error a test throws on purpose, to roll back. */
 class Boom extends Error {
@@ -240,7 +250,7 @@ export function transactionCases(context: SuiteContext): void {
       assert.deepEqual(await found, ["a", "b"]);
     }
   }, {
-    skip: context.capabilities.find ? false : `the ${context.name} backend has no find capability`,
+    skip: skipWithout(context, "find"),
   });
 
   it("a write on the backend while a transaction is open is not rolled back with it", async (backend) => {
