@@ -186,6 +186,72 @@ export function findCases(context: SuiteContext): void {
     );
   });
 
+  it("sort puts arrays and objects among strings, as their JSON text", async (backend, find) => {
+    await call(() => find.deleteMany("docs", parseFilter(undefined)));
+    const values: Record<string, unknown> = {
+      m1: [1, 2],
+      m2: { a: 1 },
+      m3: "[0",
+      m4: "[2",
+      m5: "{",
+      m6: "z",
+      m7: 5,
+      m8: true,
+      m9: null,
+      m10: false,
+    };
+    await backend.transaction(async (tx) => {
+      await call(() =>
+        tx.putMany("docs", Object.entries(values).map(([id, v]) => putOf(id, { v })))
+      );
+      await call(() => tx.put("docs", putOf("m0", {})));
+    });
+    // missing, null; false = 0, true = 1, 5; then text: "[0" < "[1,2]" < "[2" < "z" < "{" < "{"a":1}".
+    const order = ["m0", "m9", "m10", "m8", "m7", "m3", "m1", "m4", "m6", "m5", "m2"];
+    assert.deepEqual(await ids(find, undefined, "v"), order);
+    assert.deepEqual(idsOf(await allPages(find, undefined, "-v", 3)), [
+      "m2",
+      "m5",
+      "m6",
+      "m4",
+      "m1",
+      "m3",
+      "m7",
+      "m8",
+      "m10",
+      "m0",
+      "m9",
+    ]);
+    // Filters stay type-strict: an array or object is never a string.
+    assert.deepEqual(await ids(find, { v: { $gt: "[" } }), ["m3", "m4", "m5", "m6"]);
+    assert.deepEqual(await ids(find, { v: true }), ["m8"]);
+    assert.deepEqual(await ids(find, { v: 1 }), []);
+  });
+
+  it("nested paths and array indexes; $like and $startsWith", async (backend, find) => {
+    await call(() => find.deleteMany("docs", parseFilter(undefined)));
+    const docs: Record<string, Record<string, unknown>> = {
+      p1: { author: { name: "Ann" }, tags: ["b", "a"], word: "Éclair" },
+      p2: { author: { name: "bob" }, tags: ["a"], word: "éclair" },
+      p3: { author: "Ann", tags: [], word: "ECLAIR" },
+      p4: { author: { name: "Cy" }, tags: { 0: "a" }, word: "eclair_x" },
+    };
+    await seed(backend, "docs", docs);
+    assert.deepEqual(await ids(find, { "author.name": "Ann" }), ["p1"]);
+    // "bob" > "Cy" > "Ann" by code point; p3 has no author.name.
+    assert.deepEqual(await ids(find, undefined, "-author.name"), ["p2", "p4", "p1", "p3"]);
+    // tags.0 reads an array only: p4's object with a key "0" has no index 0.
+    assert.deepEqual(await ids(find, { "tags.0": "a" }), ["p2"]);
+    assert.deepEqual(await ids(find, { "tags.1": { $exists: true } }), ["p1"]);
+    // LIKE folds ASCII letters only; _ is one character, % any run.
+    assert.deepEqual(await ids(find, { word: { $like: "ecl%" } }), ["p3", "p4"]);
+    assert.deepEqual(await ids(find, { word: { $like: "_clair" } }), ["p1", "p2", "p3"]);
+    assert.deepEqual(await ids(find, { word: { $like: "%\\_x" } }), []); // a backslash escapes nothing
+    assert.deepEqual(await ids(find, { word: { $like: "%_x" } }), ["p4"]);
+    assert.deepEqual(await ids(find, { word: { $startsWith: "é" } }), ["p2"]);
+    assert.deepEqual(await ids(find, { word: { $startsWith: "E" } }), ["p3"]);
+  });
+
   it("count counts every document, or those a filter matches", async (backend, find) => {
     assert.equal(await call(() => find.count("docs")), 8);
     assert.equal(await call(() => find.count("docs", parseFilter({ kind: "x" }))), 5);

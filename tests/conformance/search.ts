@@ -13,6 +13,7 @@ import type { SearchHit, SearchRequest, SearchResult } from "../../src/backend/t
 import type { NormalizedOptions } from "../../src/collection_options.ts";
 import { pathField } from "../../src/query/ast.ts";
 import { parsePath } from "../../src/query/path.ts";
+import { metaFieldNamed } from "../../src/query/parse_object.ts";
 import { parseFilter } from "../../src/query/query.ts";
 import type { SearchOptions } from "../../src/search/search_options.ts";
 import {
@@ -24,6 +25,7 @@ import {
   seed,
   skipWithout,
   type SuiteContext,
+  T1,
   T2,
 } from "./support.ts";
 
@@ -232,6 +234,64 @@ export function searchCases(context: SuiteContext): void {
     );
     assert.deepEqual((await run(backend, "zebra")).hits, []);
     assert.deepEqual(ids((await run(backend, "whale")).hits), ["d2"]);
+  });
+
+  it("a savepoint that rolls back takes its writes out of the search index", async (backend) => {
+    await backend.transaction(async (tx) => {
+      await call(() => tx.put("notes", putOf("z1", { title: "zebra" }, T2)));
+      await assert.rejects(
+        tx.transaction(async (savepoint) => {
+          await call(() => savepoint.delete("notes", "z1"));
+          await call(() => savepoint.put("notes", putOf("y1", { title: "yak" }, T2)));
+          await call(() => savepoint.put("notes", putOf("d2", { title: "yak" }, T2)));
+          assert.deepEqual(ids((await run(savepoint, "yak")).hits), ["d2", "y1"]);
+          assert.deepEqual((await run(savepoint, "zebra")).hits, []);
+          throw new Error("roll back");
+        }),
+        /roll back/,
+      );
+      assert.deepEqual(ids((await run(tx, "zebra")).hits), ["z1"]);
+      assert.deepEqual((await run(tx, "yak")).hits, []);
+      assert.deepEqual(ids((await run(tx, "whale")).hits), ["d2"]);
+    });
+    assert.deepEqual(ids((await run(backend, "zebra")).hits), ["z1"]);
+    assert.deepEqual((await run(backend, "yak")).hits, []);
+    assert.deepEqual(ids((await run(backend, "whale")).hits), ["d2"]);
+  });
+
+  it("a change of search fields that rolls back leaves the index as it was", async (backend) => {
+    const byTag = options({ search: { fields: ["tag"] } });
+    const sea = searchRequest("sea", searchOptionsOf(byTag));
+    assert.ok(sea !== undefined);
+    await assert.rejects(
+      backend.transaction(async (tx) => {
+        await call(() => tx.ensureCollection("notes", byTag));
+        await call(() => tx.put("notes", putOf("new", { title: "fox", tag: "sea" }, T2)));
+        const { hits } = await call(() => searchOf(tx).search("notes", sea));
+        assert.deepEqual(ids(hits), ["d2", "new"]);
+        throw new Error("roll back");
+      }),
+      /roll back/,
+    );
+    assert.deepEqual(
+      (await call(() => backend.collections())).map((entry) => entry.options),
+      [options(OPTIONS)],
+    );
+    assert.deepEqual(ids((await run(backend, "fox")).hits), ["d4", "d0", "d1", "d3", "d2"]);
+    assert.deepEqual((await run(backend, "sea")).hits, []);
+  });
+
+  it("facets and filters on metadata fields", async (backend) => {
+    await call(() => backend.put("notes", putOf("d1", DOCS.d1!, T2)));
+    await call(() => backend.put("notes", putOf("d3", DOCS.d3!, T2)));
+    const { hits, facets } = await run(backend, "fox", {
+      filter: parseFilter({ $rev: 1 }),
+      facets: [metaFieldNamed("$updatedAt")!, metaFieldNamed("$rev")!],
+    });
+    assert.deepEqual(ids(hits), ["d4", "d0", "d2"]);
+    assert.deepEqual(facets, [[{ value: T1, count: 3 }], [{ value: 1, count: 3 }]]);
+    const all = await run(backend, "fox", { facets: [metaFieldNamed("$updatedAt")!] });
+    assert.deepEqual(all.facets, [[{ value: T1, count: 3 }, { value: T2, count: 2 }]]);
   });
 
   it("changing the search fields re-indexes what is stored", async (backend) => {

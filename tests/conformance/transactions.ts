@@ -154,6 +154,56 @@ export function transactionCases(context: SuiteContext): void {
     assert.deepEqual(await idsIn(backend, "notes"), []);
   });
 
+  it("a savepoint's catalog changes roll back with it", async (backend) => {
+    await seed(backend, "notes", { a: {} }, { indexes: ["year"] });
+    await backend.transaction(async (tx) => {
+      await assert.rejects(
+        tx.transaction(async (savepoint) => {
+          await call(() => savepoint.ensureCollection("notes", options({ indexes: ["other"] })));
+          await call(() => savepoint.ensureCollection("inner", options()));
+          await call(() => savepoint.put("inner", putOf("i", {}, T2)));
+          throw new Boom();
+        }),
+        Boom,
+      );
+      await call(() => tx.ensureCollection("outer", options({ indexes: ["x"] })));
+      assert.deepEqual(
+        (await call(() => tx.collections())).map((entry) => entry.name).sort(),
+        ["notes", "outer"],
+      );
+    });
+    const catalog = [...await call(() => backend.collections())].sort((a, b) =>
+      a.name < b.name ? -1 : 1
+    );
+    assert.deepEqual(catalog, [
+      { name: "notes", options: options({ indexes: ["year"] }) },
+      { name: "outer", options: options({ indexes: ["x"] }) },
+    ]);
+  });
+
+  it("savepoints nest three deep; each rolls back only its own writes", async (backend) => {
+    await seed(backend, "notes", {});
+    await backend.transaction(async (tx) => {
+      await call(() => tx.put("notes", putOf("level1", {}, T2)));
+      await tx.transaction(async (second) => {
+        await call(() => second.put("notes", putOf("level2", {}, T2)));
+        await assert.rejects(
+          second.transaction(async (third) => {
+            await call(() => third.put("notes", putOf("level3", {}, T2)));
+            await call(() => third.delete("notes", "level1"));
+            throw new Boom();
+          }),
+          Boom,
+        );
+        assert.deepEqual(await idsIn(second, "notes"), ["level1", "level2"]);
+        await call(() => second.clear("notes"));
+      });
+      assert.deepEqual(await idsIn(tx, "notes"), []);
+      await call(() => tx.put("notes", putOf("last", {}, T2)));
+    });
+    assert.deepEqual(await idsIn(backend, "notes"), ["last"]);
+  });
+
   it("a handle refuses use once its transaction ended (CLOSED), committed or rolled back", async (backend) => {
     await seed(backend, "notes", { a: {} });
     let committed: Connection | undefined;
