@@ -98,6 +98,13 @@ export function findCases(context: SuiteContext): void {
       doc: { n: 4, kind: "x" },
     });
     assert.deepEqual(entry, await call(() => backend.get("docs", "a")));
+    // A fresh object each time: changing one changes nothing stored.
+    assert.ok(entry !== undefined);
+    entry.doc.n = 99;
+    const [again] = await call(() =>
+      find.find("docs", { filter: parseFilter({ n: 4 }), sort: [], limit: 10 })
+    );
+    assert.deepEqual(again?.doc, { n: 4, kind: "x" });
   });
 
   it("filters compare type-strictly; $ne and $nin match missing paths", async (_, find) => {

@@ -103,7 +103,10 @@ export function searchCases(context: SuiteContext): void {
     for (const hit of hits) {
       assert.ok(Number.isFinite(hit.rank), `rank of ${hit.entry.id} is a number`);
       assert.deepEqual(hit.entry, await call(() => backend.get("notes", hit.entry.id)));
+      hit.entry.doc.title = "changed by the caller";
     }
+    // Each hit's document is a fresh object.
+    assert.deepEqual((await run(backend, "fox")).hits[0]?.entry.doc, DOCS.d4);
     const ranks = hits.map((hit) => hit.rank);
     for (let i = 1; i < ranks.length; i++) {
       assert.ok(ranks[i - 1]! <= ranks[i]!, `rank ${i - 1} ≤ rank ${i}: ${ranks}`);
@@ -302,6 +305,34 @@ export function searchCases(context: SuiteContext): void {
     assert.ok(built !== undefined);
     const { hits } = await call(() => search.search("notes", built));
     assert.deepEqual(ids(hits), ["d2"]);
+  });
+
+  it("reindex reports its progress: indexed of total, up to all of them", async (backend) => {
+    const heard: [number, number][] = [];
+    await call(() =>
+      searchOf(backend).reindex("notes", (indexed, total) => heard.push([indexed, total]))
+    );
+    const count = Object.keys(DOCS).length;
+    assert.ok(heard.length > 0, "progress was reported");
+    assert.deepEqual(heard.at(-1), [count, count]);
+    for (let i = 0; i < heard.length; i++) {
+      assert.equal(heard[i]![1], count);
+      if (i > 0) assert.ok(heard[i]![0] >= heard[i - 1]![0]);
+    }
+  });
+
+  it("reindex and optimize on a handle keep the transaction's writes searchable", async (backend) => {
+    await backend.transaction(async (tx) => {
+      await call(() => tx.put("notes", putOf("new", { title: "zebra" }, T2)));
+      await call(() => tx.delete("notes", "d2"));
+      await call(() => searchOf(tx).reindex("notes"));
+      await call(() => searchOf(tx).optimize("notes"));
+      assert.deepEqual(ids((await run(tx, "zebra")).hits), ["new"]);
+      assert.deepEqual((await run(tx, "whale")).hits, []);
+    });
+    assert.deepEqual(ids((await run(backend, "zebra")).hits), ["new"]);
+    assert.deepEqual((await run(backend, "whale")).hits, []);
+    assert.deepEqual(ids((await run(backend, "fox")).hits), ["d4", "d0", "d1", "d3"]);
   });
 
   it("reindex and optimize keep the same answers", async (backend) => {

@@ -232,6 +232,11 @@ export function transactionCases(context: SuiteContext): void {
       await rejectsWith(call(() => tx.put("notes", putOf("late", {}, T2))), "CLOSED");
       await rejectsWith(call(() => tx.page("notes", { limit: 1 })), "CLOSED");
       await rejectsWith(call(() => tx.transaction(() => Promise.resolve())), "CLOSED");
+      // Its capabilities too.
+      const { find, search, stats } = tx;
+      if (find != null) await rejectsWith(call(() => find.count("notes")), "CLOSED");
+      if (search != null) await rejectsWith(call(() => search.optimize("notes")), "CLOSED");
+      if (stats != null) await rejectsWith(call(() => stats.collection("notes")), "CLOSED");
     }
     // Nothing a refused call tried was written, and the backend still works.
     assert.deepEqual(await idsIn(backend, "notes"), ["a"]);
