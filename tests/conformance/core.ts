@@ -15,8 +15,8 @@ import {
   delay,
   idsOf,
   options,
+  putMany,
   putOf,
-  registerCase,
   restoreOf,
   searchRequest,
   seed,
@@ -179,14 +179,12 @@ export function coreCases(context: SuiteContext): void {
   it("putMany returns metadata in request order, as put each in turn (duplicates included)", async (backend) => {
     await call(() => backend.ensureCollection("notes", options()));
     await call(() => backend.put("notes", putOf("old", { v: 0 }, T1)));
-    const metas = await call(() =>
-      backend.putMany("notes", [
-        putOf("b", { v: 1 }, T2),
-        putOf("old", { v: 2 }, T2),
-        putOf("a", { v: 3 }, T2),
-        putOf("b", { v: 4 }, T2),
-      ])
-    );
+    const metas = await putMany(backend, "notes", [
+      putOf("b", { v: 1 }, T2),
+      putOf("old", { v: 2 }, T2),
+      putOf("a", { v: 3 }, T2),
+      putOf("b", { v: 4 }, T2),
+    ]);
     assert.deepEqual(metas, [
       { id: "b", rev: 1, createdAt: T2, updatedAt: T2 },
       { id: "old", rev: 2, createdAt: T1, updatedAt: T2 },
@@ -195,14 +193,15 @@ export function coreCases(context: SuiteContext): void {
     ]);
     assert.deepEqual((await call(() => backend.get("notes", "b")))?.doc, { v: 4 });
     assert.deepEqual((await call(() => backend.get("notes", "old")))?.doc, { v: 2 });
-    assert.deepEqual(await call(() => backend.putMany("notes", [])), []);
+    assert.deepEqual(await putMany(backend, "notes", []), []);
   });
 
   it("putMany checks each ifRev against what the batch wrote before it", async (backend) => {
     await call(() => backend.ensureCollection("notes", options()));
-    const metas = await call(() =>
-      backend.putMany("notes", [putOf("a", { v: 1 }, T1, 0), putOf("a", { v: 2 }, T2, 1)])
-    );
+    const metas = await putMany(backend, "notes", [
+      putOf("a", { v: 1 }, T1, 0),
+      putOf("a", { v: 2 }, T2, 1),
+    ]);
     assert.deepEqual(metas.map((meta) => meta.rev), [1, 2]);
     await rejectsWith(
       backend.transaction(async (tx) => {
@@ -497,7 +496,7 @@ export function coreCases(context: SuiteContext): void {
   });
 
   const { reopen } = context.factory;
-  registerCase(
+  context.test(
     "what was written is there after close and reopen, catalog and metadata included",
     {
       skip: reopen === undefined &&

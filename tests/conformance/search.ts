@@ -19,6 +19,7 @@ import type { SearchOptions } from "../../src/search/search_options.ts";
 import {
   call,
   options,
+  putMany,
   putOf,
   type SearchParts,
   searchRequest,
@@ -305,6 +306,38 @@ export function searchCases(context: SuiteContext): void {
     assert.ok(built !== undefined);
     const { hits } = await call(() => search.search("notes", built));
     assert.deepEqual(ids(hits), ["d2"]);
+  });
+
+  it("tokenizers: porter stems English words, trigram finds substrings, diacritics kept when asked", async (backend) => {
+    const cases: [Record<string, unknown>, Record<string, string>, [string, string[]][]][] = [
+      [
+        { fields: ["text"], tokenizer: "porter" },
+        { s1: "running fast", s2: "the runner", s3: "connected nodes" },
+        [["run", ["s1"]], ["runs", ["s1"]], ["connection", ["s3"]], ["runner", ["s2"]]],
+      ],
+      [
+        { fields: ["text"], tokenizer: "trigram" },
+        { s1: "東京タワー", s2: "database", s3: "datum", s4: "Crème" },
+        [["東京タ", ["s1"]], ["abas", ["s2"]], ["dat", ["s2", "s3"]], ["creme", ["s4"]]],
+      ],
+      [
+        { fields: ["text"], removeDiacritics: 0 },
+        { s1: "café", s2: "cafe" },
+        [["café", ["s1"]], ["cafe", ["s2"]]],
+      ],
+    ];
+    for (const [input, texts, queries] of cases) {
+      const normalized = options({ search: input });
+      const name = `tok${cases.findIndex((entry) => entry[0] === input)}`;
+      await call(() => backend.ensureCollection(name, normalized));
+      await putMany(backend, name, Object.entries(texts).map(([id, text]) => putOf(id, { text })));
+      for (const [text, expected] of queries) {
+        const built = searchRequest(text, searchOptionsOf(normalized));
+        assert.ok(built !== undefined);
+        const { hits } = await call(() => searchOf(backend).search(name, built));
+        assert.deepEqual(ids(hits).sort(), expected, `${JSON.stringify(input)}: "${text}"`);
+      }
+    }
   });
 
   it("reindex reports its progress: indexed of total, up to all of them", async (backend) => {

@@ -14,7 +14,7 @@
 
 import { test } from "node:test";
 import type { Awaitable, Backend } from "../../src/backend/contract.ts";
-import type { PutRequest, RestoreRequest, SearchRequest } from "../../src/backend/types.ts";
+import type { Meta, PutRequest, RestoreRequest, SearchRequest } from "../../src/backend/types.ts";
 import { type NormalizedOptions, normalizeOptions } from "../../src/collection_options.ts";
 import type { Field, Filter } from "../../src/query/ast.ts";
 import { MATCH_ALL } from "../../src/query/ast.ts";
@@ -37,6 +37,8 @@ export interface BackendFactory {
   openBackup?(path: string): Promise<Backend>;
   /** Removes every place for data the factory made; called once, after the last case. */
   cleanup(): void | Promise<void>;
+  /** Cases this backend does not run (by their names), each with its reason. */
+  skip?: { reason: string; tests: string[] }[];
 }
 
 /** The optional capabilities, as the suite found them on a freshly opened backend. */
@@ -65,6 +67,8 @@ export interface SuiteContext {
   capabilities: Capabilities;
   /** Registers a case that runs on a freshly opened, empty backend, closed afterwards. */
   it(name: string, fn: (backend: Backend) => Promise<void>, options?: CaseOptions): void;
+  /** Registers a case that opens what it needs itself. */
+  test(name: string, options: CaseOptions, fn: () => Promise<void>): void;
   /** A path in a temporary directory of the suite's that does not exist yet. */
   freshPath(name: string): string;
 }
@@ -157,6 +161,15 @@ export async function seed(
       await call(() => tx.putMany(name, requests));
     });
   }
+}
+
+/** `putMany` as the contract calls it: inside a transaction, which an error rolls back. */
+export function putMany(
+  backend: Backend,
+  name: string,
+  requests: readonly PutRequest[],
+): Promise<Meta[]> {
+  return backend.transaction(async (tx) => await call(() => tx.putMany(name, requests)));
 }
 
 /** The ids of entries, in their order. */
