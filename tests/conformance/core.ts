@@ -512,19 +512,48 @@ export function coreCases(context: SuiteContext): void {
         await call(() => first.put("notes", putOf("n1", { title: "kept twice" }, T2)));
         await call(() => first.put("notes", putOf("gone", {}, T2)));
         await call(() => first.delete("notes", "gone"));
+        await call(() =>
+          first.restoreMany("notes", [
+            restoreOf("r", { title: "restored" }, { rev: 4, createdAt: T1, updatedAt: T3 }),
+          ], "replace")
+        );
+        await seed(first, "cleared", { c: {} });
+        await call(() => first.clear("cleared"));
+        await assert.rejects(
+          first.transaction(async (tx) => {
+            await call(() => tx.put("notes", putOf("rolled back", {}, T3)));
+            await call(() => tx.ensureCollection("never", options()));
+            throw new Error("roll back");
+          }),
+          /roll back/,
+        );
       } finally {
         await first.close();
       }
       const second = await reopen();
       try {
-        assert.deepEqual(await catalogOf(second), [{ name: "notes", options: search }]);
+        assert.deepEqual(await catalogOf(second), [
+          { name: "cleared", options: {} },
+          { name: "notes", options: search },
+        ]);
         assert.deepEqual(await call(() => second.page("notes", { limit: 10 })), [{
           id: "n1",
           rev: 2,
           createdAt: T1,
           updatedAt: T2,
           doc: { title: "kept twice" },
-        }]);
+        }, { id: "r", rev: 4, createdAt: T1, updatedAt: T3, doc: { title: "restored" } }]);
+        assert.deepEqual(await call(() => second.page("cleared", { limit: 10 })), []);
+        // The search index is there again (rebuilt or kept), with what was committed.
+        const searching = second.search;
+        const request = searchRequest("twice", search.search!);
+        if (searching != null && request !== undefined) {
+          const { hits } = await call(() => searching.search("notes", request));
+          assert.deepEqual(hits.map((hit) => hit.entry.id), ["n1"]);
+        }
+        // And it goes on from the stored revs.
+        const meta = await call(() => second.put("notes", putOf("n1", {}, T4, 2)));
+        assert.deepEqual(meta, { id: "n1", rev: 3, createdAt: T1, updatedAt: T4 });
       } finally {
         await second.close();
       }
