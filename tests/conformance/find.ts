@@ -13,7 +13,20 @@ import type { Backend, FindCapability } from "../../src/backend/contract.ts";
 import type { StoredEntry } from "../../src/backend/types.ts";
 import type { CursorValue } from "../../src/cursor.ts";
 import { parseFilter, prepareQuery } from "../../src/query/query.ts";
-import { call, idsOf, putOf, seed, skipWithout, type SuiteContext, T1, T2, T3 } from "./support.ts";
+import {
+  call,
+  idsOf,
+  options,
+  putMany,
+  putOf,
+  restoreOf,
+  seed,
+  skipWithout,
+  type SuiteContext,
+  T1,
+  T2,
+  T3,
+} from "./support.ts";
 
 /** Documents that exercise the semantics: a missing value, null, a number-like string. */
 const DOCS: Record<string, Record<string, unknown>> = {
@@ -258,6 +271,58 @@ export function findCases(context: SuiteContext): void {
     assert.deepEqual(await ids(find, { word: { $startsWith: "é" } }), ["p2"]);
     assert.deepEqual(await ids(find, { word: { $startsWith: "E" } }), ["p3"]);
   });
+
+  it(
+    "repeated queries follow every kind of write, and no rolled-back one",
+    async (backend, find) => {
+      // An engine may cache what it read for the next query (the memory engine keeps columns of
+      // filtered fields once a collection is scanned twice without a write): every write must
+      // reach the next answer.
+      const three = parseFilter({ n: 3 });
+      const check = async (expected: string[], why: string) => {
+        for (let i = 0; i < 3; i++) {
+          assert.deepEqual(await ids(find, { n: 3 }), expected, `${why} (find ${i})`);
+          assert.equal(await call(() => find.count("docs", three)), expected.length, why);
+        }
+      };
+      await check(["a", "c"], "seeded");
+      await call(() => backend.put("docs", putOf("b", { n: 3 }, T2)));
+      await check(["a", "b", "c"], "after a put");
+      await call(() =>
+        backend.restoreMany("docs", [
+          restoreOf("a", { n: 4 }, { rev: 5, createdAt: T1, updatedAt: T2 }),
+        ], "replace")
+      );
+      await check(["b", "c"], "after restoreMany");
+      await putMany(backend, "docs", [putOf("d", { n: 3 }, T2), putOf("e", { n: 3 }, T2)]);
+      await check(["b", "c", "d", "e"], "after putMany");
+      await call(() => backend.delete("docs", "e"));
+      await check(["b", "c", "d"], "after a delete");
+      await assert.rejects(
+        backend.transaction(async (tx) => {
+          await call(() => tx.put("docs", putOf("f", { n: 3 }, T3)));
+          await call(() => tx.delete("docs", "b"));
+          assert.deepEqual(
+            idsOf(await call(() => tx.find!.find("docs", { filter: three, sort: [], limit: 10 }))),
+            ["c", "d", "f"],
+          );
+          throw new Error("roll back");
+        }),
+        /roll back/,
+      );
+      await check(["b", "c", "d"], "after a rollback");
+      await backend.transaction(async (tx) => {
+        await call(() => tx.put("docs", putOf("g", { n: 3 }, T3)));
+      });
+      await check(["b", "c", "d", "g"], "after a commit");
+      assert.equal(await call(() => find.deleteMany("docs", parseFilter({ $id: "c" }))), 1);
+      await check(["b", "d", "g"], "after deleteMany");
+      await call(() => backend.ensureCollection("docs", options({ indexes: ["kind"] })));
+      await check(["b", "d", "g"], "after new options");
+      await call(() => backend.clear("docs"));
+      await check([], "after clear");
+    },
+  );
 
   it("count counts every document, or those a filter matches", async (backend, find) => {
     assert.equal(await call(() => find.count("docs")), 8);
