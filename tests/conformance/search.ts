@@ -18,9 +18,11 @@ import { parseFilter } from "../../src/query/query.ts";
 import type { SearchOptions } from "../../src/search/search_options.ts";
 import {
   call,
+  delay,
   options,
   putMany,
   putOf,
+  restoreOf,
   type SearchParts,
   searchRequest,
   seed,
@@ -215,12 +217,26 @@ export function searchCases(context: SuiteContext): void {
     assert.deepEqual(none.hits, []);
   });
 
-  it("the index follows puts, deletes and clear", async (backend) => {
+  it("the index follows puts, deletes, restores, deleteMany and clear", async (backend) => {
+    assert.equal((await run(backend, "fox")).hits.length, 5); // built before the writes
     await call(() => backend.put("notes", putOf("d5", { title: "cat and fox", body: "" }, T2)));
     await call(() => backend.delete("notes", "d4"));
     await call(() => backend.put("notes", putOf("d1", { title: "gone", body: "away" }, T2)));
     assert.deepEqual(ids((await run(backend, "fox")).hits).sort(), ["d0", "d2", "d3", "d5"]);
     assert.deepEqual(ids((await run(backend, "gone")).hits), ["d1"]);
+    await call(() =>
+      backend.restoreMany("notes", [
+        restoreOf("d0", { title: "back" }, { rev: 3, createdAt: T1, updatedAt: T2 }),
+        restoreOf("r1", { title: "fox returns" }, { rev: 1, createdAt: T1, updatedAt: T2 }),
+      ], "replace")
+    );
+    assert.deepEqual(ids((await run(backend, "fox")).hits).sort(), ["d2", "d3", "d5", "r1"]);
+    assert.deepEqual(ids((await run(backend, "back")).hits), ["d0"]);
+    const find = backend.find;
+    if (find != null) {
+      assert.equal(await call(() => find.deleteMany("notes", parseFilter({ tag: "sea" }))), 1);
+      assert.deepEqual(ids((await run(backend, "fox")).hits).sort(), ["d3", "d5", "r1"]);
+    }
     await call(() => backend.clear("notes"));
     assert.deepEqual((await run(backend, "fox")).hits, []);
   });
@@ -296,6 +312,22 @@ export function searchCases(context: SuiteContext): void {
     assert.deepEqual(facets, [[{ value: T1, count: 3 }], [{ value: 1, count: 3 }]]);
     const all = await run(backend, "fox", { facets: [metaFieldNamed("$updatedAt")!] });
     assert.deepEqual(all.facets, [[{ value: T1, count: 3 }, { value: T2, count: 2 }]]);
+  });
+
+  it("a search on the backend never sees a transaction's uncommitted writes", async (backend) => {
+    let outside: Promise<string[]> | undefined;
+    await assert.rejects(
+      backend.transaction(async (tx) => {
+        await call(() => tx.put("notes", putOf("new", { title: "zebra fox" }, T2)));
+        await call(() => tx.delete("notes", "d4"));
+        outside = (async () => ids((await run(backend, "fox")).hits))();
+        outside.catch(() => {});
+        await Promise.race([outside, delay(15)]);
+        throw new Error("roll back");
+      }),
+      /roll back/,
+    );
+    assert.deepEqual(await outside, ["d4", "d0", "d1", "d3", "d2"]);
   });
 
   it("changing the search fields re-indexes what is stored", async (backend) => {

@@ -8,7 +8,16 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Backend, StatsCapability } from "../../src/backend/contract.ts";
-import { call, options, putOf, seed, skipWithout, type SuiteContext, T2 } from "./support.ts";
+import {
+  call,
+  delay,
+  options,
+  putOf,
+  seed,
+  skipWithout,
+  type SuiteContext,
+  T2,
+} from "./support.ts";
 
 /** The backend's stats capability (the group runs only when it has one). */
 function statsOf(backend: Pick<Backend, "stats">): StatsCapability {
@@ -54,6 +63,26 @@ export function statsCases(context: SuiteContext): void {
       });
     });
   }, { skip });
+
+  it(
+    "collection stats on the backend never count a transaction's uncommitted writes",
+    async (backend) => {
+      await seed(backend, "notes", { a: {} });
+      let outside: Promise<unknown> | undefined;
+      await assert.rejects(
+        backend.transaction(async (tx) => {
+          await call(() => tx.put("notes", putOf("b", { x: 1 }, T2)));
+          outside = call(() => statsOf(backend).collection("notes"));
+          outside.catch(() => {});
+          await Promise.race([outside, delay(15)]);
+          throw new Error("roll back");
+        }),
+        /roll back/,
+      );
+      assert.deepEqual(await outside, { count: 1, bytes: bytesOf({}) });
+    },
+    { skip },
+  );
 
   it("storage stats are a record of numbers and strings", async (backend) => {
     await seed(backend, "notes", { a: {} });
