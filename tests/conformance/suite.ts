@@ -27,6 +27,7 @@
  */
 
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { Backend } from "../../src/backend/contract.ts";
 import { tempDir } from "../helpers.ts";
@@ -88,7 +89,7 @@ export async function backendConformance(name: string, factory: BackendFactory):
     },
     freshPath(base: string): string {
       temp ??= tempDir("quire-conformance-");
-      return `${temp.dir}/${++paths}-${base}`;
+      return join(temp.dir, `${++paths}-${base}`);
     },
   };
 

@@ -94,6 +94,12 @@ export function skipWithout(
   );
 }
 
+/**
+ * How long one case may take: each takes milliseconds, so this only turns a backend that hangs
+ * (a transaction waiting for a call that waits for it) into a failure instead of a stalled run.
+ */
+const CASE_TIMEOUT_MS = 30_000;
+
 /** Registers a case (a thin wrapper, so that every group skips and marks todos one way). */
 export function registerCase(
   name: string,
@@ -101,8 +107,9 @@ export function registerCase(
   fn: () => Promise<void>,
 ): void {
   if (options.skip) test(name, { skip: options.skip }, () => {});
-  else if (options.todo !== undefined) test(name, { todo: options.todo }, fn);
-  else test(name, fn);
+  else if (options.todo !== undefined) {
+    test(name, { todo: options.todo, timeout: CASE_TIMEOUT_MS }, fn);
+  } else test(name, { timeout: CASE_TIMEOUT_MS }, fn);
 }
 
 /** Runs one contract call, whether it returns a value, a promise, or throws at once. */
