@@ -178,6 +178,15 @@ export function searchCases(context: SuiteContext): void {
       ],
     ]);
     assert.deepEqual((await run(backend, "zebra", { facets: [TAG] })).facets, [[]]);
+    // A later page counts the same: facets are over every match, not those after the cursor.
+    const first = (await run(backend, "fox", { limit: 2 })).hits.at(-1)!;
+    const later = await run(backend, "fox", {
+      limit: 2,
+      after: [first.rank, first.entry.id],
+      facets: [TAG, YEAR],
+    });
+    assert.deepEqual(ids(later.hits), ["d1", "d3"]);
+    assert.deepEqual(later.facets, facets);
   });
 
   it("facets of every scalar type: SQL order of values, then of JSON type names", async (backend) => {
