@@ -108,8 +108,23 @@ export function registerCase(
 ): void {
   if (options.skip) test(name, { skip: options.skip }, () => {});
   else if (options.todo !== undefined) {
-    test(name, { todo: options.todo, timeout: CASE_TIMEOUT_MS }, fn);
+    test(name, { todo: options.todo, timeout: CASE_TIMEOUT_MS }, () => knownBug(name, fn));
   } else test(name, { timeout: CASE_TIMEOUT_MS }, fn);
+}
+
+/**
+ * Runs a todo case and says how it went, without failing: Node runs todo cases (Bun and Deno
+ * do not), and while Node itself counts a failing todo as a todo, its JUnit report also marks
+ * it failed, which the test runner (scripts/lib/junit.mjs) counts as a failure.
+ */
+async function knownBug(name: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    console.log(`backend conformance: todo "${name}" still fails: ${error}`);
+    return;
+  }
+  console.log(`backend conformance: todo "${name}" passes now: drop its todo`);
 }
 
 /** Runs one contract call, whether it returns a value, a promise, or throws at once. */
