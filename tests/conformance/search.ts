@@ -341,7 +341,17 @@ export function searchCases(context: SuiteContext): void {
 
   it("changing the search fields re-indexes what is stored", async (backend) => {
     const changed = options({ search: { fields: ["tag"] } });
-    await call(() => backend.ensureCollection("notes", changed));
+    // An engine may rebuild at once, reporting its progress (SQLite), or at the next search.
+    const heard: [number, number][] = [];
+    await call(() =>
+      backend.ensureCollection("notes", changed, (indexed, total) => heard.push([indexed, total]))
+    );
+    const count = Object.keys(DOCS).length;
+    for (const [indexed, total] of heard) {
+      assert.equal(total, count);
+      assert.ok(indexed >= 0 && indexed <= total);
+    }
+    if (heard.length > 0) assert.deepEqual(heard.at(-1), [count, count]);
     const search = searchOf(backend);
     const built = searchRequest("sea", searchOptionsOf(changed));
     assert.ok(built !== undefined);
