@@ -35,6 +35,15 @@ import {
  */
 const ORDERED_IDS = ["B", "a", "a/b", "e\u0301", "\u00e9", "\uFF21", "😀"];
 
+/**
+ * Collections to run the batch cases on: plain, and with search fields (an engine may write a
+ * batch to such a collection in fewer statements, as SQLite does).
+ */
+const LAYOUTS: [string, Record<string, unknown> | undefined][] = [
+  ["", undefined],
+  [" (with search fields)", { search: { fields: ["v"] } }],
+];
+
 /** Code point order of two strings (UTF-8 byte order), as ids are listed. */
 function compareCodePoints(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -176,25 +185,51 @@ export function coreCases(context: SuiteContext): void {
     assert.deepEqual(again, { id: "n1", rev: 1, createdAt: T3, updatedAt: T3 });
   });
 
-  it("putMany returns metadata in request order, as put each in turn (duplicates included)", async (backend) => {
-    await call(() => backend.ensureCollection("notes", options()));
-    await call(() => backend.put("notes", putOf("old", { v: 0 }, T1)));
-    const metas = await putMany(backend, "notes", [
-      putOf("b", { v: 1 }, T2),
-      putOf("old", { v: 2 }, T2),
-      putOf("a", { v: 3 }, T2),
-      putOf("b", { v: 4 }, T2),
-    ]);
-    assert.deepEqual(metas, [
-      { id: "b", rev: 1, createdAt: T2, updatedAt: T2 },
-      { id: "old", rev: 2, createdAt: T1, updatedAt: T2 },
-      { id: "a", rev: 1, createdAt: T2, updatedAt: T2 },
-      { id: "b", rev: 2, createdAt: T2, updatedAt: T2 },
-    ]);
-    assert.deepEqual((await call(() => backend.get("notes", "b")))?.doc, { v: 4 });
-    assert.deepEqual((await call(() => backend.get("notes", "old")))?.doc, { v: 2 });
-    assert.deepEqual(await putMany(backend, "notes", []), []);
-  });
+  for (const [suffix, layout] of LAYOUTS) {
+    it(`putMany returns metadata in request order, as put each in turn (duplicates included)${suffix}`, async (backend) => {
+      await call(() => backend.ensureCollection("notes", options(layout)));
+      await call(() => backend.put("notes", putOf("old", { v: 0 }, T1)));
+      const metas = await putMany(backend, "notes", [
+        putOf("b", { v: 1 }, T2),
+        putOf("old", { v: 2 }, T2),
+        putOf("a", { v: 3 }, T2),
+        putOf("b", { v: 4 }, T2),
+      ]);
+      assert.deepEqual(metas, [
+        { id: "b", rev: 1, createdAt: T2, updatedAt: T2 },
+        { id: "old", rev: 2, createdAt: T1, updatedAt: T2 },
+        { id: "a", rev: 1, createdAt: T2, updatedAt: T2 },
+        { id: "b", rev: 2, createdAt: T2, updatedAt: T2 },
+      ]);
+      assert.deepEqual((await call(() => backend.get("notes", "b")))?.doc, { v: 4 });
+      assert.deepEqual((await call(() => backend.get("notes", "old")))?.doc, { v: 2 });
+      assert.deepEqual(await putMany(backend, "notes", []), []);
+    });
+  }
+
+  for (const [suffix, layout] of LAYOUTS) {
+    it(`putMany of distinct ids keeps the createdAt and grows the rev of those that exist${suffix}`, async (backend) => {
+      await call(() => backend.ensureCollection("notes", options(layout)));
+      await putMany(backend, "notes", [putOf("a", { v: "a1" }, T1), putOf("c", { v: "c1" }, T1)]);
+      await call(() => backend.put("notes", putOf("c", { v: "c2" }, T2)));
+      const metas = await putMany(backend, "notes", [
+        putOf("c", { v: "c3" }, T3),
+        putOf("b", { v: "b1" }, T3),
+        putOf("a", { v: "a2" }, T3),
+      ]);
+      assert.deepEqual(metas, [
+        { id: "c", rev: 3, createdAt: T1, updatedAt: T3 },
+        { id: "b", rev: 1, createdAt: T3, updatedAt: T3 },
+        { id: "a", rev: 2, createdAt: T1, updatedAt: T3 },
+      ]);
+      const entries = await call(() => backend.page("notes", { limit: 10 }));
+      assert.deepEqual(entries, [
+        { ...metas[2]!, doc: { v: "a2" } },
+        { ...metas[1]!, doc: { v: "b1" } },
+        { ...metas[0]!, doc: { v: "c3" } },
+      ]);
+    });
+  }
 
   it("putMany checks each ifRev against what the batch wrote before it", async (backend) => {
     await call(() => backend.ensureCollection("notes", options()));
@@ -213,52 +248,56 @@ export function coreCases(context: SuiteContext): void {
     assert.equal((await call(() => backend.get("notes", "a")))?.rev, 2);
   });
 
-  it("restoreMany writes records with their own metadata; skip keeps what exists", async (backend) => {
-    await call(() => backend.ensureCollection("notes", options()));
-    const existing = await call(() => backend.put("notes", putOf("old", { v: "mine" }, T4)));
-    const written = await call(() =>
-      backend.restoreMany("notes", [
-        restoreOf("new", { v: "restored" }, { rev: 7, createdAt: T1, updatedAt: T2 }),
-        restoreOf("old", { v: "theirs" }, { rev: 3, createdAt: T1, updatedAt: T3 }),
-      ], "skip")
-    );
-    assert.deepEqual(written, [true, false]);
-    assert.deepEqual(await call(() => backend.get("notes", "new")), {
-      id: "new",
-      rev: 7,
-      createdAt: T1,
-      updatedAt: T2,
-      doc: { v: "restored" },
+  for (const [suffix, layout] of LAYOUTS) {
+    it(`restoreMany writes records with their own metadata; skip keeps what exists${suffix}`, async (backend) => {
+      await call(() => backend.ensureCollection("notes", options(layout)));
+      const existing = await call(() => backend.put("notes", putOf("old", { v: "mine" }, T4)));
+      const written = await call(() =>
+        backend.restoreMany("notes", [
+          restoreOf("new", { v: "restored" }, { rev: 7, createdAt: T1, updatedAt: T2 }),
+          restoreOf("old", { v: "theirs" }, { rev: 3, createdAt: T1, updatedAt: T3 }),
+        ], "skip")
+      );
+      assert.deepEqual(written, [true, false]);
+      assert.deepEqual(await call(() => backend.get("notes", "new")), {
+        id: "new",
+        rev: 7,
+        createdAt: T1,
+        updatedAt: T2,
+        doc: { v: "restored" },
+      });
+      assert.deepEqual(await call(() => backend.get("notes", "old")), {
+        ...existing,
+        doc: { v: "mine" },
+      });
+      // A later put goes on from the restored rev.
+      const next = await call(() => backend.put("notes", putOf("new", { v: "next" }, T3, 7)));
+      assert.deepEqual(next, { id: "new", rev: 8, createdAt: T1, updatedAt: T3 });
     });
-    assert.deepEqual(await call(() => backend.get("notes", "old")), {
-      ...existing,
-      doc: { v: "mine" },
-    });
-    // A later put goes on from the restored rev.
-    const next = await call(() => backend.put("notes", putOf("new", { v: "next" }, T3, 7)));
-    assert.deepEqual(next, { id: "new", rev: 8, createdAt: T1, updatedAt: T3 });
-  });
+  }
 
-  it("restoreMany with replace overwrites what exists, metadata included", async (backend) => {
-    await call(() => backend.ensureCollection("notes", options()));
-    await call(() => backend.put("notes", putOf("old", { v: "mine" }, T4)));
-    await call(() => backend.put("notes", putOf("old", { v: "mine again" }, T4)));
-    const written = await call(() =>
-      backend.restoreMany("notes", [
-        restoreOf("old", { v: "theirs" }, { rev: 1, createdAt: T1, updatedAt: T2 }),
-        restoreOf("new", { v: "restored" }, { rev: 5, createdAt: T2, updatedAt: T3 }),
-      ], "replace")
-    );
-    assert.deepEqual(written, [true, true]);
-    assert.deepEqual(await call(() => backend.get("notes", "old")), {
-      id: "old",
-      rev: 1,
-      createdAt: T1,
-      updatedAt: T2,
-      doc: { v: "theirs" },
+  for (const [suffix, layout] of LAYOUTS) {
+    it(`restoreMany with replace overwrites what exists, metadata included${suffix}`, async (backend) => {
+      await call(() => backend.ensureCollection("notes", options(layout)));
+      await call(() => backend.put("notes", putOf("old", { v: "mine" }, T4)));
+      await call(() => backend.put("notes", putOf("old", { v: "mine again" }, T4)));
+      const written = await call(() =>
+        backend.restoreMany("notes", [
+          restoreOf("old", { v: "theirs" }, { rev: 1, createdAt: T1, updatedAt: T2 }),
+          restoreOf("new", { v: "restored" }, { rev: 5, createdAt: T2, updatedAt: T3 }),
+        ], "replace")
+      );
+      assert.deepEqual(written, [true, true]);
+      assert.deepEqual(await call(() => backend.get("notes", "old")), {
+        id: "old",
+        rev: 1,
+        createdAt: T1,
+        updatedAt: T2,
+        doc: { v: "theirs" },
+      });
+      assert.deepEqual((await call(() => backend.get("notes", "new")))?.rev, 5);
     });
-    assert.deepEqual((await call(() => backend.get("notes", "new")))?.rev, 5);
-  });
+  }
 
   it("page lists ids in code point order, after a cursor, at most limit", async (backend) => {
     const shuffled = [...ORDERED_IDS].reverse();
@@ -354,24 +393,26 @@ export function coreCases(context: SuiteContext): void {
     assert.deepEqual((await call(() => backend.page("notes", { limit: 1 })))[0]?.doc, doc);
   });
 
-  it("restoreMany treats a batch as restores in turn: duplicates are skipped or replaced", async (backend) => {
-    await call(() => backend.ensureCollection("notes", options()));
-    const first = restoreOf("x", { v: 1 }, { rev: 2, createdAt: T1, updatedAt: T1 });
-    const second = restoreOf("x", { v: 2 }, { rev: 5, createdAt: T1, updatedAt: T2 });
-    assert.deepEqual(await call(() => backend.restoreMany("notes", [first, second], "skip")), [
-      true,
-      false,
-    ]);
-    assert.deepEqual((await call(() => backend.get("notes", "x")))?.doc, { v: 1 });
-    const third = restoreOf("y", { v: 3 }, { rev: 1, createdAt: T3, updatedAt: T3 });
-    assert.deepEqual(
-      await call(() => backend.restoreMany("notes", [second, third, first], "replace")),
-      [true, true, true],
-    );
-    const x = await call(() => backend.get("notes", "x"));
-    assert.deepEqual([x?.rev, x?.doc], [2, { v: 1 }]);
-    assert.deepEqual(await call(() => backend.restoreMany("notes", [], "skip")), []);
-  });
+  for (const [suffix, layout] of LAYOUTS) {
+    it(`restoreMany treats a batch as restores in turn: duplicates are skipped or replaced${suffix}`, async (backend) => {
+      await call(() => backend.ensureCollection("notes", options(layout)));
+      const first = restoreOf("x", { v: 1 }, { rev: 2, createdAt: T1, updatedAt: T1 });
+      const second = restoreOf("x", { v: 2 }, { rev: 5, createdAt: T1, updatedAt: T2 });
+      assert.deepEqual(await call(() => backend.restoreMany("notes", [first, second], "skip")), [
+        true,
+        false,
+      ]);
+      assert.deepEqual((await call(() => backend.get("notes", "x")))?.doc, { v: 1 });
+      const third = restoreOf("y", { v: 3 }, { rev: 1, createdAt: T3, updatedAt: T3 });
+      assert.deepEqual(
+        await call(() => backend.restoreMany("notes", [second, third, first], "replace")),
+        [true, true, true],
+      );
+      const x = await call(() => backend.get("notes", "x"));
+      assert.deepEqual([x?.rev, x?.doc], [2, { v: 1 }]);
+      assert.deepEqual(await call(() => backend.restoreMany("notes", [], "skip")), []);
+    });
+  }
 
   it("a large putMany and restoreMany keep every document, in order, and the search index", async (backend) => {
     // With search fields: an engine may write such a batch in fewer statements (SQLite does).
