@@ -418,7 +418,7 @@ export function coreCases(context: SuiteContext): void {
     // With search fields: an engine may write such a batch in fewer statements (SQLite does).
     const searchable = options({ search: { fields: ["text"] } });
     await call(() => backend.ensureCollection("bulk", searchable));
-    const ids = Array.from({ length: 150 }, (_, i) => `${ORDERED_IDS[i % 7]}-${1000 + i}`);
+    const ids = Array.from({ length: 90 }, (_, i) => `${ORDERED_IDS[i % 7]}-${1000 + i}`);
     const metas = await backend.transaction(async (tx) =>
       await call(() =>
         tx.putMany("bulk", ids.map((id, i) => putOf(id, { i, text: `word${i % 3} ${id}` })))
@@ -432,7 +432,7 @@ export function coreCases(context: SuiteContext): void {
       if (search == null || request === undefined) return undefined;
       return (await call(() => search.search("bulk", request))).hits.length;
     };
-    if (backend.search != null) assert.equal(await hitsOf("word0"), 50);
+    if (backend.search != null) assert.equal(await hitsOf("word0"), 30);
     const restored = await backend.transaction(async (tx) =>
       await call(() =>
         tx.restoreMany(
@@ -445,14 +445,14 @@ export function coreCases(context: SuiteContext): void {
       )
     );
     assert.equal(restored.filter((written) => written).length, ids.length);
-    const all = await allPages(backend, "bulk", 64);
+    const all = await allPages(backend, "bulk", 32);
     assert.deepEqual(idsOf(all), [...ids].sort(compareCodePoints));
     for (const entry of all) {
       assert.deepEqual([entry.rev, entry.doc.i], [9, 1000 - ids.indexOf(entry.id)], entry.id);
     }
     if (backend.search != null) {
       assert.equal(await hitsOf("word0"), 0);
-      assert.equal(await hitsOf("other"), 150);
+      assert.equal(await hitsOf("other"), 90);
     }
   });
 
