@@ -12,8 +12,7 @@ import { openFileBackend } from "../../src/backends/file/file_backend.ts";
 import { MemoryStore } from "../../src/backends/memory/memory_store.ts";
 import { serialBackend } from "../../src/backends/serial_backend.ts";
 import { openSqliteBackend } from "../../src/backends/sqlite/sqlite_backend.ts";
-import { tempDir } from "../helpers.ts";
-import { backendConformance, type BackendFactory } from "./suite.ts";
+import { backendConformance, type BackendFactory, scratchDir } from "./suite.ts";
 
 /**
  * A factory for a backend that keeps its data at a path: each `open()` a new path in one
@@ -23,7 +22,7 @@ function onDisk(
   prefix: string,
   openAt: (path: string) => Promise<Backend>,
 ): BackendFactory {
-  const temp = tempDir(`quire-conformance-${prefix}-`);
+  const temp = scratchDir(`quire-conformance-${prefix}-`);
   let opened = 0;
   const pathOf = (n: number) => join(temp.dir, `${prefix}-${n}`);
   return {

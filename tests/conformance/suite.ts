@@ -40,7 +40,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { Backend } from "../../src/backend/contract.ts";
-import { tempDir } from "../helpers.ts";
 import { backupCases } from "./backup.ts";
 import { checkCases } from "./check.ts";
 import { coreCases } from "./core.ts";
@@ -53,12 +52,13 @@ import {
   type Capabilities,
   type CaseOptions,
   registerCase,
+  scratchDir,
   skipping,
   type SuiteContext,
 } from "./support.ts";
 import { transactionCases } from "./transactions.ts";
 
-export type { BackendFactory } from "./support.ts";
+export { type BackendFactory, scratchDir } from "./support.ts";
 
 /** Registers the conformance cases for the backend that `factory` opens. */
 export async function backendConformance(name: string, factory: BackendFactory): Promise<void> {
@@ -80,7 +80,7 @@ export async function backendConformance(name: string, factory: BackendFactory):
     );
   };
 
-  let temp: ReturnType<typeof tempDir> | undefined;
+  let temp: ReturnType<typeof scratchDir> | undefined;
   let paths = 0;
   const context: SuiteContext = {
     name,
@@ -98,7 +98,7 @@ export async function backendConformance(name: string, factory: BackendFactory):
       });
     },
     freshPath(base: string): string {
-      temp ??= tempDir("quire-conformance-");
+      temp ??= scratchDir("quire-conformance-");
       return join(temp.dir, `${++paths}-${base}`);
     },
   };
