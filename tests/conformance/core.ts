@@ -172,6 +172,9 @@ export function coreCases(context: SuiteContext): void {
     await rejectsWith(call(() => backend.delete("notes", "n2", 2)), "CONFLICT");
     assert.equal((await call(() => backend.get("notes", "n2")))?.rev, 1);
     await rejectsWith(call(() => backend.delete("notes", "never", 1)), "CONFLICT");
+    // ifRev 0 says "absent": nothing to delete, and no conflict; present, a conflict.
+    assert.equal(await call(() => backend.delete("notes", "never", 0)), false);
+    await rejectsWith(call(() => backend.delete("notes", "n2", 0)), "CONFLICT");
     assert.equal(await call(() => backend.delete("notes", "n2", 1)), true);
     assert.equal(await call(() => backend.get("notes", "n2")), undefined);
   });
