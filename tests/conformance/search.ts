@@ -391,6 +391,17 @@ export function searchCases(context: SuiteContext): void {
     }
   });
 
+  it("collections whose names differ only in case keep separate search indexes", async (backend) => {
+    await seed(backend, "Notes", { u1: { title: "upper fox" } }, OPTIONS);
+    assert.deepEqual(ids((await run(backend, "fox")).hits), ["d4", "d0", "d1", "d3", "d2"]);
+    const upper = await call(() => searchOf(backend).search("Notes", request("fox")));
+    assert.deepEqual(ids(upper.hits), ["u1"]);
+    await call(() => backend.clear("notes"));
+    assert.deepEqual((await run(backend, "fox")).hits, []);
+    const still = await call(() => searchOf(backend).search("Notes", request("upper")));
+    assert.deepEqual(ids(still.hits), ["u1"]);
+  });
+
   it("reindex reports its progress: indexed of total, up to all of them", async (backend) => {
     const heard: [number, number][] = [];
     await call(() =>
