@@ -11,7 +11,9 @@ import { BufferedBackend } from "../../src/backends/buffered_backend.ts";
 import { openFileBackend } from "../../src/backends/file/file_backend.ts";
 import { MemoryStore } from "../../src/backends/memory/memory_store.ts";
 import { serialBackend } from "../../src/backends/serial_backend.ts";
+import { openPostgresBackend } from "../../src/backends/postgres/postgres_backend.ts";
 import { openSqliteBackend } from "../../src/backends/sqlite/sqlite_backend.ts";
+import { pgServerUnavailable, startPgServer } from "../../scripts/lib/pg_server.ts";
 import { backendConformance, type BackendFactory, scratchDir } from "./suite.ts";
 
 /**
@@ -53,3 +55,19 @@ await backendConformance("sqlite (:memory:)", {
   openBackup: async (path) => serialBackend(await openSqliteBackend(path)),
   cleanup: () => {},
 });
+
+// Postgres: one throwaway server, a fresh schema per case. Started while the module loads (Bun's
+// hooks time out after 5 s, sooner than initdb on a loaded machine); skipped where there is none.
+const pgUnavailable = pgServerUnavailable();
+if (pgUnavailable === undefined) {
+  const server = await startPgServer();
+  let schemas = 0;
+  const inSchema = (n: number) => `${server.url}?schema=conformance_${n}`;
+  await backendConformance("postgres", {
+    open: () => openPostgresBackend(inSchema(++schemas)),
+    reopen: () => openPostgresBackend(inSchema(schemas)),
+    cleanup: () => server.stop(),
+  });
+} else {
+  console.log(`backend conformance on Postgres skipped: ${pgUnavailable}`);
+}

@@ -233,33 +233,21 @@ export interface SearchParts {
  * The one place that builds a backend search request: what the user typed, parsed with the
  * dialect-free compiler (src/search/compile_search.ts) under the collection's search options.
  * `undefined` when the query can match nothing (the Store answers that without the backend).
- *
- * Written to fit both shapes of the request while SearchRequest changes: today's
- * `{ match, query, ... }` (compileSearch(text, options, raw) → { match, query }) and the coming
- * `{ text, raw, query, ... }` (compileSearch(text, options) → the tree). Once only the second is
- * left, this is `compileSearch(text, options)` and `{ text, raw: false, query, ...parts }`.
  */
 export function searchRequest(
   text: string,
   search: SearchOptions,
   parts: SearchParts = {},
 ): SearchRequest | undefined {
-  const compile = compileSearch as (text: string, options: SearchOptions, raw: boolean) => unknown;
-  const compiled = compile(text, search, false) as
-    | { kind: string; match?: undefined; query?: undefined }
-    | { kind?: undefined; match: string; query?: SearchRequest["query"] }
-    | undefined;
-  if (compiled === undefined) return undefined;
-  const query = (compiled.kind === undefined ? compiled.query : compiled) as SearchRequest["query"];
-  const request = {
+  const query = compileSearch(text, search);
+  if (query === undefined) return undefined;
+  return {
     text,
     raw: false,
-    match: compiled.match ?? "",
     query,
     filter: parts.filter ?? MATCH_ALL,
     limit: parts.limit ?? 100,
     after: parts.after,
     facets: parts.facets ?? [],
   };
-  return request;
 }

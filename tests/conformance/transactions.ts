@@ -233,11 +233,6 @@ export function transactionCases(context: SuiteContext): void {
       );
       assert.ok(!ids.includes("inner"), `the failed savepoint wrote nothing: ${ids}`);
     },
-    {
-      todo: "serialBackend commits only the innermost level when fn returns with a savepoint " +
-        "still open: the transaction resolves, the lock is released with the engine still in " +
-        "the transaction, and the savepoint's rollback then drops the acknowledged writes",
-    },
   );
 
   it(
@@ -261,11 +256,6 @@ export function transactionCases(context: SuiteContext): void {
       await inner?.catch(() => {});
       await delay(5);
       assert.deepEqual(await idsIn(backend, "notes"), [], "once the savepoint ended");
-    },
-    {
-      todo: "serialBackend rolls back only the innermost level when fn rejects with a savepoint " +
-        "still open: the rolled-back transaction's writes stay visible, and the savepoint's " +
-        "commit later commits them",
     },
   );
 

@@ -11,7 +11,9 @@
  *   every backend), and `doc jsonb`, which filters, sorts and indexes read. jsonb alone would
  *   reorder keys; json alone makes a filter that no index serves parse every row (22× slower
  *   over 90,000 paragraphs of the demo corpus: 779 ms against 36 ms). Both cost twice the
- *   space (159 MB against 84 MB there) and a fifth more time to write.
+ *   space (159 MB against 84 MB there) and a fifth more time to write. jsonb cannot hold
+ *   U+0000: in `doc` it becomes U+FFFD, so a filter on a string holding it differs from SQLite's
+ *   (which ends such a string at the NUL in its JSON functions); `data` keeps it.
  *   Tables are named by number, so no user text ever becomes an identifier.
  *
  * Migrations run forward at open, in one transaction holding an advisory lock, so two processes
