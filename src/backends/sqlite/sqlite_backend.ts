@@ -349,10 +349,6 @@ export class SqliteBackend implements SyncBackend {
     return row && decode(collection, row);
   }
 
-  has(collection: string, id: string): boolean {
-    return this.#for(collection).has.get(id) !== undefined;
-  }
-
   put(collection: string, request: PutRequest): Meta {
     const statements = this.#for(collection);
     const { id, data, ifRev, now } = request;
