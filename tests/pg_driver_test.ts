@@ -66,6 +66,7 @@ describe(`Postgres URL and options (${runtime})`, () => {
     assert.equal(other.applicationName, "x");
     assert.equal(other.sslmode, "prefer", "libpq's default");
     assert.equal(pgConfig("postgres://u@h/d?sslmode=allow").sslmode, "prefer");
+    assert.equal(pgConfig("postgres://u@[::1]:5433/d").host, "::1");
   });
 
   test("options take priority over the URL", () => {
@@ -116,6 +117,7 @@ describe(`Postgres URL and options (${runtime})`, () => {
     refused("postgres://u:hunter2@h/d?port=70000", /port/);
     refused("postgres://u:hunter2@h/d?sslmode=maybe", /sslmode/);
     refused("postgres://u:hunter2@h/d?connect_timeout=soon", /connect_timeout/);
+    refused("postgres://u:hunter2@h/d?connect_timeout=0", /connect timeout/);
     refused("postgres://u:hunter2@h:1:2/d", /cannot parse/);
     assert.throws(
       () => openPgDriver("postgres://u@h/d", { driver: "pg" as PgDriverName }),
