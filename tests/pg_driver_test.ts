@@ -505,6 +505,28 @@ describe(`Postgres drivers (${runtime})`, { skip: unavailable }, () => {
         }
       });
 
+      test("prepare: false (no named statements) binds the same way", async () => {
+        const unprepared = openPgDriver(server!.url, { driver: name, prepare: false });
+        try {
+          const [row] = await unprepared.query(
+            "select $1::text as t, $2::int as i, $3::text::jsonb as j, $4::bool as b, $5::text as n",
+            ["it's ✓", 7, '{"a":[1,"x"]}', true, null],
+          );
+          assert.deepEqual({ ...row }, { t: "it's ✓", i: 7, j: { a: [1, "x"] }, b: true, n: null });
+          const [named] = await unprepared.query<{ c: string }>(
+            "select count(*) as c from pg_prepared_statements",
+          );
+          assert.equal(named!.c, "0", "no named prepared statement on the connection");
+          // With prepare (the default), the statement asking is itself one.
+          const [own] = await db.query<{ c: string }>(
+            "select count(*) as c from pg_prepared_statements",
+          );
+          assert.ok(Number(own!.c) >= 1, `prepared statements: ${own!.c}`);
+        } finally {
+          await unprepared.close();
+        }
+      });
+
       test("after close(), every call is CLOSED; close() twice is fine", async () => {
         const own = openPgDriver(server!.url, { driver: name });
         assert.equal(own.name, name);
