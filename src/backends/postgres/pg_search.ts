@@ -332,11 +332,37 @@ export function nextPrefix(prefix: string): string | undefined {
 
 /**
  * The search indexes of a backend's collections, found through the catalog. What the pool
- * reads (committed) is remembered; `forget` drops a collection whose options may change.
+ * reads (committed) is remembered, but not while this process changes the collection's options
+ * (`changing`); a change made in a transaction's handle stops the remembering for that
+ * collection for good (this process cannot tell when that transaction commits). A write to a
+ * collection with search reads its options again, locked, in its transaction (`locked`); a
+ * collection remembered without search is written without a look at the catalog, so a search
+ * option that another process gives it is seen here when the store is opened again.
  */
 export class PgSearches {
   readonly #schema: string;
   readonly #known = new Map<string, PgSearchIndex | null>();
+  /** Collections whose options are being changed, and how many times at once. */
+  readonly #changing = new Map<string, number>();
+
+  /**
+   * Runs `change` (an `ensureCollection`), during which the collection's options are not
+   * remembered. `committed`: the change commits when `change` resolves (it runs on the pool).
+   */
+  async changing<T>(collection: string, committed: boolean, change: () => Promise<T>): Promise<T> {
+    this.#changing.set(collection, (this.#changing.get(collection) ?? 0) + 1);
+    this.#known.delete(collection);
+    try {
+      return await change();
+    } finally {
+      if (committed) {
+        const left = this.#changing.get(collection)! - 1;
+        if (left === 0) this.#changing.delete(collection);
+        else this.#changing.set(collection, left);
+        this.#known.delete(collection);
+      }
+    }
+  }
 
   constructor(schema: string) {
     this.#schema = schema;
@@ -361,8 +387,23 @@ export class PgSearches {
     );
     if (row === undefined) throw new QuireError("NOT_FOUND", `No collection ${quote(collection)}`);
     const index = this.#index(row.id, searchOptionsIn(row.options));
-    if (committed) this.#known.set(collection, index ?? null);
+    if (committed && !this.#changing.has(collection)) this.#known.set(collection, index ?? null);
     return index;
+  }
+
+  /**
+   * The search index of a collection as a write inside a transaction must keep it: read from
+   * the catalog (not remembered) with a share lock on the collection's row, so that a change of
+   * its options, in this process or another, waits for the write's transaction to end, and a
+   * write waits for a change that is under way and then sees the new options.
+   */
+  async locked(on: PgQueryable, collection: string): Promise<PgSearchIndex | undefined> {
+    const [row] = await on.query<{ id: number; options: string }>(
+      `SELECT id, options FROM ${this.#schema}.quire_collections WHERE name = $1 FOR SHARE`,
+      [collection],
+    );
+    if (row === undefined) throw new QuireError("NOT_FOUND", `No collection ${quote(collection)}`);
+    return this.#index(row.id, searchOptionsIn(row.options));
   }
 
   /** The collection's search options before `ensureCollection` changes them. */

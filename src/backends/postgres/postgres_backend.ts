@@ -153,6 +153,19 @@ class PgConnection implements Connection {
     options: NormalizedOptions,
     progress?: IndexProgress,
   ): Promise<void> {
+    const committed = this.#on === this.shared.driver;
+    return this.shared.searches.changing(
+      name,
+      committed,
+      () => this.#ensureCollection(name, options, progress),
+    );
+  }
+
+  #ensureCollection(
+    name: string,
+    options: NormalizedOptions,
+    progress?: IndexProgress,
+  ): Promise<void> {
     return this.#atomically(async (on, created) => {
       const searchBefore = await this.shared.searches.previous(on, name);
       const [row] = await on.query<{ id: number }>(
@@ -425,12 +438,15 @@ class PgConnection implements Connection {
 
   /**
    * The collection's search index, which its writes keep in step; `true` on the pool when it
-   * has one: the write then runs in a transaction of its own, document and index together.
+   * has one: the write then runs in a transaction of its own, document and index together. In a
+   * transaction, the options are read again under a share lock (pg_search.ts `locked`), so a
+   * change of search fields and a write beside it go one after the other.
    */
   async #indexed(collection: string): Promise<PgSearchIndex | true | undefined> {
     const onPool = this.#on === this.shared.driver;
     const index = await this.shared.searches.of(this.#db(), collection, onPool);
-    return index !== undefined && onPool ? true : index;
+    if (index === undefined) return undefined;
+    return onPool ? true : await this.shared.searches.locked(this.#db(), collection);
   }
 
   /** The collection's search index; `UNSUPPORTED` when it has no search option. */
