@@ -227,18 +227,26 @@ export class PgSearchIndex {
         else exact.add(token);
       });
     }
-    const ranges = [...prefixes].map((low) => ({ lo: low, hi: nextPrefix(low) ?? null }));
+    // One branch per prefix, each a range scan of the primary key (a join with a list of
+    // ranges is planned as a scan of the whole table). Only the count of branches depends on
+    // the query; the terms are parameters.
+    const select = `SELECT t.term, t.id, t.postings, l.length
+       FROM ${this.terms} t JOIN ${this.lengths} l ON l.id = t.id WHERE`;
+    const branches = [`${select} t.term = ${ANY_OF_LIST}`];
+    const params: string[] = [JSON.stringify([...exact])];
+    for (const prefix of prefixes) {
+      params.push(prefix);
+      const low = `t.term >= ($${params.length}::text COLLATE "C")`;
+      const high = nextPrefix(prefix);
+      if (high === undefined) branches.push(`${select} ${low}`);
+      else {
+        params.push(high);
+        branches.push(`${select} ${low} AND t.term < ($${params.length}::text COLLATE "C")`);
+      }
+    }
     const rows = await on.query<{ term: string; id: string; postings: string; length: number }>(
-      `SELECT t.term, t.id, t.postings, l.length
-       FROM ${this.terms} t JOIN ${this.lengths} l ON l.id = t.id
-       WHERE t.term = ${ANY_OF_LIST}
-       UNION ALL
-       SELECT t.term, t.id, t.postings, l.length
-       FROM json_to_recordset($2::text::json) AS p(lo text, hi text)
-       JOIN ${this.terms} t ON t.term >= (p.lo COLLATE "C")
-         AND (p.hi IS NULL OR t.term < (p.hi COLLATE "C"))
-       JOIN ${this.lengths} l ON l.id = t.id`,
-      [JSON.stringify([...exact]), JSON.stringify(ranges)],
+      branches.join("\n       UNION ALL\n       "),
+      params,
     );
     const [stats] = await on.query<{ n: string; total: string }>(
       `SELECT count(*) AS n, coalesce(sum(length), 0) AS total FROM ${this.lengths}`,
