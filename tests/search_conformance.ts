@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { describe, test } from "node:test";
+import { describe, test as nodeTest } from "node:test";
 import type { Collection, JsonValue, Store } from "../mod.ts";
 import type { BackendUnderTest } from "./backend_conformance.ts";
 import { rejectsWith } from "./helpers.ts";
@@ -83,6 +83,14 @@ function emojiTexts(): [string, Record<string, unknown>][] {
 
 /** Registers the search cases for one backend set-up. */
 export function runSearchTests(backend: BackendUnderTest): void {
+  // The cases the backend skips (`skip`), with their reasons.
+  const skipped = new Map(
+    (backend.skip ?? []).flatMap(({ reason, tests }) => tests.map((name) => [name, reason])),
+  );
+  const test = (name: string, fn: () => Promise<void>) => {
+    const reason = skipped.get(name);
+    return reason === undefined ? nodeTest(name, fn) : nodeTest(name, { skip: reason }, () => {});
+  };
   describe("search", () => {
     const withNotes = async (
       fn: (store: Store, notes: Collection) => Promise<void>,

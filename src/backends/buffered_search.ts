@@ -178,20 +178,39 @@ function run(
     entries.set(match.id, entry);
     if (wanted(entry)) hits.push(match);
   }
+  return searchPage(hits, request, (id) => entries.get(id)!, source.decode);
+}
+
+/**
+ * The result of a search from its hits (the matches that pass the filter, in any order): ranked
+ * (rank, then id in code point order), the page after the request's cursor, and the facet
+ * counts over all the hits. The Postgres backend ends its searches here too.
+ *
+ * @param entryOf The entry of a hit.
+ * @param decode The entry as a result hands it out.
+ */
+export function searchPage<E extends QueryEntry>(
+  hits: RankedMatch[],
+  request: SearchRequest,
+  entryOf: (id: string) => E,
+  decode: (entry: E) => StoredEntry,
+): SearchResult {
   hits.sort((a, b) => a.rank - b.rank || compareCodePoints(a.id, b.id));
-  const after = request.after;
-  const page =
-    (after === undefined
-      ? hits
-      : hits.filter(({ rank, id }) =>
-        rank > after[0] || (rank === after[0] && compareCodePoints(id, after[1]) > 0)
-      )).slice(0, request.limit);
+  const page = pageAfter(hits, request);
   return {
-    hits: page.map(({ id, rank }) => ({ entry: source.decode(entries.get(id)!), rank })),
-    facets: request.facets.map((field) =>
-      facetCounts(hits.map(({ id }) => entries.get(id)!), field)
-    ),
+    hits: page.map(({ id, rank }) => ({ entry: decode(entryOf(id)), rank })),
+    facets: request.facets.map((field) => facetCounts(hits.map(({ id }) => entryOf(id)), field)),
   };
+}
+
+/** The page of ranked hits after the request's cursor, at most `limit` of them. */
+export function pageAfter(ranked: readonly RankedMatch[], request: SearchRequest): RankedMatch[] {
+  const after = request.after;
+  return (after === undefined
+    ? ranked
+    : ranked.filter(({ rank, id }) =>
+      rank > after[0] || (rank === after[0] && compareCodePoints(id, after[1]) > 0)
+    )).slice(0, request.limit);
 }
 
 /** Documents indexed between two progress reports. */
@@ -221,7 +240,7 @@ function buildIndex(
 }
 
 /** The text of each search field of a document, as SQLite's triggers extract it. */
-function textsOf(doc: unknown, paths: readonly PathSegment[][]): (string | null)[] {
+export function textsOf(doc: unknown, paths: readonly PathSegment[][]): (string | null)[] {
   return paths.map((path) => fieldText(doc, path));
 }
 

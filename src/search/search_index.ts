@@ -73,14 +73,45 @@ export class SearchIndex {
   #hidden = new Set<string>();
   /** The tokens of the hidden documents. */
   #hiddenLength = 0;
+  /** In a loaded index (see `loaded`): the row count of the whole index it is a part of. */
+  #loadedSize: number | undefined;
 
   constructor(columns: number, tokenize: IndexTokenizer) {
     this.columns = columns;
     this.#tokenize = tokenize;
   }
 
+  /**
+   * A read-only index made of postings loaded from elsewhere (the Postgres backend's tables):
+   * only what a query needs — the postings of its terms, the lengths of the documents they
+   * name — with the row count and total length of the whole index, so that a search scores
+   * as it would on the whole index.
+   *
+   * @param postings term → document id → its postings (column · 2^32 + position), ascending.
+   * @param lengths The token count of every document named in `postings`.
+   * @param size The number of rows of the whole index (every document, even one with empty fields).
+   * @param totalLength The sum of the lengths of all its rows.
+   */
+  static loaded(
+    columns: number,
+    postings: Map<string, Map<string, number[]>>,
+    lengths: ReadonlyMap<string, number>,
+    size: number,
+    totalLength: number,
+  ): SearchIndex {
+    const index = new SearchIndex(columns, () => {
+      throw new TypeError("A loaded index is read-only");
+    });
+    index.#postings = postings;
+    for (const [id, length] of lengths) index.#documents.set(id, { length, terms: [] });
+    index.#loadedSize = size;
+    index.#totalLength = totalLength;
+    return index;
+  }
+
   /** How many documents (FTS5 rows) the index holds. */
   get size(): number {
+    if (this.#loadedSize !== undefined) return this.#loadedSize;
     const base = this.#base;
     return this.#documents.size + (base === undefined ? 0 : base.size - this.#hidden.size);
   }

@@ -10,22 +10,32 @@
  * its transaction as on SQLite. (A statement that does fail dooms its whole transaction: Postgres
  * aborts it, and the driver rolls it back.)
  *
- * Capabilities so far: the core, and stats. `find`, `search`, `explain`, `check` and `backup`
- * are not here yet: the Store answers UNSUPPORTED for the first three, copies into a SQLite file
- * for `backup()` and still checks references for `check()`.
+ * Capabilities so far: the core, stats and search (pg_search.ts: quire's own index in tables of
+ * its own, kept in step by every write in the write's transaction; raw FTS5 queries are
+ * UNSUPPORTED). `find`, `explain`, `check` and `backup` are not here yet: the Store answers
+ * UNSUPPORTED for the first two, copies into a SQLite file for `backup()` and still checks
+ * references for `check()`.
  *
  * @module
  */
 
-import type { Backend, Connection, StatsCapability } from "../../backend/contract.ts";
+import type {
+  Backend,
+  Connection,
+  SearchCapability,
+  StatsCapability,
+} from "../../backend/contract.ts";
 import type {
   CatalogEntry,
   CollectionStats,
+  IndexProgress,
   Meta,
   PageRequest,
   PutRequest,
   RestoreMode,
   RestoreRequest,
+  SearchRequest,
+  SearchResult,
   StoredEntry,
 } from "../../backend/types.ts";
 import { type NormalizedOptions, parseStoredOptions } from "../../collection_options.ts";
@@ -34,6 +44,8 @@ import { decodeEntry } from "../decode_entry.ts";
 import { settled } from "../settled.ts";
 import { openPgDriver, type PgDriver, type PgDriverOptions, type PgQueryable } from "./driver.ts";
 import { pgConfig } from "./pg_config.ts";
+import { PgSearches, type PgSearchIndex } from "./pg_search.ts";
+import { requireSearchOptions } from "../../search/search_options.ts";
 import {
   createDocumentTable,
   documentTable,
@@ -96,6 +108,8 @@ interface Shared {
   tables: Map<string, string>;
   /** The transactions running on the pool, which `close()` waits for. */
   running: Set<Promise<unknown>>;
+  /** The collections' search indexes (pg_search.ts). */
+  searches: PgSearches;
 }
 
 /** The calls of the contract on one Postgres connection: the pool, or a transaction's. */
@@ -110,6 +124,7 @@ class PgConnection implements Connection {
   /** Savepoints started on this handle and not ended yet: its transaction waits for them. */
   readonly #open = new Set<Promise<unknown>>();
   readonly stats: StatsCapability;
+  readonly search: SearchCapability;
 
   constructor(shared: Shared, on: PgQueryable) {
     this.shared = shared;
@@ -117,6 +132,12 @@ class PgConnection implements Connection {
     this.stats = {
       collection: (collection) => this.#collectionStats(collection),
       storage: () => this.#storageStats(),
+    };
+    this.search = {
+      search: (collection, request) => this.#search(collection, request),
+      reindex: (collection, progress) => this.#reindex(collection, progress),
+      optimize: async (collection) =>
+        await (await this.#searchIndex(collection)).optimize(this.#db()),
     };
   }
 
@@ -130,8 +151,26 @@ class PgConnection implements Connection {
     }));
   }
 
-  ensureCollection(name: string, options: NormalizedOptions): Promise<void> {
+  ensureCollection(
+    name: string,
+    options: NormalizedOptions,
+    progress?: IndexProgress,
+  ): Promise<void> {
+    const committed = this.#on === this.shared.driver;
+    return this.shared.searches.changing(
+      name,
+      committed,
+      () => this.#ensureCollection(name, options, progress),
+    );
+  }
+
+  #ensureCollection(
+    name: string,
+    options: NormalizedOptions,
+    progress?: IndexProgress,
+  ): Promise<void> {
     return this.#atomically(async (on, created) => {
+      const searchBefore = await this.shared.searches.previous(on, name);
       const [row] = await on.query<{ id: number }>(
         `INSERT INTO ${this.shared.schema}.quire_collections (name, options, created_at)
          VALUES ($1, $2, $3)
@@ -141,6 +180,7 @@ class PgConnection implements Connection {
       if (row === undefined) throw new QuireError("STORAGE", `Cannot create ${quote(name)}`);
       const table = documentTable(this.shared.schema, row.id);
       await on.query(createDocumentTable(table));
+      await this.shared.searches.ensured(on, name, row.id, searchBefore, options.search, progress);
       if (!this.shared.tables.has(name)) created.push(name);
       this.shared.tables.set(name, table);
     });
@@ -155,6 +195,10 @@ class PgConnection implements Connection {
   }
 
   async put(collection: string, request: PutRequest): Promise<Meta> {
+    const index = await this.#indexed(collection);
+    if (index === true) {
+      return await this.transaction(async (tx) => await tx.put(collection, request));
+    }
     const table = await this.#table(collection);
     const { id, data, ifRev, now } = request;
     const returning = "RETURNING rev, created_at";
@@ -183,6 +227,7 @@ class PgConnection implements Connection {
     }
     const [row] = rows;
     if (row === undefined) throw await this.#conflict(collection, table, id, ifRev ?? 0);
+    await index?.write(this.#db(), [[id, data]]);
     return { id, rev: row.rev, createdAt: row.created_at, updatedAt: now };
   }
 
@@ -192,6 +237,10 @@ class PgConnection implements Connection {
    * one, as `put`.
    */
   async putMany(collection: string, requests: readonly PutRequest[]): Promise<Meta[]> {
+    const index = await this.#indexed(collection);
+    if (index === true) {
+      return await this.transaction(async (tx) => await tx.putMany(collection, requests));
+    }
     const now = requests[0]?.now;
     if (
       now === undefined || !distinctIds(requests) ||
@@ -203,19 +252,20 @@ class PgConnection implements Connection {
     }
     const table = await this.#table(collection);
     const records = `[${
-      requests.map(({ id, data }) => `{"id":${JSON.stringify(id)},"data":${data}${docField(data)}}`)
+      requests.map(({ id, data }) => `{"id":${JSON.stringify(id)},${dataFields(data)}}`)
         .join(",")
     }]`;
     const rows = await this.#db().query<{ id: string; rev: number; created_at: string }>(
       `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data, doc)
-       SELECT r.id, 1, $2, $2, r.data, coalesce(r.doc, r.data::jsonb)
-       FROM json_to_recordset($1::text::json) AS r(id text, data json, doc jsonb)
+       SELECT r.id, 1, $2, $2, coalesce(r.data, r.raw::json), coalesce(r.doc, r.data::jsonb)
+       FROM json_to_recordset($1::text::json) AS r(id text, data json, raw text, doc jsonb)
        ON CONFLICT (id) DO UPDATE SET rev = t.rev + 1, updated_at = excluded.updated_at,
          data = excluded.data, doc = excluded.doc
        RETURNING id, rev, created_at`,
       [records, now],
     );
     const written = new Map(rows.map((row) => [row.id, row]));
+    await index?.write(this.#db(), requests.map(({ id, data }) => [id, data]));
     return requests.map(({ id }) => {
       const row = written.get(id);
       if (row === undefined) throw new QuireError("STORAGE", `Write of ${quote(id)} was lost`);
@@ -229,6 +279,10 @@ class PgConnection implements Connection {
     mode: RestoreMode,
   ): Promise<boolean[]> {
     if (requests.length === 0) return [];
+    const index = await this.#indexed(collection);
+    if (index === true) {
+      return await this.transaction(async (tx) => await tx.restoreMany(collection, requests, mode));
+    }
     if (!distinctIds(requests)) {
       const written: boolean[] = [];
       for (const request of requests) {
@@ -241,7 +295,7 @@ class PgConnection implements Connection {
       requests.map(({ id, rev, createdAt, updatedAt, data }) =>
         `{"id":${JSON.stringify(id)},"rev":${rev},"created_at":${
           JSON.stringify(createdAt)
-        },"updated_at":${JSON.stringify(updatedAt)},"data":${data}${docField(data)}}`
+        },"updated_at":${JSON.stringify(updatedAt)},${dataFields(data)}}`
       ).join(",")
     }]`;
     const onConflict = mode === "skip" ? "DO NOTHING" : `DO UPDATE SET rev = excluded.rev,
@@ -249,17 +303,27 @@ class PgConnection implements Connection {
       doc = excluded.doc`;
     const rows = await this.#db().query<{ id: string }>(
       `INSERT INTO ${table} (id, rev, created_at, updated_at, data, doc)
-       SELECT r.id, r.rev, r.created_at, r.updated_at, r.data, coalesce(r.doc, r.data::jsonb)
+       SELECT r.id, r.rev, r.created_at, r.updated_at, coalesce(r.data, r.raw::json),
+         coalesce(r.doc, r.data::jsonb)
        FROM json_to_recordset($1::text::json)
-         AS r(id text, rev integer, created_at text, updated_at text, data json, doc jsonb)
+         AS r(id text, rev integer, created_at text, updated_at text, data json, raw text,
+           doc jsonb)
        ON CONFLICT (id) ${onConflict} RETURNING id`,
       [records],
     );
     const written = new Set(rows.map((row) => row.id));
+    await index?.write(
+      this.#db(),
+      requests.filter(({ id }) => written.has(id)).map(({ id, data }) => [id, data]),
+    );
     return requests.map(({ id }) => written.has(id));
   }
 
   async delete(collection: string, id: string, ifRev?: number): Promise<boolean> {
+    const index = await this.#indexed(collection);
+    if (index === true) {
+      return await this.transaction(async (tx) => await tx.delete(collection, id, ifRev));
+    }
     const table = await this.#table(collection);
     if (ifRev === 0) {
       const [row] = await this.#db().query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
@@ -272,6 +336,7 @@ class PgConnection implements Connection {
     if (deleted === 0 && ifRev !== undefined) {
       throw await this.#conflict(collection, table, id, ifRev);
     }
+    if (deleted > 0) await index?.remove(this.#db(), [id]);
     return deleted > 0;
   }
 
@@ -297,7 +362,11 @@ class PgConnection implements Connection {
   }
 
   async clear(collection: string): Promise<number> {
-    return await this.#db().execute(`DELETE FROM ${await this.#table(collection)}`);
+    const index = await this.#indexed(collection);
+    if (index === true) return await this.transaction(async (tx) => await tx.clear(collection));
+    const deleted = await this.#db().execute(`DELETE FROM ${await this.#table(collection)}`);
+    await index?.clear(this.#db());
+    return deleted;
   }
 
   async transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
@@ -370,6 +439,52 @@ class PgConnection implements Connection {
     });
   }
 
+  /**
+   * The collection's search index, which its writes keep in step; `true` on the pool when it
+   * has one: the write then runs in a transaction of its own, document and index together. In a
+   * transaction, the options are read again under a share lock (pg_search.ts `locked`), so a
+   * change of search fields and a write beside it go one after the other.
+   */
+  async #indexed(collection: string): Promise<PgSearchIndex | true | undefined> {
+    const onPool = this.#on === this.shared.driver;
+    const index = await this.shared.searches.of(this.#db(), collection, onPool);
+    if (index === undefined) return undefined;
+    return onPool ? true : await this.shared.searches.locked(this.#db(), collection);
+  }
+
+  /** The collection's search index; `UNSUPPORTED` when it has no search option. */
+  async #searchIndex(collection: string): Promise<PgSearchIndex> {
+    const index = await this.shared.searches.of(
+      this.#db(),
+      collection,
+      this.#on === this.shared.driver,
+    );
+    requireSearchOptions(collection, index?.options);
+    return index!;
+  }
+
+  async #search(collection: string, request: SearchRequest): Promise<SearchResult> {
+    const index = await this.#searchIndex(collection);
+    if (request.raw) {
+      throw new QuireError(
+        "UNSUPPORTED",
+        "The postgres backend has no FTS5: raw FTS5 queries need the SQLite backend",
+      );
+    }
+    const on = this.#db();
+    if (on !== this.shared.driver) return await index.search(on, collection, request);
+    // On the pool: every statement of the search reads one snapshot.
+    return await this.shared.driver.transaction(
+      (tx) => index.search(tx, collection, request),
+      { isolation: "repeatable read", readOnly: true },
+    );
+  }
+
+  async #reindex(collection: string, progress?: IndexProgress): Promise<void> {
+    const index = await this.#searchIndex(collection);
+    await this.#atomically((on) => index.rebuild(on, progress));
+  }
+
   #forgetCreated(): void {
     for (const name of this.#created) this.shared.tables.delete(name);
     this.#created.length = 0;
@@ -426,7 +541,14 @@ class PostgresBackend extends PgConnection implements Backend {
   readonly location: string;
 
   constructor(driver: PgDriver, schema: string, schemaName: string, location: string) {
-    super({ driver, schema, schemaName, tables: new Map(), running: new Set() }, driver);
+    super({
+      driver,
+      schema,
+      schemaName,
+      tables: new Map(),
+      running: new Set(),
+      searches: new PgSearches(schema),
+    }, driver);
     this.location = location;
   }
 
@@ -449,10 +571,14 @@ function docText(data: string): string | null {
   return data.includes("\\u0000") ? data.replace(NUL_ESCAPE, "$1\\ufffd") : null;
 }
 
-/** `,"doc":…` for a batch record whose `doc` must differ from its `data`, else nothing. */
-function docField(data: string): string {
+/**
+ * The document fields of a batch record: `"data":…`, or for a text holding U+0000 (which
+ * json_to_recordset refuses in a json field) the text as a JSON string in `raw`, and the `doc`
+ * copy without it.
+ */
+function dataFields(data: string): string {
   const doc = docText(data);
-  return doc === null ? "" : `,"doc":${doc}`;
+  return doc === null ? `"data":${data}` : `"raw":${JSON.stringify(data)},"doc":${doc}`;
 }
 
 function distinctIds(requests: readonly { id: string }[]): boolean {
