@@ -36,7 +36,7 @@ import { type RankedMatch, SearchIndex } from "../../search/search_index.ts";
 import type { SearchOptions } from "../../search/search_options.ts";
 import { terms } from "../../search/tokenize.ts";
 import { tokenizerOf } from "../../search/compile_search.ts";
-import { normalizeOptions } from "../../collection_options.ts";
+import { parseStoredOptions } from "../../collection_options.ts";
 import { QuireError, quote } from "../../errors.ts";
 import { compareCodePoints } from "../../names.ts";
 import { decodeEntry } from "../decode_entry.ts";
@@ -394,7 +394,7 @@ export class PgSearches {
       [collection],
     );
     if (row === undefined) throw new QuireError("NOT_FOUND", `No collection ${quote(collection)}`);
-    const index = this.#index(row.id, searchOptionsIn(row.options));
+    const index = this.#index(row.id, parseStoredOptions(collection, row.options).search);
     if (committed && !this.#changing.has(collection)) this.#known.set(collection, index ?? null);
     return index;
   }
@@ -411,7 +411,7 @@ export class PgSearches {
       [collection],
     );
     if (row === undefined) throw new QuireError("NOT_FOUND", `No collection ${quote(collection)}`);
-    return this.#index(row.id, searchOptionsIn(row.options));
+    return this.#index(row.id, parseStoredOptions(collection, row.options).search);
   }
 
   /** The collection's search options before `ensureCollection` changes them. */
@@ -420,7 +420,7 @@ export class PgSearches {
       `SELECT options FROM ${this.#schema}.quire_collections WHERE name = $1`,
       [collection],
     );
-    return row === undefined ? undefined : searchOptionsIn(row.options);
+    return row === undefined ? undefined : parseStoredOptions(collection, row.options).search;
   }
 
   /**
@@ -453,15 +453,6 @@ export class PgSearches {
     return options === undefined
       ? undefined
       : new PgSearchIndex(this.#schema, catalogId, documentTable(this.#schema, catalogId), options);
-  }
-}
-
-/** The search options in a catalog row's options text. */
-function searchOptionsIn(text: string): SearchOptions | undefined {
-  try {
-    return normalizeOptions(JSON.parse(text)).search;
-  } catch (error) {
-    throw new QuireError("CORRUPT", "A catalog entry is unreadable", { cause: error });
   }
 }
 
