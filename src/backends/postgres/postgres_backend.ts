@@ -10,17 +10,33 @@
  * its transaction as on SQLite. (A statement that does fail dooms its whole transaction: Postgres
  * aborts it, and the driver rolls it back.)
  *
- * Capabilities so far: the core, and stats. `find`, `search`, `explain`, `check` and `backup`
- * are not here yet: the Store answers UNSUPPORTED for the first three, copies into a SQLite file
+ * Capabilities so far: the core, stats, `find` (find, count, deleteMany) and `explain`, with the
+ * filter language compiled by pg_query_sql.ts (one statement per call). `search`, `check` and
+ * `backup` are not here yet: the Store answers UNSUPPORTED for search, copies into a SQLite file
  * for `backup()` and still checks references for `check()`.
+ *
+ * A collection's `indexes` option becomes expression indexes (pg_query_sql.ts's
+ * `pgIndexExpressions`, the very expressions the compiled filters use): for one path, a btree
+ * on its jsonb value (equality, `in`, number ranges) and one on its text in "C" order (string
+ * ranges, `startsWith`); for a composite list, one btree on the paths' jsonb values. Indexes are
+ * named `<table>_ix_<hash of the paths>` (and `_it_` for the text one), created and dropped
+ * as the option changes. A btree entry holds at most about 2.7 kB: a document whose value at an
+ * indexed path is longer than that cannot be written (STORAGE), unlike on SQLite.
  *
  * @module
  */
 
-import type { Backend, Connection, StatsCapability } from "../../backend/contract.ts";
+import type {
+  Backend,
+  Connection,
+  ExplainCapability,
+  FindCapability,
+  StatsCapability,
+} from "../../backend/contract.ts";
 import type {
   CatalogEntry,
   CollectionStats,
+  Explain,
   Meta,
   PageRequest,
   PutRequest,
@@ -30,6 +46,10 @@ import type {
 } from "../../backend/types.ts";
 import { type NormalizedOptions, normalizeOptions } from "../../collection_options.ts";
 import { conflict, QuireError, quote } from "../../errors.ts";
+import { fnv1a } from "../../hash.ts";
+import { type Filter, isMatchAll } from "../../query/ast.ts";
+import { parsePath } from "../../query/path.ts";
+import type { FindRequest } from "../../query/query.ts";
 import { decodeEntry } from "../decode_entry.ts";
 import { openPgDriver, type PgDriver, type PgDriverOptions, type PgQueryable } from "./driver.ts";
 import { pgConfig } from "./pg_config.ts";
@@ -40,6 +60,13 @@ import {
   MIGRATIONS,
   schemaIdentifier,
 } from "./pg_schema.ts";
+import {
+  pgCountSql,
+  pgDeleteSql,
+  pgIndexExpressions,
+  pgSelectSql,
+  type PgSqlFragment,
+} from "./pg_query_sql.ts";
 
 /** Options of the Postgres backend: the driver's, and read-only mode. */
 export interface PostgresOptions extends PgDriverOptions {
@@ -103,6 +130,8 @@ class PgConnection implements Connection {
   readonly #created: string[] = [];
   #savepoints = 0;
   readonly stats: StatsCapability;
+  readonly find: FindCapability;
+  readonly explain: ExplainCapability;
 
   constructor(shared: Shared, on: PgQueryable) {
     this.shared = shared;
@@ -111,6 +140,12 @@ class PgConnection implements Connection {
       collection: (collection) => this.#collectionStats(collection),
       storage: () => this.#storageStats(),
     };
+    this.find = {
+      find: (collection, request) => this.#find(collection, request),
+      count: (collection, filter) => this.#count(collection, filter),
+      deleteMany: (collection, filter) => this.#deleteMany(collection, filter),
+    };
+    this.explain = { explain: (collection, request) => this.#explain(collection, request) };
   }
 
   async collections(): Promise<CatalogEntry[]> {
@@ -131,6 +166,7 @@ class PgConnection implements Connection {
       if (row === undefined) throw new QuireError("STORAGE", `Cannot create ${quote(name)}`);
       const table = documentTable(this.shared.schema, row.id);
       await on.query(createDocumentTable(table));
+      await this.#syncIndexes(on, row.id, table, options.indexes ?? []);
       if (!this.shared.tables.has(name)) created.push(name);
       this.shared.tables.set(name, table);
     });
@@ -343,6 +379,90 @@ class PgConnection implements Connection {
     return table;
   }
 
+  async #find(collection: string, request: FindRequest): Promise<StoredEntry[]> {
+    const { sql, params } = pgSelectSql(await this.#table(collection), request);
+    const rows = await this.#on.query<Row>(sql, params);
+    return rows.map((row) => decode(collection, row));
+  }
+
+  async #count(collection: string, filter?: Filter): Promise<number> {
+    const table = await this.#table(collection);
+    const { sql, params } = filter === undefined
+      ? { sql: `SELECT count(*) AS n FROM ${table}`, params: [] }
+      : pgCountSql(table, filter);
+    const [row] = await this.#on.query<{ n: string | number }>(sql, params);
+    return Number(row?.n ?? 0);
+  }
+
+  async #deleteMany(collection: string, filter: Filter): Promise<number> {
+    const table = await this.#table(collection);
+    if (isMatchAll(filter)) return await this.#on.execute(`DELETE FROM ${table}`);
+    const { sql, params } = pgDeleteSql(table, filter);
+    return await this.#on.execute(sql, params);
+  }
+
+  async #explain(collection: string, request: FindRequest): Promise<Explain> {
+    const table = await this.#table(collection);
+    const { sql, params }: PgSqlFragment = pgSelectSql(table, request);
+    const rows = await this.#on.query<Record<string, unknown>>(`EXPLAIN ${sql}`, params);
+    const plan = rows.map((row) => String(Object.values(row)[0] ?? ""));
+    // Index names carry a hash of their paths: map them back to the collection's options.
+    const [entry] = await this.#on.query<{ options: string }>(
+      `SELECT options FROM ${this.shared.schema}.quire_collections WHERE name = $1`,
+      [collection],
+    );
+    const options = entry === undefined ? {} : parseOptions(collection, entry.options);
+    const byName = new Map<string, string[]>();
+    const bare = table.slice(table.lastIndexOf(".") + 1).replaceAll('"', "");
+    for (const index of options.indexes ?? []) {
+      const paths = typeof index === "string" ? [index] : index;
+      for (const name of indexNames(bare, paths)) byName.set(name, paths);
+    }
+    const indexes: string[][] = [];
+    const seen = new Set<string>();
+    for (const line of plan) {
+      const name =
+        /(?:Index (?:Only )?Scan(?: Backward)? using|Bitmap Index Scan on) "?([A-Za-z0-9_]+)"?/
+          .exec(line)?.[1];
+      const paths = name === undefined ? undefined : byName.get(name);
+      if (paths !== undefined && !seen.has(name!)) {
+        seen.add(name!);
+        indexes.push(paths);
+      }
+    }
+    return { backend: "postgres", plan, indexes, sql, params: [...params] };
+  }
+
+  /** Creates the indexes `indexes` asks for on a document table, and drops the others. */
+  async #syncIndexes(
+    on: PgQueryable,
+    catalogId: number,
+    table: string,
+    indexes: readonly (string | readonly string[])[],
+  ): Promise<void> {
+    const bare = `quire_docs_${catalogId}`;
+    const wanted = new Map<string, string>();
+    for (const index of indexes) {
+      const paths = typeof index === "string" ? [index] : index;
+      const expressions = pgIndexExpressions(
+        paths.map((path) => parsePath(path, "INVALID_OPTION")),
+      );
+      const names = indexNames(bare, paths);
+      expressions.forEach((list, i) => wanted.set(names[i]!, list.join(", ")));
+    }
+    const existing = await on.query<{ name: string }>(
+      `SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename = $2
+         AND indexname LIKE $3`,
+      [this.shared.schemaName, bare, `${bare}\\_i%`],
+    );
+    for (const { name } of existing) {
+      if (!wanted.has(name)) await on.query(`DROP INDEX ${this.shared.schema}."${name}"`);
+    }
+    for (const [name, expressions] of wanted) {
+      await on.query(`CREATE INDEX IF NOT EXISTS "${name}" ON ${table} (${expressions})`);
+    }
+  }
+
   async #conflict(collection: string, table: string, id: string, ifRev: number) {
     const [row] = await this.#on.query<{ rev: number }>(
       `SELECT rev FROM ${table} WHERE id = $1`,
@@ -386,6 +506,17 @@ class PostgresBackend extends PgConnection implements Backend {
   async close(): Promise<void> {
     await this.shared.driver.close();
   }
+}
+
+/**
+ * The names of the indexes on `paths` of a document table (`quire_docs_<id>`): a hash of the
+ * paths keeps them stable; the jsonb index first, then (for one path) the text index.
+ */
+function indexNames(table: string, paths: readonly string[]): string[] {
+  const hash = fnv1a(JSON.stringify(paths));
+  return paths.length === 1
+    ? [`${table}_ix_${hash}`, `${table}_it_${hash}`]
+    : [`${table}_ix_${hash}`];
 }
 
 function distinctIds(requests: readonly { id: string }[]): boolean {
