@@ -33,6 +33,7 @@ import { type Command, command } from "./lib/cli_command.ts";
 import { countCommand, del, find, get, put, search } from "./lib/cli_documents.ts";
 import { type Io, processIo, write } from "./lib/cli_io.ts";
 import { backup, check, exportCommand, importCommand, stats } from "./lib/cli_jobs.ts";
+import { copyCommand } from "./lib/cli_copy.ts";
 import { Output } from "./lib/cli_output.ts";
 import { serveCommand } from "./lib/cli_serve.ts";
 import { CLI_DEFAULT_URL, targetOf } from "./lib/cli_store.ts";
@@ -69,6 +70,7 @@ const COMMANDS: Command[] = [
   stats,
   exportCommand,
   importCommand,
+  copyCommand,
   backup,
   check,
   reindex,

@@ -195,7 +195,7 @@ describe("quire CLI: arguments, help and exit codes", () => {
       [["import", "-"], /stdin, which is a terminal/],
       [["import", "x.json", "--id-field", "id"], /--id-field goes with --collection/],
       [["serve", "--port", "70000"], /--port takes a whole number from 0 to 65535/],
-      [["stats", "--db", "postgres://admin:s3cret@db.example/app"], /--db: Cannot open/],
+      [["stats", "--db", "mysql://admin:s3cret@db.example/app"], /--db: Cannot open/],
     ];
     for (const [args, pattern] of cases) {
       const result = await cli(args);
@@ -220,7 +220,7 @@ describe("quire CLI: arguments, help and exit codes", () => {
     const fromDatabase = await cli(["count", "users"], { env: { DATABASE_URL: url } });
     assert.equal(fromDatabase.stdout, "1\n");
     // A bad URL from the environment is a failure, not a usage error, and says where it came from.
-    const bad = await cli(["stats"], { env: { DATABASE_URL: "postgres://u:s3cret@h/db" } });
+    const bad = await cli(["stats"], { env: { DATABASE_URL: "mysql://u:s3cret@h/db" } });
     assert.equal(bad.code, 1);
     assert.match(
       bad.stderr,

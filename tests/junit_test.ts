@@ -233,3 +233,24 @@ describe("junit reports", () => {
     assert.equal(decodeEntities("&#128512;&amp;lt;"), "😀&lt;");
   });
 });
+
+test("Node: a todo case that fails is skipped, as Node counts it, not failed", () => {
+  // As Node 24 writes it for `test("fails but todo", { todo: "known" }, () => { throw ... })`.
+  const root = parseXml(`<?xml version="1.0" encoding="utf-8"?>
+<testsuites>
+	<testcase name="fails but todo" time="0.01" classname="test" file="/tmp/t.mjs" failure="x">
+		<skipped type="todo" message="known"/>
+		<failure type="testCodeFailure" message="x">[Error [ERR_TEST_FAILURE]: x]</failure>
+	</testcase>
+	<testcase name="fails" time="0.01" classname="test" file="/tmp/t.mjs" failure="y">
+		<failure type="testCodeFailure" message="y">[Error [ERR_TEST_FAILURE]: y]</failure>
+	</testcase>
+	<testcase name="passes" time="0.000288" classname="test" file="/tmp/t.mjs"/>
+	<!-- tests 3 -->
+	<!-- pass 1 -->
+	<!-- fail 1 -->
+	<!-- todo 1 -->
+</testsuites>`);
+  const n = countTestcases(root);
+  assert.deepEqual([n.passed, n.failed, n.skipped], [1, 1, 1]);
+});

@@ -838,8 +838,8 @@ describe("open() URLs", () => {
   test("unknown URLs are INVALID_OPTION and never echo what follows the scheme", () => {
     for (
       const url of [
-        "postgres://admin:hunter2@db.example/app",
         "mysql://root:hunter2@x",
+        "postgres:admin:hunter2@db.example/app",
         "hunter2",
         "sqlite:",
         "sqlite://",
@@ -850,6 +850,10 @@ describe("open() URLs", () => {
       assert.ok(!error.message.includes("hunter2"), error.message);
     }
     throwsWith(() => parseUrl("sqlite://a%00b.db"), "INVALID_OPTION");
+    // Postgres URLs go to the Postgres backend whole (its driver reads them).
+    for (const url of ["postgres://u:p@h/db?schema=s", "postgresql://h/db"]) {
+      assert.deepEqual(parseUrl(url), { backend: "postgres", url });
+    }
   });
 
   test("relative sqlite:// paths are taken from the working directory", async () => {

@@ -23,7 +23,7 @@ export const CLI_DEFAULT_URL = "sqlite://data/quire.db";
 /** Which database, and where that choice came from (for messages). */
 export interface Target {
   url: string;
-  from: "--db" | "QUIRE_URL" | "DATABASE_URL" | "default";
+  from: "--db" | "QUIRE_URL" | "DATABASE_URL" | "default" | "argument";
 }
 
 /** The database to use: `--db`, else the environment, else {@linkcode CLI_DEFAULT_URL}. */
@@ -44,8 +44,8 @@ function optionsOf(target: Target): OpenOptions {
   try {
     return parseUrl(target.url);
   } catch (error) {
-    if (target.from === "--db" && error instanceof QuireError) {
-      throw new UsageError(`--db: ${error.message}`);
+    if ((target.from === "--db" || target.from === "argument") && error instanceof QuireError) {
+      throw new UsageError(target.from === "--db" ? `--db: ${error.message}` : error.message);
     }
     if (error instanceof QuireError) {
       throw new QuireError(error.code, `${error.message} (the URL is ${target.from})`);

@@ -33,6 +33,7 @@ import type {
 import type { NormalizedOptions } from "../collection_options.ts";
 import { QuireError } from "../errors.ts";
 import { Lock } from "../lock.ts";
+import { settled } from "./settled.ts";
 import type { SyncBackend } from "./sync_backend.ts";
 
 /** The async contract over `engine`; see the module doc. */
@@ -179,6 +180,8 @@ class SerialBackend extends SyncConnection implements Backend {
 /** A transaction's handle: its calls run at once, until the transaction ends. */
 class SerialTransaction extends SyncConnection {
   ended = false;
+  /** Savepoints started on this handle and not ended yet. */
+  readonly open = new Set<Promise<unknown>>();
 
   protected gate<T>(fn: () => T): T {
     if (this.ended) {
@@ -189,19 +192,36 @@ class SerialTransaction extends SyncConnection {
 
   transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
     // The engine's begin() inside a transaction opens a savepoint.
-    return this.gate(() => runTransaction(this.engine, fn));
+    const savepoint = this.gate(() => runTransaction(this.engine, fn));
+    this.open.add(savepoint);
+    const forget = () => this.open.delete(savepoint);
+    savepoint.then(forget, forget);
+    return savepoint;
   }
 }
 
-/** BEGIN, `fn` on a fresh handle, then COMMIT, or ROLLBACK and rethrow. */
+/**
+ * BEGIN, `fn` on a fresh handle, then COMMIT, or ROLLBACK and rethrow. A savepoint that `fn`
+ * started and did not wait for is waited for first: ending the transaction under it would
+ * commit or roll back the wrong level, and release the lock with the engine still inside.
+ */
 async function runTransaction<T>(
   engine: SyncBackend,
   fn: (tx: Connection) => Promise<T>,
 ): Promise<T> {
   engine.begin();
   const tx = new SerialTransaction(engine);
+  let result: T;
   try {
-    const result = await fn(tx);
+    result = await fn(tx);
+  } catch (error) {
+    await settled(tx.open);
+    tx.ended = true;
+    engine.rollback();
+    throw error;
+  }
+  try {
+    await settled(tx.open);
     tx.ended = true;
     engine.commit();
     return result;

@@ -1,19 +1,23 @@
 /**
  * The Postgres back end of the filter language: compiles a filter AST (src/query/ast.ts), sort
  * keys, a keyset cursor and a limit into Postgres SQL over a document table (`id text COLLATE
- * "C", rev integer, created_at text, updated_at text, data jsonb`; see pg_schema.ts), with the
- * semantics written in src/query/ast.ts, the ones src/backends/sqlite/to_sql.ts gives SQLite.
+ * "C", rev integer, created_at text, updated_at text, data json, doc jsonb`; see pg_schema.ts),
+ * with the semantics written in src/query/ast.ts, the ones src/backends/sqlite/to_sql.ts gives
+ * SQLite. Filters and sorts read `doc` (jsonb, which indexes serve); only the JSON text of an
+ * array or object sort value is read from `data` (json, the document's text as written).
  *
  * What makes injection impossible: every value is a bound parameter (`$n`, appended only by
  * `SqlBuilder.bind`; numbers and JSON go in as text and are cast in SQL, so both drivers bind
  * them alike); a JSON path is only ever written by {@linkcode pgTextLiteral}, one literal per
- * segment (plain `'…'` for printable ASCII without `'` and `\`, otherwise `E'…'` with every
- * other character escaped as `\uXXXX`, so the SQL text holds no quote, backslash or non-ASCII
+ * key (plain `'…'` for printable ASCII without `'` and `\`, otherwise `E'…'` with every other
+ * character escaped as `\uXXXX`, so the SQL text holds no quote, backslash or non-ASCII
  * character of the user's, whatever `standard_conforming_strings` says); an array index is
  * written as a checked whole number; operators, type names, sort directions and metadata
  * columns come from the allow-lists below; the table name must match a strict pattern. Paths
  * are literals rather than parameters so that an expression index on a path (created with the
- * same text by {@linkcode pgIndexExpressions}) matches the query in a generic plan too.
+ * same text by {@linkcode pgIndexExpressions}) matches the query in a generic plan too. The
+ * same shape of query (node kinds, paths, operators, value types) gives the same SQL text, so
+ * the drivers' prepared statements are reused.
  *
  * How each point of the semantics is compiled, for a path read as `P` (a jsonb value, SQL NULL
  * where missing) and `T` (its text, for a string its characters). A key is `-> 'key'` (which
@@ -25,20 +29,23 @@
  *   jsonb compares a number only with numbers (by value: 1 = 1.0), a string only with strings
  *   (byte for byte), `true` only with `true`, `null` with `null`, so no type test is needed and
  *   a btree index on `P` serves it. `in` is `P = ANY(ARRAY(SELECT jsonb_array_elements($1)))`,
- *   the list as one JSON array parameter.
- * - Number ranges: `P > $1::text::jsonb AND jsonb_typeof(P) = 'number'` (jsonb orders numbers
- *   by value as numeric, and every document number is the shortest text of a double, so this
- *   is the order of doubles, big and tiny ones included; the type test drops the booleans,
- *   arrays and objects that jsonb puts above numbers). The same index on `P` serves it.
+ *   the list as one JSON array parameter, however long.
+ * - Number ranges: `P > $1::text::jsonb AND jsonb_typeof(P) = 'number'`: jsonb orders numbers
+ *   by value as numeric, and every stored number is the shortest text of a double (as is the
+ *   bound value), so this is the order of doubles, 1e21 and 5e-324 included; the type test
+ *   drops the booleans, arrays and objects that jsonb orders above numbers. The index on `P`
+ *   serves it.
  * - String ranges: `(T COLLATE "C") > $1 AND jsonb_typeof(P) = 'string'`: "C" compares UTF-8
  *   bytes, which is code point order. An index on `(T COLLATE "C")` serves it.
  * - `startsWith`: the range `[prefix, successor(prefix))` on `T COLLATE "C"`, which in code
- *   point order holds exactly the strings with that prefix, and the type test.
- * - `like`: `translate(T, 'A…Z', 'a…z') COLLATE "C" LIKE $1 ESCAPE ''` with the pattern's ASCII
- *   letters lowered in JS: only A–Z fold (ILIKE would fold É, ß and the rest too), `_` is one
+ *   point order holds exactly the strings with that prefix (so the index serves it), and the
+ *   type test.
+ * - `like`: `translate(T, 'A…Z', 'a…z') COLLATE "C" LIKE $1 ESCAPE ''` with the pattern's A–Z
+ *   lowered in JS: only ASCII letters fold (ILIKE would fold É, ß and the rest too), `_` is one
  *   character (a code point), and there is no escape character (Postgres's default is `\`).
  * - `contains`: `jsonb_typeof(P) = 'array' AND P @> $1::text::jsonb` with `[value]`: jsonb
- *   containment of a one-scalar array asks for an element equal to it, with jsonb equality.
+ *   containment of a one-scalar array asks for a top-level element equal to it (jsonb
+ *   equality, so type-strict).
  * - `exists`: `P IS NOT NULL` (a stored `null` is jsonb 'null', not SQL NULL).
  * - `not(x)`: `NOT coalesce(x, false)` (a leaf on a missing path is SQL NULL); `and` / `or` of
  *   no terms are `true` / `false`.
@@ -49,19 +56,16 @@
  * booleans together (false = 0, true = 1), then text by code point, where an array or object
  * counts as its JSON text. Here a path key sorts by three expressions: a rank (0 for missing and
  * null, 1 for numbers and booleans, 2 for strings, arrays and objects), a numeric (the number,
- * or 0 / 1 for a boolean; NULL for other ranks) and a text in "C" (the string, or an array's or
- * object's jsonb text; NULL for other ranks), each descending for a descending key; ties by id.
- * A keyset cursor compares with the same expressions: a cursor value's type gives its rank.
+ * or 0 / 1 for a boolean; NULL for other ranks) and a text in "C" (the string, or the JSON text
+ * of an array or object as `data` holds it, which is the compact text `json_extract` gives and
+ * a cursor holds; NULL for other ranks), each descending for a descending key; ties by id. A
+ * keyset cursor compares with the same expressions; a cursor value's type gives its rank.
  *
- * The one difference from SQLite: an array or object sorts by its jsonb text, not the compact
- * JSON text that `json_extract` (and a cursor) gives: jsonb writes `", "` and `": "` between
- * items, orders an object's keys by length and then bytes, and writes numbers out in full
- * (`1000000000000000000000`, not `1e+21`). So containers may order differently among
- * themselves and against strings that hold `,` or `:` where the texts first differ. A cursor's
- * value that is the JSON text of an array or object is read as that container (normalized to
- * jsonb text, `$1::text::jsonb::text`), so paging through container sort values is exact; a
- * string value that is itself such JSON text (the string `"[1,2]"`) is read as the container
- * too, which may skip or repeat rows tied at that value while paging.
+ * Differences from SQLite: jsonb cannot hold U+0000, so `doc` has U+FFFD in its place
+ * (pg_schema.ts): a string holding NUL compares and sorts as if it held U+FFFD there (SQLite's
+ * LIKE stops at the NUL); a cursor's string is read the same way, so paging stays exact. An
+ * array or object sorts by `data`'s text, which is its compact JSON text when the document was
+ * written by quire (JSON.stringify), as on SQLite.
  *
  * @module
  */
@@ -149,10 +153,12 @@ const TABLE_NAME =
 
 interface JsonTarget {
   readonly kind: "json";
-  /** `data -> 'a' -> 0`: the jsonb value, SQL NULL where missing. */
+  /** `doc -> 'a' -> …`: the jsonb value, SQL NULL where missing. */
   readonly value: string;
-  /** `data -> 'a' ->> 0`: its text (a string's characters). */
+  /** `doc -> 'a' ->> …`: its text (a string's characters). */
   readonly text: string;
+  /** `data -> 'a' -> 0`: the json value (its text as written), where `value` is a container. */
+  readonly json: string;
   /** `jsonb_typeof(value)`. */
   readonly type: string;
 }
@@ -198,7 +204,7 @@ class SqlBuilder {
  * import { compare, pathField } from "../../query/ast.ts";
  * import { pgFilterSql } from "./pg_query_sql.ts";
  * const { sql, params } = pgFilterSql(compare("gte", pathField(["year"]), 2000));
- * // sql: `(data -> 'year' >= $1::text::jsonb AND jsonb_typeof(data -> 'year') = 'number')`
+ * // sql: `((doc -> 'year') >= $1::text::jsonb AND jsonb_typeof((doc -> 'year')) = 'number')`
  * // params: ["2000"]
  * ```
  */
@@ -293,7 +299,7 @@ export function pgOrderBySql(sort: readonly SortKey[]): string {
  * ```ts
  * import { pgIndexExpressions } from "./pg_query_sql.ts";
  * pgIndexExpressions([["year"]]);
- * // [["(data -> 'year')"], [`((data ->> 'year') COLLATE "C")`]]
+ * // [["(doc -> 'year')"], [`((doc ->> 'year') COLLATE "C")`]]
  * ```
  */
 export function pgIndexExpressions(paths: readonly (readonly PathSegment[])[]): string[][] {
@@ -505,8 +511,9 @@ function jsonTarget(segments: readonly PathSegment[]): JsonTarget {
   if (segments.length === 0) {
     throw new QuireError("INVALID_FILTER", "Invalid path: it has no segments");
   }
-  let value = "data";
+  let value = "doc";
   let text = "";
+  let json = "data";
   for (const segment of segments) {
     const problem = pathSegmentProblem(segment);
     if (problem !== undefined) {
@@ -521,14 +528,17 @@ function jsonTarget(segments: readonly PathSegment[]): JsonTarget {
         : `jsonb_path_query_first(${value}, 'strict $[${segment}]', '{}', true)`;
       text = `(${read} #>> '{}')`;
       value = `(${read})`;
+      // Read only where `value` is an array or object, so every step was of the right kind.
+      json = segment > 0x7fffffff ? "NULL::json" : `(${json} -> ${segment})`;
     } else {
       // `-> 'key'` reads objects only.
       const key = pgTextLiteral(segment);
       text = `(${value} ->> ${key})`;
       value = `(${value} -> ${key})`;
+      json = `(${json} -> ${key})`;
     }
   }
-  return { kind: "json", value, text, type: `jsonb_typeof(${value})` };
+  return { kind: "json", value, text, json, type: `jsonb_typeof(${value})` };
 }
 
 function scalarType(value: Scalar): "number" | "string" | "true" | "false" | "null" {
@@ -548,14 +558,14 @@ interface SortExpressions {
 }
 
 function sortExpressions(target: JsonTarget): SortExpressions {
-  const { value, text, type } = target;
+  const { value, text, json, type } = target;
   return {
     rank: `(CASE ${type} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 ` +
       `WHEN 'array' THEN 2 WHEN 'object' THEN 2 ELSE 0 END)`,
     numeric: `(CASE ${type} WHEN 'number' THEN (${value})::numeric ` +
       `WHEN 'boolean' THEN (CASE WHEN (${value})::boolean THEN 1 ELSE 0 END) END)`,
-    text: `((CASE ${type} WHEN 'string' THEN ${text} WHEN 'array' THEN (${value})::text ` +
-      `WHEN 'object' THEN (${value})::text END) COLLATE "C")`,
+    text: `((CASE ${type} WHEN 'string' THEN ${text} WHEN 'array' THEN ${json}::text ` +
+      `WHEN 'object' THEN ${json}::text END) COLLATE "C")`,
   };
 }
 
@@ -599,9 +609,14 @@ function compileKeyset(
     const target = targetOf(key.field);
     const value = after[i];
     const ok = value === null ||
-      (typeof value === "string" && !value.includes("\0") && value.isWellFormed()) ||
+      (typeof value === "string" && value.isWellFormed()) ||
       (typeof value === "number" && Number.isFinite(value));
     if (!ok || (target.kind === "column" && typeof value !== target.type)) throw invalid();
+    if (typeof value === "string" && value.includes("\0")) {
+      // No column holds NUL; `doc` has U+FFFD in its place (see the module's notes).
+      if (target.kind === "column") throw invalid();
+      return { target, descending: key.descending, value: value.replaceAll("\0", "\uFFFD") };
+    }
     return { target, descending: key.descending, value };
   });
   // Built in text order, so that the parameters are bound in the order they appear.
@@ -629,10 +644,7 @@ function compileKeyset(
         beyond = `(${numeric} ${past} ${builder.bindNumeric(value)} OR ${other})`;
         equal = `${numeric} = ${builder.bindNumeric(value)}`;
       } else {
-        const cursorText = () =>
-          isContainerText(value)
-            ? `(${builder.bind(value)}::text::jsonb)::text`
-            : builder.bind(value);
+        const cursorText = () => builder.bind(value);
         beyond = descending
           ? `(${text} < ${cursorText()} OR ${rank} < 2)`
           : `${text} > ${cursorText()}`;
@@ -643,17 +655,4 @@ function compileKeyset(
     return beyond === undefined ? tie : `(${beyond} OR ${tie})`;
   };
   return condition(0);
-}
-
-/** Whether a cursor's text is the JSON text of an array or object (see the module's notes). */
-function isContainerText(value: string): boolean {
-  if (!(value.startsWith("[") || value.startsWith("{")) || value.includes("\\u0000")) {
-    return false;
-  }
-  try {
-    const parsed = JSON.parse(value);
-    return typeof parsed === "object" && parsed !== null;
-  } catch {
-    return false;
-  }
 }

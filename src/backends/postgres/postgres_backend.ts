@@ -51,6 +51,7 @@ import { type Filter, isMatchAll } from "../../query/ast.ts";
 import { parsePath } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
 import { decodeEntry } from "../decode_entry.ts";
+import { settled } from "../settled.ts";
 import { openPgDriver, type PgDriver, type PgDriverOptions, type PgQueryable } from "./driver.ts";
 import { pgConfig } from "./pg_config.ts";
 import {
@@ -120,15 +121,21 @@ interface Shared {
   schemaName: string;
   /** Collection name → its document table, for collections in the committed catalog. */
   tables: Map<string, string>;
+  /** The transactions running on the pool, which `close()` waits for. */
+  running: Set<Promise<unknown>>;
 }
 
 /** The calls of the contract on one Postgres connection: the pool, or a transaction's. */
 class PgConnection implements Connection {
   protected readonly shared: Shared;
   readonly #on: PgQueryable;
+  // A transaction's or savepoint's handle ends with it; then every call is CLOSED.
+  #ended = false;
   // Tables this transaction created: they are forgotten again if it rolls back.
   readonly #created: string[] = [];
   #savepoints = 0;
+  /** Savepoints started on this handle and not ended yet: its transaction waits for them. */
+  readonly #open = new Set<Promise<unknown>>();
   readonly stats: StatsCapability;
   readonly find: FindCapability;
   readonly explain: ExplainCapability;
@@ -149,7 +156,7 @@ class PgConnection implements Connection {
   }
 
   async collections(): Promise<CatalogEntry[]> {
-    const rows = await this.#on.query<{ id: number; name: string; options: string }>(
+    const rows = await this.#db().query<{ id: number; name: string; options: string }>(
       `SELECT id, name, options FROM ${this.shared.schema}.quire_collections ORDER BY name`,
     );
     return rows.map((row) => ({ name: row.name, options: parseOptions(row.name, row.options) }));
@@ -174,7 +181,9 @@ class PgConnection implements Connection {
 
   async get(collection: string, id: string): Promise<StoredEntry | undefined> {
     const table = await this.#table(collection);
-    const [row] = await this.#on.query<Row>(`SELECT ${COLUMNS} FROM ${table} WHERE id = $1`, [id]);
+    const [row] = await this.#db().query<Row>(`SELECT ${COLUMNS} FROM ${table} WHERE id = $1`, [
+      id,
+    ]);
     return row && decode(collection, row);
   }
 
@@ -184,24 +193,25 @@ class PgConnection implements Connection {
     const returning = "RETURNING rev, created_at";
     let rows: { rev: number; created_at: string }[];
     if (ifRev === undefined) {
-      rows = await this.#on.query(
-        `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data)
-         VALUES ($1, 1, $2, $2, $3::text::jsonb)
+      rows = await this.#db().query(
+        `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data, doc)
+         VALUES ($1, 1, $2, $2, $3::text::json, coalesce($4, $3)::text::jsonb)
          ON CONFLICT (id) DO UPDATE SET rev = t.rev + 1, updated_at = excluded.updated_at,
-           data = excluded.data ${returning}`,
-        [id, now, data],
+           data = excluded.data, doc = excluded.doc ${returning}`,
+        [id, now, data, docText(data)],
       );
     } else if (ifRev === 0) {
-      rows = await this.#on.query(
-        `INSERT INTO ${table} (id, rev, created_at, updated_at, data)
-         VALUES ($1, 1, $2, $2, $3::text::jsonb) ON CONFLICT (id) DO NOTHING ${returning}`,
-        [id, now, data],
+      rows = await this.#db().query(
+        `INSERT INTO ${table} (id, rev, created_at, updated_at, data, doc)
+         VALUES ($1, 1, $2, $2, $3::text::json, coalesce($4, $3)::text::jsonb)
+         ON CONFLICT (id) DO NOTHING ${returning}`,
+        [id, now, data, docText(data)],
       );
     } else {
-      rows = await this.#on.query(
-        `UPDATE ${table} SET rev = rev + 1, updated_at = $1, data = $2::text::jsonb
-         WHERE id = $3 AND rev = $4 ${returning}`,
-        [now, data, id, ifRev],
+      rows = await this.#db().query(
+        `UPDATE ${table} SET rev = rev + 1, updated_at = $1, data = $2::text::json,
+           doc = coalesce($5, $2)::text::jsonb WHERE id = $3 AND rev = $4 ${returning}`,
+        [now, data, id, ifRev, docText(data)],
       );
     }
     const [row] = rows;
@@ -211,7 +221,8 @@ class PgConnection implements Connection {
 
   /**
    * One statement for a batch of unconditional writes with one time and distinct ids (rows from
-   * `jsonb_to_recordset`); anything else goes one by one, as `put`.
+   * `json_to_recordset`, which keeps each document's text as it was); anything else goes one by
+   * one, as `put`.
    */
   async putMany(collection: string, requests: readonly PutRequest[]): Promise<Meta[]> {
     const now = requests[0]?.now;
@@ -225,13 +236,15 @@ class PgConnection implements Connection {
     }
     const table = await this.#table(collection);
     const records = `[${
-      requests.map(({ id, data }) => `{"id":${JSON.stringify(id)},"data":${data}}`).join(",")
+      requests.map(({ id, data }) => `{"id":${JSON.stringify(id)},"data":${data}${docField(data)}}`)
+        .join(",")
     }]`;
-    const rows = await this.#on.query<{ id: string; rev: number; created_at: string }>(
-      `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data)
-       SELECT r.id, 1, $2, $2, r.data FROM jsonb_to_recordset($1::text::jsonb) AS r(id text, data jsonb)
+    const rows = await this.#db().query<{ id: string; rev: number; created_at: string }>(
+      `INSERT INTO ${table} AS t (id, rev, created_at, updated_at, data, doc)
+       SELECT r.id, 1, $2, $2, r.data, coalesce(r.doc, r.data::jsonb)
+       FROM json_to_recordset($1::text::json) AS r(id text, data json, doc jsonb)
        ON CONFLICT (id) DO UPDATE SET rev = t.rev + 1, updated_at = excluded.updated_at,
-         data = excluded.data
+         data = excluded.data, doc = excluded.doc
        RETURNING id, rev, created_at`,
       [records, now],
     );
@@ -261,16 +274,17 @@ class PgConnection implements Connection {
       requests.map(({ id, rev, createdAt, updatedAt, data }) =>
         `{"id":${JSON.stringify(id)},"rev":${rev},"created_at":${
           JSON.stringify(createdAt)
-        },"updated_at":${JSON.stringify(updatedAt)},"data":${data}}`
+        },"updated_at":${JSON.stringify(updatedAt)},"data":${data}${docField(data)}}`
       ).join(",")
     }]`;
     const onConflict = mode === "skip" ? "DO NOTHING" : `DO UPDATE SET rev = excluded.rev,
-      created_at = excluded.created_at, updated_at = excluded.updated_at, data = excluded.data`;
-    const rows = await this.#on.query<{ id: string }>(
-      `INSERT INTO ${table} (id, rev, created_at, updated_at, data)
-       SELECT r.id, r.rev, r.created_at, r.updated_at, r.data
-       FROM jsonb_to_recordset($1::text::jsonb)
-         AS r(id text, rev integer, created_at text, updated_at text, data jsonb)
+      created_at = excluded.created_at, updated_at = excluded.updated_at, data = excluded.data,
+      doc = excluded.doc`;
+    const rows = await this.#db().query<{ id: string }>(
+      `INSERT INTO ${table} (id, rev, created_at, updated_at, data, doc)
+       SELECT r.id, r.rev, r.created_at, r.updated_at, r.data, coalesce(r.doc, r.data::jsonb)
+       FROM json_to_recordset($1::text::json)
+         AS r(id text, rev integer, created_at text, updated_at text, data json, doc jsonb)
        ON CONFLICT (id) ${onConflict} RETURNING id`,
       [records],
     );
@@ -281,13 +295,13 @@ class PgConnection implements Connection {
   async delete(collection: string, id: string, ifRev?: number): Promise<boolean> {
     const table = await this.#table(collection);
     if (ifRev === 0) {
-      const [row] = await this.#on.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
+      const [row] = await this.#db().query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
       if (row !== undefined) throw await this.#conflict(collection, table, id, 0);
       return false;
     }
     const deleted = ifRev === undefined
-      ? await this.#on.execute(`DELETE FROM ${table} WHERE id = $1`, [id])
-      : await this.#on.execute(`DELETE FROM ${table} WHERE id = $1 AND rev = $2`, [id, ifRev]);
+      ? await this.#db().execute(`DELETE FROM ${table} WHERE id = $1`, [id])
+      : await this.#db().execute(`DELETE FROM ${table} WHERE id = $1 AND rev = $2`, [id, ifRev]);
     if (deleted === 0 && ifRev !== undefined) {
       throw await this.#conflict(collection, table, id, ifRev);
     }
@@ -297,10 +311,10 @@ class PgConnection implements Connection {
   async page(collection: string, request: PageRequest): Promise<StoredEntry[]> {
     const table = await this.#table(collection);
     const rows = request.after === undefined
-      ? await this.#on.query<Row>(`SELECT ${COLUMNS} FROM ${table} ORDER BY id LIMIT $1`, [
+      ? await this.#db().query<Row>(`SELECT ${COLUMNS} FROM ${table} ORDER BY id LIMIT $1`, [
         request.limit,
       ])
-      : await this.#on.query<Row>(
+      : await this.#db().query<Row>(
         `SELECT ${COLUMNS} FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`,
         [request.after, request.limit],
       );
@@ -316,42 +330,72 @@ class PgConnection implements Connection {
   }
 
   async clear(collection: string): Promise<number> {
-    return await this.#on.execute(`DELETE FROM ${await this.#table(collection)}`);
+    return await this.#db().execute(`DELETE FROM ${await this.#table(collection)}`);
   }
 
   async transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
-    if (this.#on === this.shared.driver) {
+    const on = this.#db();
+    if (on === this.shared.driver) {
       let handle: PgConnection | undefined;
+      const running = this.shared.driver.transaction(async (tx) => {
+        handle = new PgConnection(this.shared, tx);
+        try {
+          return await fn(handle);
+        } finally {
+          await settled(handle.#open);
+          handle.#ended = true;
+        }
+      });
+      this.shared.running.add(running);
       try {
-        return await this.shared.driver.transaction((on) => {
-          handle = new PgConnection(this.shared, on);
-          return fn(handle);
-        });
+        return await running;
       } catch (error) {
         if (handle !== undefined) handle.#forgetCreated();
         throw error;
+      } finally {
+        this.shared.running.delete(running);
       }
     }
-    // On a transaction's connection: a savepoint.
+    // On a transaction's connection: a savepoint, which the transaction waits for.
+    const savepoint = this.#savepoint(on, fn);
+    this.#open.add(savepoint);
+    const forget = () => this.#open.delete(savepoint);
+    savepoint.then(forget, forget);
+    return await savepoint;
+  }
+
+  async #savepoint<T>(on: PgQueryable, fn: (tx: Connection) => Promise<T>): Promise<T> {
     const name = `quire_${++this.#savepoints}`;
-    await this.#on.query(`SAVEPOINT ${name}`);
-    const handle = new PgConnection(this.shared, this.#on);
+    await on.query(`SAVEPOINT ${name}`);
+    const handle = new PgConnection(this.shared, on);
     let result: T;
     try {
       result = await fn(handle);
     } catch (error) {
+      await settled(handle.#open);
+      handle.#ended = true;
       handle.#forgetCreated();
-      await this.#on.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      await on.query(`ROLLBACK TO SAVEPOINT ${name}`);
       throw error;
     }
-    await this.#on.query(`RELEASE SAVEPOINT ${name}`);
+    await settled(handle.#open);
+    handle.#ended = true;
+    await on.query(`RELEASE SAVEPOINT ${name}`);
     this.#created.push(...handle.#created);
     return result;
   }
 
+  /** Where this connection's statements go. @throws {QuireError} `CLOSED` once it has ended. */
+  #db(): PgQueryable {
+    if (this.#ended) {
+      throw new QuireError("CLOSED", "The transaction has ended: its handle cannot be used");
+    }
+    return this.#on;
+  }
+
   /** Runs `fn` in a transaction: this connection's, or a new one on the pool. */
   #atomically<T>(fn: (on: PgQueryable, created: string[]) => Promise<T>): Promise<T> {
-    if (this.#on !== this.shared.driver) return fn(this.#on, this.#created);
+    if (this.#on !== this.shared.driver) return fn(this.#db(), this.#created);
     const created: string[] = [];
     return this.shared.driver.transaction((on) => fn(on, created)).catch((error) => {
       for (const name of created) this.shared.tables.delete(name);
@@ -368,7 +412,7 @@ class PgConnection implements Connection {
   async #table(collection: string): Promise<string> {
     const known = this.shared.tables.get(collection);
     if (known !== undefined) return known;
-    const [row] = await this.#on.query<{ id: number }>(
+    const [row] = await this.#db().query<{ id: number }>(
       `SELECT id FROM ${this.shared.schema}.quire_collections WHERE name = $1`,
       [collection],
     );
@@ -381,7 +425,7 @@ class PgConnection implements Connection {
 
   async #find(collection: string, request: FindRequest): Promise<StoredEntry[]> {
     const { sql, params } = pgSelectSql(await this.#table(collection), request);
-    const rows = await this.#on.query<Row>(sql, params);
+    const rows = await this.#db().query<Row>(sql, params);
     return rows.map((row) => decode(collection, row));
   }
 
@@ -390,24 +434,24 @@ class PgConnection implements Connection {
     const { sql, params } = filter === undefined
       ? { sql: `SELECT count(*) AS n FROM ${table}`, params: [] }
       : pgCountSql(table, filter);
-    const [row] = await this.#on.query<{ n: string | number }>(sql, params);
+    const [row] = await this.#db().query<{ n: string | number }>(sql, params);
     return Number(row?.n ?? 0);
   }
 
   async #deleteMany(collection: string, filter: Filter): Promise<number> {
     const table = await this.#table(collection);
-    if (isMatchAll(filter)) return await this.#on.execute(`DELETE FROM ${table}`);
+    if (isMatchAll(filter)) return await this.#db().execute(`DELETE FROM ${table}`);
     const { sql, params } = pgDeleteSql(table, filter);
-    return await this.#on.execute(sql, params);
+    return await this.#db().execute(sql, params);
   }
 
   async #explain(collection: string, request: FindRequest): Promise<Explain> {
     const table = await this.#table(collection);
     const { sql, params }: PgSqlFragment = pgSelectSql(table, request);
-    const rows = await this.#on.query<Record<string, unknown>>(`EXPLAIN ${sql}`, params);
+    const rows = await this.#db().query<Record<string, unknown>>(`EXPLAIN ${sql}`, params);
     const plan = rows.map((row) => String(Object.values(row)[0] ?? ""));
     // Index names carry a hash of their paths: map them back to the collection's options.
-    const [entry] = await this.#on.query<{ options: string }>(
+    const [entry] = await this.#db().query<{ options: string }>(
       `SELECT options FROM ${this.shared.schema}.quire_collections WHERE name = $1`,
       [collection],
     );
@@ -464,7 +508,7 @@ class PgConnection implements Connection {
   }
 
   async #conflict(collection: string, table: string, id: string, ifRev: number) {
-    const [row] = await this.#on.query<{ rev: number }>(
+    const [row] = await this.#db().query<{ rev: number }>(
       `SELECT rev FROM ${table} WHERE id = $1`,
       [id],
     );
@@ -472,7 +516,7 @@ class PgConnection implements Connection {
   }
 
   async #collectionStats(collection: string): Promise<CollectionStats> {
-    const [row] = await this.#on.query<{ count: string; bytes: string }>(
+    const [row] = await this.#db().query<{ count: string; bytes: string }>(
       `SELECT count(*) AS count, coalesce(sum(octet_length(data::text)), 0) AS bytes
        FROM ${await this.#table(collection)}`,
     );
@@ -480,7 +524,7 @@ class PgConnection implements Connection {
   }
 
   async #storageStats(): Promise<Record<string, number | string>> {
-    const [row] = await this.#on.query<{ version: string; bytes: string }>(
+    const [row] = await this.#db().query<{ version: string; bytes: string }>(
       `SELECT current_setting('server_version') AS version,
               pg_database_size(current_database()) AS bytes`,
     );
@@ -499,11 +543,13 @@ class PostgresBackend extends PgConnection implements Backend {
   readonly location: string;
 
   constructor(driver: PgDriver, schema: string, schemaName: string, location: string) {
-    super({ driver, schema, schemaName, tables: new Map() }, driver);
+    super({ driver, schema, schemaName, tables: new Map(), running: new Set() }, driver);
     this.location = location;
   }
 
   async close(): Promise<void> {
+    // New calls are the Store's to refuse; the transactions already running end first.
+    await settled(this.shared.running);
     await this.shared.driver.close();
   }
 }
@@ -517,6 +563,24 @@ function indexNames(table: string, paths: readonly string[]): string[] {
   return paths.length === 1
     ? [`${table}_ix_${hash}`, `${table}_it_${hash}`]
     : [`${table}_ix_${hash}`];
+}
+
+// A `\u0000` escape that is not itself an escaped backslash followed by "u0000".
+const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/**
+ * The text for the `doc` column when it must differ from `data`: jsonb cannot hold U+0000, so
+ * the copy that filters read has U+FFFD in its place (the document itself, `data`, keeps it).
+ * `null` when the text has none.
+ */
+function docText(data: string): string | null {
+  return data.includes("\\u0000") ? data.replace(NUL_ESCAPE, "$1\\ufffd") : null;
+}
+
+/** `,"doc":…` for a batch record whose `doc` must differ from its `data`, else nothing. */
+function docField(data: string): string {
+  const doc = docText(data);
+  return doc === null ? "" : `,"doc":${doc}`;
 }
 
 function distinctIds(requests: readonly { id: string }[]): boolean {
