@@ -336,6 +336,10 @@ describe(`Postgres backend (${runtime})`, { skip: unavailable ?? false }, () => 
     // put, not putMany: a batch holding U+0000 fails in json_to_recordset (reported).
     for (const [id, v] of more) await notes.put(id, { v });
     assert.deepEqual(await ids(undefined, "v"), ["w", "r", "s", "v", "t", "u", "q", "p"]);
+    // A container in a document holding U+0000 elsewhere sorts too (by its jsonb text).
+    await notes.put("x", { v: [0], other: "\u0000" });
+    assert.deepEqual(await ids({ v: { $contains: 0 } }, "v"), ["x"]);
+    assert.deepEqual((await ids(undefined, "v")).indexOf("x"), 1);
     for (const sort of ["v", "-v"]) {
       const all = await ids(undefined, sort);
       const paged: string[] = [];

@@ -65,7 +65,10 @@
  * (pg_schema.ts): a string holding NUL compares and sorts as if it held U+FFFD there (SQLite's
  * LIKE stops at the NUL); a cursor's string is read the same way, so paging stays exact. An
  * array or object sorts by `data`'s text, which is its compact JSON text when the document was
- * written by quire (JSON.stringify), as on SQLite.
+ * written by quire (JSON.stringify), as on SQLite; but in a document holding U+0000 anywhere
+ * (json's operators refuse to read it) by its jsonb text (`[1, "x"]`: `", "` and `": "`, keys
+ * by length then bytes, numbers in full), which may order it differently and which a cursor
+ * does not hold, so paging through such sort values may skip or repeat them.
  *
  * @module
  */
@@ -559,13 +562,16 @@ interface SortExpressions {
 
 function sortExpressions(target: JsonTarget): SortExpressions {
   const { value, text, json, type } = target;
+  // json's operators refuse a text holding the escape \u0000 (anywhere): then jsonb's text.
+  const container = `(CASE WHEN strpos(data::text, E'\\\\u0000') = 0 THEN ${json}::text ` +
+    `ELSE (${value})::text END)`;
   return {
     rank: `(CASE ${type} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 ` +
       `WHEN 'array' THEN 2 WHEN 'object' THEN 2 ELSE 0 END)`,
     numeric: `(CASE ${type} WHEN 'number' THEN (${value})::numeric ` +
       `WHEN 'boolean' THEN (CASE WHEN (${value})::boolean THEN 1 ELSE 0 END) END)`,
-    text: `((CASE ${type} WHEN 'string' THEN ${text} WHEN 'array' THEN ${json}::text ` +
-      `WHEN 'object' THEN ${json}::text END) COLLATE "C")`,
+    text: `((CASE ${type} WHEN 'string' THEN ${text} WHEN 'array' THEN ${container} ` +
+      `WHEN 'object' THEN ${container} END) COLLATE "C")`,
   };
 }
 
