@@ -14,6 +14,7 @@ import { type PgServer, pgServerUnavailable, startPgServer } from "../scripts/li
 import { openPgDriver, type PgDriver, type PgQueryable } from "../src/backends/postgres/driver.ts";
 import { createDocumentTable } from "../src/backends/postgres/pg_schema.ts";
 import {
+  INDEXED_CHARACTERS,
   pgCountSql,
   pgFilterSql,
   pgIndexExpressions,
@@ -96,10 +97,10 @@ describe("pg_query_sql.ts: the SQL it writes", () => {
     assert.notDeepEqual(a.params, b.params);
   });
 
-  test("an in list is one parameter, up to FILTER_LIMITS.inValues values", () => {
-    const values = Array.from({ length: FILTER_LIMITS.inValues }, (_, i) => `v${i}`);
+  test("an in list binds at most 3 parameters, however long (FILTER_LIMITS.inValues)", () => {
+    const values = Array.from({ length: FILTER_LIMITS.inValues }, (_, i) => i % 2 ? i : `v${i}`);
     const { params } = pgFilterSql(isIn(pathField(["s"]), values));
-    assert.equal(params.length, 1);
+    assert.equal(params.length, 3);
     assert.equal(pgFilterSql(isIn(pathField(["s"]), [])).sql, "false");
   });
 
@@ -131,10 +132,17 @@ describe("pg_query_sql.ts: the SQL it writes", () => {
   });
 
   test("index expressions are the filters' own expressions", () => {
-    const [[value], [text]] = pgIndexExpressions([["year"]]) as [[string], [string]];
-    assert.ok(pgFilterSql(compare("eq", pathField(["year"]), 1)).sql.includes(value));
-    assert.ok(pgFilterSql(compare("gt", pathField(["year"]), "a")).sql.includes(text));
-    assert.equal(pgIndexExpressions([["a"], ["b", 0]]).length, 1);
+    const [[key], [prefix]] = pgIndexExpressions([["year"]]) as [[string], [string]];
+    const uses = (filter: Filter) => {
+      const { sql } = pgFilterSql(filter);
+      return [sql.includes(key), sql.includes(prefix)];
+    };
+    assert.deepEqual(uses(compare("eq", pathField(["year"]), 1)), [true, true]);
+    assert.deepEqual(uses(compare("gt", pathField(["year"]), 1)), [true, true]);
+    assert.deepEqual(uses(compare("gt", pathField(["year"]), "a")), [true, true]);
+    assert.deepEqual(uses(startsWith(pathField(["year"]), "a")), [true, true]);
+    assert.deepEqual(uses(isIn(pathField(["year"]), ["a", 1])), [true, true]);
+    assert.deepEqual(pgIndexExpressions([["a"], ["b", 0]])[0]!.length, 4);
     throwsCode(() => pgIndexExpressions([["a\0"]]), "INVALID_OPTION");
   });
 });
@@ -250,6 +258,31 @@ describe(`pg_query_sql.ts on Postgres (${runtime})`, { skip: unavailable ?? fals
     assert.deepEqual(await ids('s like "a_b\\\\%c"'), []);
     assert.deepEqual(await ids('s like "A_B%C"'), ["h"]);
     assert.deepEqual(await ids('s like "_x"'), ["g"], "an astral character is one");
+  });
+
+  test("strings longer than the indexed prefix compare in full", async () => {
+    const long = "é".repeat(INDEXED_CHARACTERS) + "b";
+    await driver.query(
+      `INSERT INTO ${TABLE} VALUES ('z1', 1, '2024', '2024', $1::text::json, $1::text::jsonb),
+         ('z2', 1, '2024', '2024', $2::text::json, $2::text::jsonb)`,
+      [JSON.stringify({ long }), JSON.stringify({ long: long.slice(0, -1) + "c" })],
+    );
+    try {
+      const field = pathField(["long"]);
+      assert.deepEqual(await ids(compare("eq", field, long)), ["z1"]);
+      assert.deepEqual(await ids(compare("gt", field, long)), ["z2"]);
+      assert.deepEqual(await ids(compare("lte", field, long)), ["z1"]);
+      assert.deepEqual(await ids(compare("lt", field, "é".repeat(INDEXED_CHARACTERS))), []);
+      assert.deepEqual(await ids(isIn(field, [long, "x"])), ["z1"]);
+      assert.deepEqual(await ids(startsWith(field, long.slice(0, -1))), ["z1", "z2"]);
+      assert.deepEqual(await ids(startsWith(field, long)), ["z1"]);
+      assert.deepEqual(await ids(startsWith(field, "é".repeat(INDEXED_CHARACTERS - 1))), [
+        "z1",
+        "z2",
+      ]);
+    } finally {
+      await driver.query(`DELETE FROM ${TABLE} WHERE id IN ('z1', 'z2')`);
+    }
   });
 
   test("startsWith is a code point prefix, up to U+10FFFF", async () => {

@@ -254,6 +254,13 @@ describe(`Postgres backend (${runtime})`, { skip: unavailable ?? false }, () => 
         "b3998",
         "b3999",
       ]);
+      // A long string, array or object at an indexed path is written and found as any other.
+      const long = "long ".repeat(2000);
+      await books.put("big", { title: long, year: Array.from({ length: 2000 }, (_, i) => i) });
+      await books.put("obj", { title: { text: long }, kind: long });
+      assert.deepEqual((await books.find({ title: long })).items.map((i) => i.id), ["big"]);
+      assert.deepEqual((await books.find({ kind: long })).items.map((i) => i.id), ["obj"]);
+      assert.equal(await books.count({ title: { $startsWith: "long long" } }), 1);
       // Dropping the option drops the indexes.
       const indexNames = async () =>
         (await driver.query<{ name: string }>(

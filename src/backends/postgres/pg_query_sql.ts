@@ -24,22 +24,29 @@
  * reads objects only); an index is `jsonb_path_query_first(X, 'strict $[0]', '{}', true)`,
  * which reads arrays only (`X -> 0` would read a scalar as an array of itself: `'"ab"'::jsonb
  * -> 0` is `"ab"`), as src/query/path.ts demands. `T` ends in `->> 'key'` or `#>> '{}'`.
+ * Two bounded expressions of a path are what indexes hold (pgIndexExpressions): `K`, which is
+ * `P` when it is a number, boolean or null and else NULL, and `L`, the first 200 characters of
+ * `T` in "C" when `P` is a string and else NULL (a btree entry holds at most about 2.7 kB: a
+ * whole long string, array or object would make its document's write fail). Each comparison
+ * tests them (they are implied by the exact test, so they only let an index narrow the scan)
+ * and also says which is NULL, so that a composite index on `K, L` of several paths is
+ * searched on all of its columns.
  * - Type strictness: `jsonb_typeof(P)` ('number', 'string', 'boolean', 'null', 'array',
- *   'object'). Equality is jsonb equality, `P = $1::text::jsonb` with the value's JSON text:
- *   jsonb compares a number only with numbers (by value: 1 = 1.0), a string only with strings
- *   (byte for byte), `true` only with `true`, `null` with `null`, so no type test is needed and
- *   a btree index on `P` serves it. `in` is `P = ANY(ARRAY(SELECT jsonb_array_elements($1)))`,
- *   the list as one JSON array parameter, however long.
- * - Number ranges: `P > $1::text::jsonb AND jsonb_typeof(P) = 'number'`: jsonb orders numbers
- *   by value as numeric, and every stored number is the shortest text of a double (as is the
- *   bound value), so this is the order of doubles, 1e21 and 5e-324 included; the type test
- *   drops the booleans, arrays and objects that jsonb orders above numbers. The index on `P`
- *   serves it.
- * - String ranges: `(T COLLATE "C") > $1 AND jsonb_typeof(P) = 'string'`: "C" compares UTF-8
- *   bytes, which is code point order. An index on `(T COLLATE "C")` serves it.
- * - `startsWith`: the range `[prefix, successor(prefix))` on `T COLLATE "C"`, which in code
- *   point order holds exactly the strings with that prefix (so the index serves it), and the
- *   type test.
+ *   'object'). Equality is jsonb equality, with the value's JSON text: jsonb compares a number
+ *   only with numbers (by value: 1 = 1.0), a string only with strings (byte for byte), `true`
+ *   only with `true`, `null` with `null`, so no type test is needed: `K = $1::text::jsonb AND L
+ *   IS NULL` for a number, boolean or null; `K IS NULL AND L = $1 AND P = $2::text::jsonb` for a
+ *   string ($1 its first 200 characters). `in` is the same with `= ANY(ARRAY(SELECT
+ *   jsonb_array_elements($1)))`, each list as one JSON array parameter, however long.
+ * - Number ranges: `K > $1::text::jsonb AND L IS NULL AND jsonb_typeof(P) = 'number'`: jsonb
+ *   orders numbers by value as numeric, and every stored number is the shortest text of a
+ *   double (as is the bound value), so this is the order of doubles, 1e21 and 5e-324 included;
+ *   the type test drops the booleans and nulls that jsonb orders above and below numbers.
+ * - String ranges: `K IS NULL AND L >= $1 AND (T COLLATE "C") > $2 AND jsonb_typeof(P) =
+ *   'string'`: "C" compares UTF-8 bytes, which is code point order.
+ * - `startsWith`: the range `[prefix, successor(prefix))`, which in code point order holds
+ *   exactly the strings with that prefix: on `L` alone for a prefix of at most 200 characters,
+ *   else on `L` with the first 200 and on `T` with the whole.
  * - `like`: `translate(T, 'A…Z', 'a…z') COLLATE "C" LIKE $1 ESCAPE ''` with the pattern's A–Z
  *   lowered in JS: only ASCII letters fold (ILIKE would fold É, ß and the rest too), `_` is one
  *   character (a code point), and there is no escape character (Postgres's default is `\`).
@@ -145,6 +152,12 @@ const JSON_TYPES = Object.freeze({
 /** The columns a select returns, in this order (`data` as its JSON text). */
 export const PG_SELECT_COLUMNS = "id, rev, created_at, updated_at, data::text AS data";
 
+/**
+ * How many characters of a string an index holds: a btree entry holds at most about 2.7 kB,
+ * and a whole long string (or array, or object) would make its document's write fail.
+ */
+export const INDEXED_CHARACTERS = 200;
+
 const TRUE = "true";
 const FALSE = "false";
 const UPPER = "'ABCDEFGHIJKLMNOPQRSTUVWXYZ'";
@@ -162,6 +175,10 @@ interface JsonTarget {
   readonly text: string;
   /** `data -> 'a' -> 0`: the json value (its text as written), where `value` is a container. */
   readonly json: string;
+  /** `K`: the value when it is a number, boolean or null, else NULL (bounded: indexable). */
+  readonly key: string;
+  /** `L`: the first {@linkcode INDEXED_CHARACTERS} of a string in "C", else NULL. */
+  readonly prefix: string;
   /** `jsonb_typeof(value)`. */
   readonly type: string;
 }
@@ -289,10 +306,12 @@ export function pgOrderBySql(sort: readonly SortKey[]): string {
 }
 
 /**
- * The expression indexes for one entry of a collection's `indexes` option, each as the
- * list of its expressions: for one path, a btree on its jsonb value `P` (equality, `in` and
- * number ranges) and one on its text in "C" order (string ranges and `startsWith`); for a
- * composite list, one btree on the jsonb values of its paths, in order.
+ * The expression indexes for one entry of a collection's `indexes` option, each as the list of
+ * its expressions, which are the compiled filters' own (see the module's notes): for one path,
+ * a btree on `K` (its number, boolean or null: equality, `in`, number ranges) and one on `L`
+ * (the first {@linkcode INDEXED_CHARACTERS} characters of its string, in "C": string equality,
+ * ranges and `startsWith`); for a composite list, one btree on `K` and `L` of each path in
+ * turn. Both are bounded, so no document is too big for them.
  *
  * @param paths The parsed paths (one, or a composite list).
  * @returns The expressions of each index to create.
@@ -301,8 +320,7 @@ export function pgOrderBySql(sort: readonly SortKey[]): string {
  * @example
  * ```ts
  * import { pgIndexExpressions } from "./pg_query_sql.ts";
- * pgIndexExpressions([["year"]]);
- * // [["(doc -> 'year')"], [`((doc ->> 'year') COLLATE "C")`]]
+ * pgIndexExpressions([["year"]]).length; // 2
  * ```
  */
 export function pgIndexExpressions(paths: readonly (readonly PathSegment[])[]): string[][] {
@@ -315,9 +333,9 @@ export function pgIndexExpressions(paths: readonly (readonly PathSegment[])[]): 
   });
   if (targets.length === 1) {
     const [only] = targets as [JsonTarget];
-    return [[only.value], [`(${only.text} COLLATE "C")`]];
+    return [[only.key], [only.prefix]];
   }
-  return [targets.map((target) => target.value)];
+  return [targets.flatMap((target) => [target.key, target.prefix])];
 }
 
 /**
@@ -417,17 +435,26 @@ function compileCompare(node: NodeOf<"compare">, builder: SqlBuilder): string {
       ? `${target.column} ${operator} ${builder.bindNumeric(value as number)}`
       : `${target.column} ${operator} ${builder.bind(value as string)}`;
   }
-  // jsonb equality is type-strict already (see the module's notes).
-  if (node.op === "eq") return `${target.value} = ${builder.bindJson(value)}`;
-  if (typeof value === "number") {
-    return `(${target.value} ${operator} ${
-      builder.bindJson(value)
-    } AND ${target.type} = ${JSON_TYPES.number})`;
-  }
+  const { key, prefix } = target;
   if (typeof value === "string") {
-    return `((${target.text} COLLATE "C") ${operator} ${
+    // The indexed prefix first (implied by the exact test after it, which rechecks).
+    const head = builder.bind(indexedPrefix(value));
+    if (node.op === "eq") {
+      return `(${key} IS NULL AND ${prefix} = ${head} AND ${target.value} = ${
+        builder.bindJson(value)
+      })`;
+    }
+    const loose = node.op === "gt" || node.op === "gte" ? ">=" : "<=";
+    return `(${key} IS NULL AND ${prefix} ${loose} ${head} AND (${target.text} COLLATE "C") ${operator} ${
       builder.bind(value)
     } AND ${target.type} = ${JSON_TYPES.string})`;
+  }
+  // jsonb equality is type-strict (see the module's notes); `key` is the value itself here.
+  if (node.op === "eq") return `(${key} = ${builder.bindJson(value)} AND ${prefix} IS NULL)`;
+  if (typeof value === "number") {
+    return `(${key} ${operator} ${
+      builder.bindJson(value)
+    } AND ${prefix} IS NULL AND ${target.type} = ${JSON_TYPES.number})`;
   }
   // true, false and null have no order.
   return FALSE;
@@ -447,9 +474,34 @@ function compileIn(node: NodeOf<"in">, builder: SqlBuilder): string {
       ? `${target.column} = ANY(ARRAY(SELECT e::numeric FROM jsonb_array_elements(${list}::text::jsonb) AS e))`
       : `${target.column} = ANY(ARRAY(SELECT jsonb_array_elements_text(${list}::text::jsonb)))`;
   }
-  if (node.values.length === 0) return FALSE;
-  const list = builder.bind(JSON.stringify(node.values));
-  return `${target.value} = ANY(ARRAY(SELECT jsonb_array_elements(${list}::text::jsonb)))`;
+  const strings = node.values.filter((value): value is string => typeof value === "string");
+  const others = node.values.filter((value) => typeof value !== "string");
+  const terms: string[] = [];
+  if (others.length > 0) {
+    const list = builder.bind(JSON.stringify(others));
+    terms.push(
+      `(${target.key} = ANY(ARRAY(SELECT jsonb_array_elements(${list}::text::jsonb))) AND ${target.prefix} IS NULL)`,
+    );
+  }
+  if (strings.length > 0) {
+    const heads = builder.bind(JSON.stringify(strings.map(indexedPrefix)));
+    const list = builder.bind(JSON.stringify(strings));
+    terms.push(
+      `(${target.key} IS NULL AND ${target.prefix} = ANY(ARRAY(SELECT jsonb_array_elements_text(${heads}::text::jsonb))) AND ${target.value} = ANY(ARRAY(SELECT jsonb_array_elements(${list}::text::jsonb))))`,
+    );
+  }
+  if (terms.length === 0) return FALSE;
+  return terms.length === 1 ? terms[0]! : `(${terms.join(" OR ")})`;
+}
+
+/** The part of a string an index holds: its first {@linkcode INDEXED_CHARACTERS} code points. */
+function indexedPrefix(text: string): string {
+  if (text.length <= INDEXED_CHARACTERS) return text;
+  let end = 0;
+  for (let n = 0; n < INDEXED_CHARACTERS && end < text.length; n++) {
+    end += text.codePointAt(end)! > 0xffff ? 2 : 1;
+  }
+  return text.slice(0, end);
 }
 
 function compileContains(node: NodeOf<"contains">, builder: SqlBuilder): string {
@@ -467,17 +519,28 @@ function compileStartsWith(node: NodeOf<"startsWith">, builder: SqlBuilder): str
   const prefix = node.prefix;
   checkStringOperand(prefix, "prefix");
   if (target.kind === "column" && target.type !== "string") return FALSE;
-  const text = target.kind === "column" ? target.column : `(${target.text} COLLATE "C")`;
-  const terms: string[] = [];
-  if (prefix !== "") {
-    // In code point order ("C"), exactly the strings with the prefix lie in this range.
-    terms.push(`${text} >= ${builder.bind(prefix)}`);
-    const upper = prefixSuccessor(prefix);
+  // In code point order ("C"), exactly the strings with the prefix lie in
+  // [prefix, successor(prefix)).
+  const range = (text: string, from: string) => {
+    const terms = [`${text} >= ${builder.bind(from)}`];
+    const upper = prefixSuccessor(from);
     if (upper !== undefined) terms.push(`${text} < ${builder.bind(upper)}`);
+    return terms;
+  };
+  if (target.kind === "column") {
+    if (prefix === "") return TRUE;
+    const terms = range(target.column, prefix);
+    return terms.length === 1 ? terms[0]! : `(${terms.join(" AND ")})`;
   }
-  if (target.kind === "json") terms.push(`${target.type} = ${JSON_TYPES.string}`);
-  if (terms.length === 0) return TRUE;
-  return terms.length === 1 ? terms[0]! : `(${terms.join(" AND ")})`;
+  if (prefix === "") return `${target.type} = ${JSON_TYPES.string}`;
+  // On the indexed prefix (not NULL only for strings), which says it all for a short prefix.
+  const head = indexedPrefix(prefix);
+  const terms = [`${target.key} IS NULL`, ...range(target.prefix, head)];
+  if (head !== prefix) {
+    terms.push(...range(`(${target.text} COLLATE "C")`, prefix));
+    terms.push(`${target.type} = ${JSON_TYPES.string}`);
+  }
+  return `(${terms.join(" AND ")})`;
 }
 
 function compileLike(node: NodeOf<"like">, builder: SqlBuilder): string {
@@ -541,7 +604,18 @@ function jsonTarget(segments: readonly PathSegment[]): JsonTarget {
       json = `(${json} -> ${key})`;
     }
   }
-  return { kind: "json", value, text, json, type: `jsonb_typeof(${value})` };
+  const type = `jsonb_typeof(${value})`;
+  return {
+    kind: "json",
+    value,
+    text,
+    json,
+    type,
+    key: `(CASE ${type} WHEN 'string' THEN NULL WHEN 'array' THEN NULL WHEN 'object' THEN NULL ` +
+      `ELSE ${value} END)`,
+    prefix: `((CASE ${type} WHEN 'string' THEN left(${text}, ${INDEXED_CHARACTERS}) END) ` +
+      `COLLATE "C")`,
+  };
 }
 
 function scalarType(value: Scalar): "number" | "string" | "true" | "false" | "null" {

@@ -17,11 +17,12 @@
  *
  * A collection's `indexes` option becomes expression indexes (pg_query_sql.ts's
  * `pgIndexExpressions`, the very expressions the compiled filters use): for one path, a btree
- * on its jsonb value (equality, `in`, number ranges) and one on its text in "C" order (string
- * ranges, `startsWith`); for a composite list, one btree on the paths' jsonb values. Indexes are
- * named `<table>_ix_<hash of the paths>` (and `_it_` for the text one), created and dropped
- * as the option changes. A btree entry holds at most about 2.7 kB: a document whose value at an
- * indexed path is longer than that cannot be written (STORAGE), unlike on SQLite.
+ * on its number, boolean or null (equality, `in`, number ranges) and one on the first 200
+ * characters of its string in "C" order (string equality, ranges, `startsWith`); for a
+ * composite list, one btree on both of each path. Both are bounded, so a long string, array or
+ * object at an indexed path is written as anywhere else. Indexes are named
+ * `<table>_ix_<hash of the paths>` (and `_it_` for the string one), created and dropped as the
+ * option changes.
  *
  * @module
  */
