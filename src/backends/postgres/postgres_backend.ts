@@ -21,8 +21,7 @@
  * characters of its string in "C" order (string equality, ranges, `startsWith`); for a
  * composite list, one btree on both of each path. Both are bounded, so a long string, array or
  * object at an indexed path is written as anywhere else. Indexes are named
- * `<table>_ix_<hash of the paths>` (and `_it_` for the string one), created and dropped as the
- * option changes.
+ * `<table>_ix_<hash of the paths and expressions>`, created and dropped as the option changes.
  *
  * @module
  */
@@ -461,7 +460,7 @@ class PgConnection implements Connection {
     const bare = table.slice(table.lastIndexOf(".") + 1).replaceAll('"', "");
     for (const index of options.indexes ?? []) {
       const paths = typeof index === "string" ? [index] : index;
-      for (const name of indexNames(bare, paths)) byName.set(name, paths);
+      for (const [name] of indexesOn(bare, paths)) byName.set(name, paths);
     }
     const indexes: string[][] = [];
     const seen = new Set<string>();
@@ -489,11 +488,7 @@ class PgConnection implements Connection {
     const wanted = new Map<string, string>();
     for (const index of indexes) {
       const paths = typeof index === "string" ? [index] : index;
-      const expressions = pgIndexExpressions(
-        paths.map((path) => parsePath(path, "INVALID_OPTION")),
-      );
-      const names = indexNames(bare, paths);
-      expressions.forEach((list, i) => wanted.set(names[i]!, list.join(", ")));
+      for (const [name, expressions] of indexesOn(bare, paths)) wanted.set(name, expressions);
     }
     const existing = await on.query<{ name: string }>(
       `SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename = $2
@@ -556,14 +551,17 @@ class PostgresBackend extends PgConnection implements Backend {
 }
 
 /**
- * The names of the indexes on `paths` of a document table (`quire_docs_<id>`): a hash of the
- * paths keeps them stable; the jsonb index first, then (for one path) the text index.
+ * The indexes on `paths` of a document table (`quire_docs_<id>`), as name → expressions. A name
+ * is `<table>_ix_<hash>` with a hash of the paths and of the expressions, so that it stays the
+ * same while they do, and an index whose expressions a later quire writes differently is
+ * dropped and made again.
  */
-function indexNames(table: string, paths: readonly string[]): string[] {
-  const hash = fnv1a(JSON.stringify(paths));
-  return paths.length === 1
-    ? [`${table}_ix_${hash}`, `${table}_it_${hash}`]
-    : [`${table}_ix_${hash}`];
+function indexesOn(table: string, paths: readonly string[]): [string, string][] {
+  const expressions = pgIndexExpressions(paths.map((path) => parsePath(path, "INVALID_OPTION")));
+  return expressions.map((list) => {
+    const text = list.join(", ");
+    return [`${table}_ix_${fnv1a(JSON.stringify([paths, text]))}`, text];
+  });
 }
 
 // A `\u0000` escape that is not itself an escaped backslash followed by "u0000".
