@@ -97,10 +97,10 @@ describe("pg_query_sql.ts: the SQL it writes", () => {
     assert.notDeepEqual(a.params, b.params);
   });
 
-  test("an in list binds at most 3 parameters, however long (FILTER_LIMITS.inValues)", () => {
+  test("an in list binds at most 4 parameters, however long (FILTER_LIMITS.inValues)", () => {
     const values = Array.from({ length: FILTER_LIMITS.inValues }, (_, i) => i % 2 ? i : `v${i}`);
-    const { params } = pgFilterSql(isIn(pathField(["s"]), values));
-    assert.equal(params.length, 3);
+    const { params } = pgFilterSql(isIn(pathField(["s"]), [...values, true, null]));
+    assert.equal(params.length, 4);
     assert.equal(pgFilterSql(isIn(pathField(["s"]), [])).sql, "false");
   });
 
@@ -131,18 +131,33 @@ describe("pg_query_sql.ts: the SQL it writes", () => {
     }
   });
 
-  test("index expressions are the filters' own expressions", () => {
-    const [[key], [prefix]] = pgIndexExpressions([["year"]]) as [[string], [string]];
-    const uses = (filter: Filter) => {
-      const { sql } = pgFilterSql(filter);
-      return [sql.includes(key), sql.includes(prefix)];
-    };
-    assert.deepEqual(uses(compare("eq", pathField(["year"]), 1)), [true, true]);
-    assert.deepEqual(uses(compare("gt", pathField(["year"]), 1)), [true, true]);
-    assert.deepEqual(uses(compare("gt", pathField(["year"]), "a")), [true, true]);
-    assert.deepEqual(uses(startsWith(pathField(["year"]), "a")), [true, true]);
-    assert.deepEqual(uses(isIn(pathField(["year"]), ["a", 1])), [true, true]);
-    assert.deepEqual(pgIndexExpressions([["a"], ["b", 0]])[0]!.length, 4);
+  test("index expressions are the filters' and sorts' own expressions", () => {
+    const [expressions] = pgIndexExpressions([["year"]]) as [string[]];
+    assert.equal(expressions.length, 3);
+    const uses = (sql: string) => expressions.every((expression) => sql.includes(expression));
+    const field = pathField(["year"]);
+    for (
+      const filter of [
+        compare("eq", field, 1),
+        compare("eq", field, true),
+        compare("eq", field, null),
+        compare("gt", field, 1),
+        compare("eq", field, "a"),
+        compare("gt", field, "a"),
+        startsWith(field, "a"),
+        isIn(field, ["a", 1]),
+      ]
+    ) {
+      assert.ok(uses(pgFilterSql(filter).sql), JSON.stringify(filter));
+    }
+    const sorted = pgSelectSql(TABLE, {
+      filter: MATCH_ALL,
+      sort: [sortKey(field, true)],
+      after: ["x", "id"],
+    });
+    assert.ok(uses(sorted.sql.slice(sorted.sql.indexOf("ORDER BY"))));
+    assert.ok(uses(sorted.sql.slice(0, sorted.sql.indexOf("ORDER BY"))));
+    assert.equal(pgIndexExpressions([["a"], ["b", 0]])[0]!.length, 6);
     throwsCode(() => pgIndexExpressions([["a\0"]]), "INVALID_OPTION");
   });
 });

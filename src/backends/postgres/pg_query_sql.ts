@@ -24,29 +24,28 @@
  * reads objects only); an index is `jsonb_path_query_first(X, 'strict $[0]', '{}', true)`,
  * which reads arrays only (`X -> 0` would read a scalar as an array of itself: `'"ab"'::jsonb
  * -> 0` is `"ab"`), as src/query/path.ts demands. `T` ends in `->> 'key'` or `#>> '{}'`.
- * Two bounded expressions of a path are what indexes hold (pgIndexExpressions): `K`, which is
- * `P` when it is a number, boolean or null and else NULL, and `L`, the first 200 characters of
- * `T` in "C" when `P` is a string and else NULL (a btree entry holds at most about 2.7 kB: a
- * whole long string, array or object would make its document's write fail). Each comparison
- * tests them (they are implied by the exact test, so they only let an index narrow the scan)
- * and also says which is NULL, so that a composite index on `K, L` of several paths is
- * searched on all of its columns.
+ * A path also has four sort expressions, none ever NULL (see Sorting below): `R` (its rank),
+ * `N` (its number), `H` (the first 200 characters of its text, in "C") and `F` (its whole
+ * text, in "C"). An index on a path holds `R, N, H` (pgIndexExpressions): bounded (a btree
+ * entry holds at most about 2.7 kB; a whole long string, array or object would make its
+ * document's write fail) and in sort order, so one index serves filters, sorts and cursors.
+ * Each comparison tests `R, N, H` as far as they are implied by its exact test, so that an index
+ * narrows the scan (and a composite index on several paths is searched on all its columns),
+ * and rechecks what they do not say.
  * - Type strictness: `jsonb_typeof(P)` ('number', 'string', 'boolean', 'null', 'array',
- *   'object'). Equality is jsonb equality, with the value's JSON text: jsonb compares a number
- *   only with numbers (by value: 1 = 1.0), a string only with strings (byte for byte), `true`
- *   only with `true`, `null` with `null`, so no type test is needed: `K = $1::text::jsonb AND L
- *   IS NULL` for a number, boolean or null; `K IS NULL AND L = $1 AND P = $2::text::jsonb` for a
- *   string ($1 its first 200 characters). `in` is the same with `= ANY(ARRAY(SELECT
+ *   'object'). A number: `R = 1 AND N = $1::text::numeric AND H = '' AND jsonb_typeof(P) =
+ *   'number'` (`>`, `<`... likewise): numeric compares by value, and every stored number is the
+ *   shortest text of a double (as is the bound value), so this is the order of doubles, 1e21
+ *   and 5e-324 included; the type test drops the booleans that share rank 1. A string: `R = 2
+ *   AND N = 0 AND H = $1 AND P = $2::text::jsonb` ($1 its first 200 characters; jsonb equality
+ *   is byte for byte, and only a string equals a string). `true`, `false`, `null`: their rank
+ *   and number, and the type test. `in` is the same with `= ANY(ARRAY(SELECT
  *   jsonb_array_elements($1)))`, each list as one JSON array parameter, however long.
- * - Number ranges: `K > $1::text::jsonb AND L IS NULL AND jsonb_typeof(P) = 'number'`: jsonb
- *   orders numbers by value as numeric, and every stored number is the shortest text of a
- *   double (as is the bound value), so this is the order of doubles, 1e21 and 5e-324 included;
- *   the type test drops the booleans and nulls that jsonb orders above and below numbers.
- * - String ranges: `K IS NULL AND L >= $1 AND (T COLLATE "C") > $2 AND jsonb_typeof(P) =
+ * - String ranges: `R = 2 AND N = 0 AND H >= $1 AND (T COLLATE "C") > $2 AND jsonb_typeof(P) =
  *   'string'`: "C" compares UTF-8 bytes, which is code point order.
  * - `startsWith`: the range `[prefix, successor(prefix))`, which in code point order holds
- *   exactly the strings with that prefix: on `L` alone for a prefix of at most 200 characters,
- *   else on `L` with the first 200 and on `T` with the whole.
+ *   exactly the strings with that prefix: on `H` alone for a prefix of at most 200 characters,
+ *   else on `H` with the first 200 and on `T` with the whole; and the type test.
  * - `like`: `translate(T, 'A…Z', 'a…z') COLLATE "C" LIKE $1 ESCAPE ''` with the pattern's A–Z
  *   lowered in JS: only ASCII letters fold (ILIKE would fold É, ß and the rest too), `_` is one
  *   character (a code point), and there is no escape character (Postgres's default is `\`).
@@ -61,13 +60,16 @@
  *
  * Sorting: SQLite orders by `json_extract`'s value: NULL (missing or null), then numbers and
  * booleans together (false = 0, true = 1), then text by code point, where an array or object
- * counts as its JSON text. Here a path key sorts by three expressions: a rank (0 for missing and
- * null, 1 for numbers and booleans, 2 for strings, arrays and objects), a numeric (the number,
- * or 0 / 1 for a boolean; NULL for other ranks) and a text in "C" (the string, or the JSON text
- * of an array or object as `data` holds it, which is the compact text `json_extract` gives and
- * a cursor holds; NULL for other ranks), each descending for a descending key; ties by id. A
- * keyset cursor compares with the same expressions; a cursor value's type gives its rank.
- *
+ * counts as its JSON text. Here a path key sorts by `R` (0 for missing and null, 1 for numbers
+ * and booleans, 2 for strings, arrays and objects), `N` (the number, or 0 / 1 for a boolean;
+ * else 0), `H` and `F` (the string, or the JSON text of an array or object as `data` holds it,
+ * which is the compact text `json_extract` gives and a cursor holds; else ''), each descending
+ * for a descending key; ties by id. Ordering by `H` and then `F` is ordering by `F`; `H` is
+ * there for the index, which Postgres reads in order and finishes with an incremental sort.
+ * A keyset cursor compares with the same expressions (a cursor value's type gives its rank),
+ * spelled out rank first (the planner estimates a row comparison by its first column alone),
+ * with a row comparison `(R, N, H) >= (…)` on the first key in front, which an index seeks to.
+
  * Differences from SQLite: jsonb cannot hold U+0000, so `doc` has U+FFFD in its place
  * (pg_schema.ts): a string holding NUL compares and sorts as if it held U+FFFD there (SQLite's
  * LIKE stops at the NUL); a cursor's string is read the same way, so paging stays exact. An
@@ -173,14 +175,16 @@ interface JsonTarget {
   readonly value: string;
   /** `doc -> 'a' ->> …`: its text (a string's characters). */
   readonly text: string;
-  /** `data -> 'a' -> 0`: the json value (its text as written), where `value` is a container. */
-  readonly json: string;
-  /** `K`: the value when it is a number, boolean or null, else NULL (bounded: indexable). */
-  readonly key: string;
-  /** `L`: the first {@linkcode INDEXED_CHARACTERS} of a string in "C", else NULL. */
-  readonly prefix: string;
   /** `jsonb_typeof(value)`. */
   readonly type: string;
+  /** Sort key 1: 0 missing or null, 1 number or boolean, 2 string, array or object. */
+  readonly rank: string;
+  /** Sort key 2: the number (a boolean as 0 or 1), else 0. */
+  readonly num: string;
+  /** Sort key 3: the first {@linkcode INDEXED_CHARACTERS} characters of `full`, in "C". */
+  readonly head: string;
+  /** Sort key 4: the string, or an array's or object's JSON text, else '', in "C". */
+  readonly full: string;
 }
 
 type Target = MetaColumn | JsonTarget;
@@ -306,12 +310,11 @@ export function pgOrderBySql(sort: readonly SortKey[]): string {
 }
 
 /**
- * The expression indexes for one entry of a collection's `indexes` option, each as the list of
- * its expressions, which are the compiled filters' own (see the module's notes): for one path,
- * a btree on `K` (its number, boolean or null: equality, `in`, number ranges) and one on `L`
- * (the first {@linkcode INDEXED_CHARACTERS} characters of its string, in "C": string equality,
- * ranges and `startsWith`); for a composite list, one btree on `K` and `L` of each path in
- * turn. Both are bounded, so no document is too big for them.
+ * The expression index for one entry of a collection's `indexes` option, as a list of one list
+ * of expressions, which are the compiled filters' and sorts' own (see the module's notes): `R,
+ * N, H` of its path, or of each path in turn for a composite list. Bounded, so no document is
+ * too big for it; in sort order, so it serves equality, ranges, `in`, `startsWith`, sorts and
+ * cursors.
  *
  * @param paths The parsed paths (one, or a composite list).
  * @returns The expressions of each index to create.
@@ -331,11 +334,7 @@ export function pgIndexExpressions(paths: readonly (readonly PathSegment[])[]): 
       throw new QuireError("INVALID_OPTION", (error as Error).message);
     }
   });
-  if (targets.length === 1) {
-    const [only] = targets as [JsonTarget];
-    return [[only.key], [only.prefix]];
-  }
-  return [targets.flatMap((target) => [target.key, target.prefix])];
+  return [targets.flatMap((target) => [target.rank, target.num, target.head])];
 }
 
 /**
@@ -435,29 +434,33 @@ function compileCompare(node: NodeOf<"compare">, builder: SqlBuilder): string {
       ? `${target.column} ${operator} ${builder.bindNumeric(value as number)}`
       : `${target.column} ${operator} ${builder.bind(value as string)}`;
   }
-  const { key, prefix } = target;
+  const { rank, num, head } = target;
   if (typeof value === "string") {
-    // The indexed prefix first (implied by the exact test after it, which rechecks).
-    const head = builder.bind(indexedPrefix(value));
+    // The sort keys first (implied by the exact test after them): an index on them narrows.
+    const first = builder.bind(indexedPrefix(value));
     if (node.op === "eq") {
-      return `(${key} IS NULL AND ${prefix} = ${head} AND ${target.value} = ${
+      return `(${rank} = 2 AND ${num} = 0 AND ${head} = ${first} AND ${target.value} = ${
         builder.bindJson(value)
       })`;
     }
     const loose = node.op === "gt" || node.op === "gte" ? ">=" : "<=";
-    return `(${key} IS NULL AND ${prefix} ${loose} ${head} AND (${target.text} COLLATE "C") ${operator} ${
+    return `(${rank} = 2 AND ${num} = 0 AND ${head} ${loose} ${first} AND (${target.text} COLLATE "C") ${operator} ${
       builder.bind(value)
     } AND ${target.type} = ${JSON_TYPES.string})`;
   }
-  // jsonb equality is type-strict (see the module's notes); `key` is the value itself here.
-  if (node.op === "eq") return `(${key} = ${builder.bindJson(value)} AND ${prefix} IS NULL)`;
   if (typeof value === "number") {
-    return `(${key} ${operator} ${
-      builder.bindJson(value)
-    } AND ${prefix} IS NULL AND ${target.type} = ${JSON_TYPES.number})`;
+    return `(${rank} = 1 AND ${num} ${operator} ${
+      builder.bindNumeric(value)
+    } AND ${head} = '' AND ${target.type} = ${JSON_TYPES.number})`;
   }
-  // true, false and null have no order.
-  return FALSE;
+  // true, false and null only match themselves; they have no order.
+  if (node.op !== "eq") return FALSE;
+  if (value === null) {
+    return `(${rank} = 0 AND ${num} = 0 AND ${head} = '' AND ${target.type} = 'null')`;
+  }
+  return `(${rank} = 1 AND ${num} = ${
+    value ? 1 : 0
+  } AND ${head} = '' AND ${target.type} = 'boolean')`;
 }
 
 function compileIn(node: NodeOf<"in">, builder: SqlBuilder): string {
@@ -474,20 +477,31 @@ function compileIn(node: NodeOf<"in">, builder: SqlBuilder): string {
       ? `${target.column} = ANY(ARRAY(SELECT e::numeric FROM jsonb_array_elements(${list}::text::jsonb) AS e))`
       : `${target.column} = ANY(ARRAY(SELECT jsonb_array_elements_text(${list}::text::jsonb)))`;
   }
+  const numbers = node.values.filter((value): value is number => typeof value === "number");
   const strings = node.values.filter((value): value is string => typeof value === "string");
-  const others = node.values.filter((value) => typeof value !== "string");
+  const others = node.values.filter((value) =>
+    typeof value !== "number" && typeof value !== "string"
+  );
+  const { rank, num, head } = target;
   const terms: string[] = [];
-  if (others.length > 0) {
-    const list = builder.bind(JSON.stringify(others));
+  if (numbers.length > 0) {
+    const list = builder.bind(JSON.stringify(numbers));
     terms.push(
-      `(${target.key} = ANY(ARRAY(SELECT jsonb_array_elements(${list}::text::jsonb))) AND ${target.prefix} IS NULL)`,
+      `(${rank} = 1 AND ${num} = ANY(ARRAY(SELECT e::numeric FROM jsonb_array_elements(${list}::text::jsonb) AS e)) AND ${head} = '' AND ${target.type} = ${JSON_TYPES.number})`,
     );
   }
   if (strings.length > 0) {
     const heads = builder.bind(JSON.stringify(strings.map(indexedPrefix)));
     const list = builder.bind(JSON.stringify(strings));
     terms.push(
-      `(${target.key} IS NULL AND ${target.prefix} = ANY(ARRAY(SELECT jsonb_array_elements_text(${heads}::text::jsonb))) AND ${target.value} = ANY(ARRAY(SELECT jsonb_array_elements(${list}::text::jsonb))))`,
+      `(${rank} = 2 AND ${num} = 0 AND ${head} = ANY(ARRAY(SELECT jsonb_array_elements_text(${heads}::text::jsonb))) AND ${target.value} = ANY(ARRAY(SELECT jsonb_array_elements(${list}::text::jsonb))))`,
+    );
+  }
+  if (others.length > 0) {
+    // true, false, null: by jsonb equality (type-strict).
+    const list = builder.bind(JSON.stringify(others));
+    terms.push(
+      `(${rank} < 2 AND ${target.value} = ANY(ARRAY(SELECT jsonb_array_elements(${list}::text::jsonb))))`,
     );
   }
   if (terms.length === 0) return FALSE;
@@ -533,13 +547,12 @@ function compileStartsWith(node: NodeOf<"startsWith">, builder: SqlBuilder): str
     return terms.length === 1 ? terms[0]! : `(${terms.join(" AND ")})`;
   }
   if (prefix === "") return `${target.type} = ${JSON_TYPES.string}`;
-  // On the indexed prefix (not NULL only for strings), which says it all for a short prefix.
-  const head = indexedPrefix(prefix);
-  const terms = [`${target.key} IS NULL`, ...range(target.prefix, head)];
-  if (head !== prefix) {
-    terms.push(...range(`(${target.text} COLLATE "C")`, prefix));
-    terms.push(`${target.type} = ${JSON_TYPES.string}`);
-  }
+  // On the sort keys (an index on them narrows), which say it all for a short prefix but for
+  // the type (an array's or object's JSON text is there too).
+  const first = indexedPrefix(prefix);
+  const terms = [`${target.rank} = 2`, `${target.num} = 0`, ...range(target.head, first)];
+  if (first !== prefix) terms.push(...range(`(${target.text} COLLATE "C")`, prefix));
+  terms.push(`${target.type} = ${JSON_TYPES.string}`);
   return `(${terms.join(" AND ")})`;
 }
 
@@ -605,16 +618,22 @@ function jsonTarget(segments: readonly PathSegment[]): JsonTarget {
     }
   }
   const type = `jsonb_typeof(${value})`;
+  // json's operators refuse a text holding the escape \u0000 (anywhere): then jsonb's text.
+  const container = `(CASE WHEN strpos(data::text, E'\\\\u0000') = 0 THEN ${json}::text ` +
+    `ELSE (${value})::text END)`;
+  const full = `coalesce(CASE ${type} WHEN 'string' THEN ${text} WHEN 'array' THEN ${container} ` +
+    `WHEN 'object' THEN ${container} END, '')`;
   return {
     kind: "json",
     value,
     text,
-    json,
     type,
-    key: `(CASE ${type} WHEN 'string' THEN NULL WHEN 'array' THEN NULL WHEN 'object' THEN NULL ` +
-      `ELSE ${value} END)`,
-    prefix: `((CASE ${type} WHEN 'string' THEN left(${text}, ${INDEXED_CHARACTERS}) END) ` +
-      `COLLATE "C")`,
+    rank: `(CASE ${type} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 ` +
+      `WHEN 'array' THEN 2 WHEN 'object' THEN 2 ELSE 0 END)`,
+    num: `coalesce(CASE ${type} WHEN 'number' THEN (${value})::numeric ` +
+      `WHEN 'boolean' THEN (CASE WHEN (${value})::boolean THEN 1 ELSE 0 END) END, 0)`,
+    head: `(left(${full}, ${INDEXED_CHARACTERS}) COLLATE "C")`,
+    full: `(${full} COLLATE "C")`,
   };
 }
 
@@ -626,28 +645,6 @@ function scalarType(value: Scalar): "number" | "string" | "true" | "false" | "nu
 }
 
 // ---- sort and keyset ----
-
-/** The sort expressions of a path: rank, numeric, text (see the module's notes). */
-interface SortExpressions {
-  readonly rank: string;
-  readonly numeric: string;
-  readonly text: string;
-}
-
-function sortExpressions(target: JsonTarget): SortExpressions {
-  const { value, text, json, type } = target;
-  // json's operators refuse a text holding the escape \u0000 (anywhere): then jsonb's text.
-  const container = `(CASE WHEN strpos(data::text, E'\\\\u0000') = 0 THEN ${json}::text ` +
-    `ELSE (${value})::text END)`;
-  return {
-    rank: `(CASE ${type} WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2 ` +
-      `WHEN 'array' THEN 2 WHEN 'object' THEN 2 ELSE 0 END)`,
-    numeric: `(CASE ${type} WHEN 'number' THEN (${value})::numeric ` +
-      `WHEN 'boolean' THEN (CASE WHEN (${value})::boolean THEN 1 ELSE 0 END) END)`,
-    text: `((CASE ${type} WHEN 'string' THEN ${text} WHEN 'array' THEN ${container} ` +
-      `WHEN 'object' THEN ${container} END) COLLATE "C")`,
-  };
-}
 
 function direction(key: SortKey): string {
   if (typeof key?.descending !== "boolean") {
@@ -667,8 +664,8 @@ function sortTerms(sort: readonly SortKey[]): string {
     if (target.kind === "column") {
       terms.push(`${target.column} ${dir}`);
     } else {
-      const { rank, numeric, text } = sortExpressions(target);
-      terms.push(`${rank} ${dir}`, `${numeric} ${dir}`, `${text} ${dir}`);
+      const { rank, num, head, full } = target;
+      terms.push(`${rank} ${dir}`, `${num} ${dir}`, `${head} ${dir}`, `${full} ${dir}`);
     }
   }
   terms.push(`id ${DIRECTIONS.ascending}`);
@@ -700,12 +697,31 @@ function compileKeyset(
     return { target, descending: key.descending, value };
   });
   // Built in text order, so that the parameters are bound in the order they appear.
+  const tuple = (target: JsonTarget, value: null | number | string) => {
+    const columns = [target.rank, target.num, target.head];
+    // Only what is written is bound (a parameter the text does not use has no type).
+    let values: string[];
+    if (value === null) values = ["0", "0", "''", "''"];
+    else if (typeof value === "number") values = ["1", builder.bindNumeric(value), "''", "''"];
+    else {
+      // Typed: a row comparison does not infer its parameters' types.
+      values = ["2", "0", `${builder.bind(indexedPrefix(value))}::text`];
+    }
+    return [`(${columns.join(", ")})`, `(${values.slice(0, columns.length).join(", ")})`];
+  };
+  let lead = "";
+  const first = keys[0];
+  if (first !== undefined && first.target.kind === "json") {
+    // Implied by the condition below; a row comparison an index on the path can seek to.
+    const [columns, values] = tuple(first.target, first.value);
+    lead = `${columns} ${first.descending ? "<=" : ">="} ${values} AND `;
+  }
   const condition = (i: number): string => {
     const key = keys[i];
     if (key === undefined) return `id > ${builder.bind(id)}`;
     const { target, descending, value } = key;
     const past = descending ? "<" : ">";
-    let beyond: string | undefined;
+    let beyond: string;
     let equal: string;
     if (target.kind === "column") {
       const bound = () =>
@@ -715,24 +731,25 @@ function compileKeyset(
       beyond = `${target.column} ${past} ${bound()}`;
       equal = `${target.column} = ${bound()}`;
     } else {
-      const { rank, numeric, text } = sortExpressions(target);
+      // Spelled out (not as one row comparison, which the planner estimates by its first
+      // column alone): the rank, then the number or the text (ordering by `head` and then
+      // `full` is ordering by `full`, of which `head` is a prefix).
+      const { rank, num, full } = target;
       if (value === null) {
-        beyond = descending ? undefined : `${rank} > 0`;
+        beyond = `${rank} ${past} 0`;
         equal = `${rank} = 0`;
       } else if (typeof value === "number") {
-        const other = descending ? `${rank} = 0` : `${rank} = 2`;
-        beyond = `(${numeric} ${past} ${builder.bindNumeric(value)} OR ${other})`;
-        equal = `${numeric} = ${builder.bindNumeric(value)}`;
+        beyond = `(${rank} ${past} 1 OR (${rank} = 1 AND ${num} ${past} ${
+          builder.bindNumeric(value)
+        }))`;
+        equal = `(${rank} = 1 AND ${num} = ${builder.bindNumeric(value)})`;
       } else {
-        const cursorText = () => builder.bind(value);
-        beyond = descending
-          ? `(${text} < ${cursorText()} OR ${rank} < 2)`
-          : `${text} > ${cursorText()}`;
-        equal = `${text} = ${cursorText()}`;
+        beyond = `(${rank} ${past} 2 OR (${rank} = 2 AND ${full} ${past} ${builder.bind(value)}))`;
+        equal = `(${rank} = 2 AND ${full} = ${builder.bind(value)})`;
       }
     }
-    const tie = `(${equal} AND ${condition(i + 1)})`;
-    return beyond === undefined ? tie : `(${beyond} OR ${tie})`;
+    return `(${beyond} OR (${equal} AND ${condition(i + 1)}))`;
   };
-  return condition(0);
+  const rest = condition(0);
+  return lead === "" ? rest : `(${lead}${rest})`;
 }

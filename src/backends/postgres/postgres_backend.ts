@@ -16,12 +16,12 @@
  * for `backup()` and still checks references for `check()`.
  *
  * A collection's `indexes` option becomes expression indexes (pg_query_sql.ts's
- * `pgIndexExpressions`, the very expressions the compiled filters use): for one path, a btree
- * on its number, boolean or null (equality, `in`, number ranges) and one on the first 200
- * characters of its string in "C" order (string equality, ranges, `startsWith`); for a
- * composite list, one btree on both of each path. Both are bounded, so a long string, array or
- * object at an indexed path is written as anywhere else. Indexes are named
- * `<table>_ix_<hash of the paths and expressions>`, created and dropped as the option changes.
+ * `pgIndexExpressions`, the very expressions the compiled filters and sorts use): one btree per
+ * entry, on a path's rank, number and first 200 characters of text (in sort order), or on those
+ * of each path of a composite list in turn. It serves equality, ranges, `in`, `startsWith`,
+ * sorts and cursors; it is bounded, so a long string, array or object at an indexed path is
+ * written as anywhere else. Indexes are named `<table>_ix_<hash of the paths and
+ * expressions>`, created and dropped as the option changes.
  *
  * @module
  */
