@@ -29,23 +29,25 @@
  * text, in "C"). An index on a path holds `R, N, H` (pgIndexExpressions): bounded (a btree
  * entry holds at most about 2.7 kB; a whole long string, array or object would make its
  * document's write fail) and in sort order, so one index serves filters, sorts and cursors.
- * Each comparison tests `R, N, H` as far as they are implied by its exact test, so that an index
- * narrows the scan (and a composite index on several paths is searched on all its columns),
- * and rechecks what they do not say.
+ * Each comparison is its exact test first (one read of the value, which rejects most rows at
+ * once), then `R, N, H` as far as the exact test implies them, so that an index narrows the scan
+ * (and a composite index on several paths is searched on all its columns).
  * - Type strictness: `jsonb_typeof(P)` ('number', 'string', 'boolean', 'null', 'array',
- *   'object'). A number: `R = 1 AND N = $1::text::numeric AND H = '' AND jsonb_typeof(P) =
- *   'number'` (`>`, `<`... likewise): numeric compares by value, and every stored number is the
- *   shortest text of a double (as is the bound value), so this is the order of doubles, 1e21
- *   and 5e-324 included; the type test drops the booleans that share rank 1. A string: `R = 2
- *   AND N = 0 AND H = $1 AND P = $2::text::jsonb` ($1 its first 200 characters; jsonb equality
- *   is byte for byte, and only a string equals a string). `true`, `false`, `null`: their rank
- *   and number, and the type test. `in` is the same with `= ANY(ARRAY(SELECT
+ *   'object'). Equality is jsonb equality, `P = $1::text::jsonb` with the value's JSON text:
+ *   jsonb compares a number only with numbers (by value: 1 = 1.0), a string only with strings
+ *   (byte for byte), `true` only with `true`, `null` with `null`, so no type test is needed;
+ *   then `R = 1 AND N = $2::text::numeric AND H = ''` for a number, `R = 2 AND N = 0 AND H =
+ *   $2` for a string ($2 its first 200 characters). `in` is the same with `= ANY(ARRAY(SELECT
  *   jsonb_array_elements($1)))`, each list as one JSON array parameter, however long.
- * - String ranges: `R = 2 AND N = 0 AND H >= $1 AND (T COLLATE "C") > $2 AND jsonb_typeof(P) =
- *   'string'`: "C" compares UTF-8 bytes, which is code point order.
- * - `startsWith`: the range `[prefix, successor(prefix))`, which in code point order holds
- *   exactly the strings with that prefix: on `H` alone for a prefix of at most 200 characters,
- *   else on `H` with the first 200 and on `T` with the whole; and the type test.
+ * - Number ranges: `P > $1::text::jsonb AND jsonb_typeof(P) = 'number'`, then `R = 1 AND N >
+ *   $2 AND H = ''`: jsonb and numeric order numbers by value, and every stored number is the
+ *   shortest text of a double (as is the bound value), so this is the order of doubles, 1e21
+ *   and 5e-324 included; the type test drops what jsonb orders above numbers (booleans...).
+ * - String ranges: `(T COLLATE "C") > $1 AND jsonb_typeof(P) = 'string'`, then `R = 2 AND N = 0
+ *   AND H >= $2`: "C" compares UTF-8 bytes, which is code point order.
+ * - `startsWith`: the range `[prefix, successor(prefix))` on `T COLLATE "C"`, which in code
+ *   point order holds exactly the strings with that prefix, and the type test; then the same
+ *   range on `H` for the prefix's first 200 characters.
  * - `like`: `translate(T, 'A…Z', 'a…z') COLLATE "C" LIKE $1 ESCAPE ''` with the pattern's A–Z
  *   lowered in JS: only ASCII letters fold (ILIKE would fold É, ß and the rest too), `_` is one
  *   character (a code point), and there is no escape character (Postgres's default is `\`).
@@ -101,7 +103,9 @@ export type PgSqlParam = null | boolean | number | string;
 
 /** SQL text and its parameters, in order (`$1` is the first). */
 export interface PgSqlFragment {
+  /** The SQL text, with `$1`, `$2`... placeholders. */
   readonly sql: string;
+  /** The values of the placeholders, in order. */
   readonly params: readonly PgSqlParam[];
 }
 
@@ -434,33 +438,38 @@ function compileCompare(node: NodeOf<"compare">, builder: SqlBuilder): string {
       ? `${target.column} ${operator} ${builder.bindNumeric(value as number)}`
       : `${target.column} ${operator} ${builder.bind(value as string)}`;
   }
+  // The exact test first (one read of the value: it rejects most rows at once), then the sort
+  // expressions it implies, which an index on the path can use.
   const { rank, num, head } = target;
   if (typeof value === "string") {
-    // The sort keys first (implied by the exact test after them): an index on them narrows.
-    const first = builder.bind(indexedPrefix(value));
     if (node.op === "eq") {
-      return `(${rank} = 2 AND ${num} = 0 AND ${head} = ${first} AND ${target.value} = ${
+      return `(${target.value} = ${
         builder.bindJson(value)
-      })`;
+      } AND ${rank} = 2 AND ${num} = 0 AND ${head} = ${builder.bind(indexedPrefix(value))})`;
     }
     const loose = node.op === "gt" || node.op === "gte" ? ">=" : "<=";
-    return `(${rank} = 2 AND ${num} = 0 AND ${head} ${loose} ${first} AND (${target.text} COLLATE "C") ${operator} ${
+    return `((${target.text} COLLATE "C") ${operator} ${
       builder.bind(value)
-    } AND ${target.type} = ${JSON_TYPES.string})`;
+    } AND ${target.type} = ${JSON_TYPES.string} AND ${rank} = 2 AND ${num} = 0 AND ${head} ${loose} ${
+      builder.bind(indexedPrefix(value))
+    })`;
   }
   if (typeof value === "number") {
-    return `(${rank} = 1 AND ${num} ${operator} ${
+    const exact = node.op === "eq"
+      ? `${target.value} = ${builder.bindJson(value)}`
+      : `${target.value} ${operator} ${
+        builder.bindJson(value)
+      } AND ${target.type} = ${JSON_TYPES.number}`;
+    return `(${exact} AND ${rank} = 1 AND ${num} ${operator} ${
       builder.bindNumeric(value)
-    } AND ${head} = '' AND ${target.type} = ${JSON_TYPES.number})`;
+    } AND ${head} = '')`;
   }
   // true, false and null only match themselves; they have no order.
   if (node.op !== "eq") return FALSE;
-  if (value === null) {
-    return `(${rank} = 0 AND ${num} = 0 AND ${head} = '' AND ${target.type} = 'null')`;
-  }
-  return `(${rank} = 1 AND ${num} = ${
-    value ? 1 : 0
-  } AND ${head} = '' AND ${target.type} = 'boolean')`;
+  const [r, n] = value === null ? [0, 0] : [1, value ? 1 : 0];
+  return `(${target.value} = ${
+    builder.bindJson(value)
+  } AND ${rank} = ${r} AND ${num} = ${n} AND ${head} = '')`;
 }
 
 function compileIn(node: NodeOf<"in">, builder: SqlBuilder): string {
@@ -484,24 +493,25 @@ function compileIn(node: NodeOf<"in">, builder: SqlBuilder): string {
   );
   const { rank, num, head } = target;
   const terms: string[] = [];
+  const anyOf = (list: string) => `ANY(ARRAY(SELECT jsonb_array_elements(${list}::text::jsonb)))`;
   if (numbers.length > 0) {
+    const exact = `${target.value} = ${anyOf(builder.bind(JSON.stringify(numbers)))}`;
     const list = builder.bind(JSON.stringify(numbers));
     terms.push(
-      `(${rank} = 1 AND ${num} = ANY(ARRAY(SELECT e::numeric FROM jsonb_array_elements(${list}::text::jsonb) AS e)) AND ${head} = '' AND ${target.type} = ${JSON_TYPES.number})`,
+      `(${exact} AND ${rank} = 1 AND ${num} = ANY(ARRAY(SELECT e::numeric FROM jsonb_array_elements(${list}::text::jsonb) AS e)) AND ${head} = '')`,
     );
   }
   if (strings.length > 0) {
+    const exact = `${target.value} = ${anyOf(builder.bind(JSON.stringify(strings)))}`;
     const heads = builder.bind(JSON.stringify(strings.map(indexedPrefix)));
-    const list = builder.bind(JSON.stringify(strings));
     terms.push(
-      `(${rank} = 2 AND ${num} = 0 AND ${head} = ANY(ARRAY(SELECT jsonb_array_elements_text(${heads}::text::jsonb))) AND ${target.value} = ANY(ARRAY(SELECT jsonb_array_elements(${list}::text::jsonb))))`,
+      `(${exact} AND ${rank} = 2 AND ${num} = 0 AND ${head} = ANY(ARRAY(SELECT jsonb_array_elements_text(${heads}::text::jsonb))))`,
     );
   }
   if (others.length > 0) {
     // true, false, null: by jsonb equality (type-strict).
-    const list = builder.bind(JSON.stringify(others));
     terms.push(
-      `(${rank} < 2 AND ${target.value} = ANY(ARRAY(SELECT jsonb_array_elements(${list}::text::jsonb))))`,
+      `(${target.value} = ${anyOf(builder.bind(JSON.stringify(others)))} AND ${rank} < 2)`,
     );
   }
   if (terms.length === 0) return FALSE;
@@ -547,12 +557,14 @@ function compileStartsWith(node: NodeOf<"startsWith">, builder: SqlBuilder): str
     return terms.length === 1 ? terms[0]! : `(${terms.join(" AND ")})`;
   }
   if (prefix === "") return `${target.type} = ${JSON_TYPES.string}`;
-  // On the sort keys (an index on them narrows), which say it all for a short prefix but for
-  // the type (an array's or object's JSON text is there too).
-  const first = indexedPrefix(prefix);
-  const terms = [`${target.rank} = 2`, `${target.num} = 0`, ...range(target.head, first)];
-  if (first !== prefix) terms.push(...range(`(${target.text} COLLATE "C")`, prefix));
-  terms.push(`${target.type} = ${JSON_TYPES.string}`);
+  // The exact test first, then the sort expressions it implies (an index on them narrows).
+  const terms = [
+    ...range(`(${target.text} COLLATE "C")`, prefix),
+    `${target.type} = ${JSON_TYPES.string}`,
+    `${target.rank} = 2`,
+    `${target.num} = 0`,
+    ...range(target.head, indexedPrefix(prefix)),
+  ];
   return `(${terms.join(" AND ")})`;
 }
 
