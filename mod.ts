@@ -70,4 +70,5 @@ export type {
 export { MAX_ID_BYTES } from "./src/names.ts";
 export { isRef, type Ref, ref } from "./src/refs.ts";
 export type { SqliteOptions } from "./src/backends/sqlite/sqlite_backend.ts";
+export type { PgDriverName, PgDriverOptions, SslMode } from "./src/backends/postgres/pg_config.ts";
 export { exportNdjson, writeExport, type WriteExportOptions } from "./src/ndjson.ts";

@@ -1,19 +1,20 @@
 /**
- * The multi-process soak: N worker processes of Bun and Deno write one SQLite file (WAL) for T
- * seconds — put, conditional put with retry, putMany, delete, transactions moving value between
+ * The multi-process soak: N worker processes of Bun and Deno write one store (a SQLite file in
+ * WAL mode, or with --url a Postgres database) for T seconds — put, conditional put with retry, putMany, delete, transactions moving value between
  * accounts, search and export — while one more process checks invariants continuously. What it
  * checks is described in scripts/lib/soak.ts.
  *
  * Usage:
  *   bun scripts/soak.ts [--processes 4] [--seconds 60] [--runtimes bun,deno] [--seed 1]
- *                       [--path soak.db] [--progress 5]
+ *                       [--path soak.db | --url postgres://…] [--progress 5]
  *   deno run -A scripts/soak.ts …
  *
  * Prints a progress line every --progress seconds, then operations per second (total and per
  * kind), conflicts retried, errors surfaced and invariant violations. Exits with 1 when an error
  * surfaced or an invariant was violated (both are expected to be 0), 2 on bad arguments. Without
  * --path the database lives in a temp directory that is removed at the end; with --path it is
- * kept (the file must not exist yet).
+ * kept (the file must not exist yet). --url runs it on another store, which must be empty: a
+ * Postgres database in a schema of its own (`?schema=soak`), say, or `npm run pg`'s server.
  *
  * @module
  */
@@ -26,7 +27,7 @@ import { formatReport, runSoak, type Runtime } from "./lib/soak.ts";
 function usage(message: string): never {
   console.error(
     `soak: ${message}\nusage: soak.ts [--processes N] [--seconds T] [--runtimes bun,deno] ` +
-      "[--seed S] [--path file.db] [--progress S]",
+      "[--seed S] [--path file.db | --url store-url] [--progress S]",
   );
   process.exit(2);
 }
@@ -41,6 +42,7 @@ try {
       runtimes: { type: "string", default: "bun,deno" },
       seed: { type: "string" },
       path: { type: "string" },
+      url: { type: "string" },
       progress: { type: "string", default: "5" },
       help: { type: "boolean", short: "h" },
     },
@@ -63,6 +65,7 @@ if (runtimes.length === 0 || runtimes.some((name) => name !== "bun" && name !== 
 }
 const seed = values.seed === undefined ? Date.now() % 1_000_000 : Number(values.seed);
 if (!Number.isSafeInteger(seed)) usage("--seed takes a whole number");
+if (values.path !== undefined && values.url !== undefined) usage("give --path or --url, not both");
 if (values.path !== undefined && existsSync(values.path)) {
   usage(`--path ${JSON.stringify(values.path)} exists already: give a new file`);
 }
@@ -89,6 +92,7 @@ try {
     runtimes,
     seed,
     path: values.path,
+    url: values.url,
     progressSeconds,
     signal: controller.signal,
   });

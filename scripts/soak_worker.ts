@@ -1,7 +1,7 @@
 /**
  * One process of the soak (scripts/soak.ts, scripts/lib/soak.ts): a worker or the reader.
  *
- * Usage: soak_worker.ts worker|reader <db path> <index> <seed>
+ * Usage: soak_worker.ts worker|reader <store url> <index> <seed>
  *
  * It opens the database, prints `{"type":"ready"}`, waits for `go <deadline ms>` on stdin, then
  * works until the deadline (or `stop`, or the end of stdin: the orchestrator is gone) and prints
@@ -41,9 +41,9 @@ import {
 } from "./lib/soak.ts";
 import { seededRandom } from "./lib/seeded_random.ts";
 
-const [role, path, indexText, seedText] = process.argv.slice(-4);
+const [role, url, indexText, seedText] = process.argv.slice(-4);
 if (role !== "worker" && role !== "reader") {
-  console.error("usage: soak_worker.ts worker|reader <db path> <index> <seed>");
+  console.error("usage: soak_worker.ts worker|reader <store url> <index> <seed>");
   process.exit(2);
 }
 const index = Number(indexText);
@@ -86,7 +86,7 @@ for (const event of ["uncaughtException", "unhandledRejection"] as const) {
   });
 }
 
-const store = await open(`sqlite://${path}`);
+const store = await open(url!);
 const { accounts, docs } = collections(store);
 const runtime = "Bun" in globalThis ? "bun" : "deno";
 const version = runtime === "bun"

@@ -93,3 +93,18 @@ function normalizeIndexes(indexes: unknown): (string | string[])[] {
 export function sameOptions(a: CollectionOptions, b: CollectionOptions): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/**
+ * The options of a catalog entry, stored as JSON text (SQLite, Postgres).
+ *
+ * @throws {QuireError} `CORRUPT` when the text does not hold valid options.
+ */
+export function parseStoredOptions(name: string, text: string): NormalizedOptions {
+  try {
+    return normalizeOptions(JSON.parse(text));
+  } catch (error) {
+    throw new QuireError("CORRUPT", `The catalog entry of collection "${name}" is unreadable`, {
+      cause: error,
+    });
+  }
+}

@@ -1,8 +1,10 @@
 /**
- * The Store: a set of collections on one backend. It owns the rules every backend shares:
- * one operation at a time on the backend, transactions that span awaits (every call made inside
- * the callback joins them, found through AsyncLocalStorage), read-only mode, closing, and the
- * whole-store jobs (export, import, backup, stats, check).
+ * The Store: a set of collections on one backend (src/backend/contract.ts). It owns the rules
+ * every backend shares: transactions that span awaits (every call made inside the callback runs
+ * on the transaction's handle, found through AsyncLocalStorage), nested transactions one at a
+ * time, the catalog of collections and their options, read-only mode, closing, and the
+ * whole-store jobs (export, import, backup, stats, check). Whether calls from outside a
+ * transaction wait for it is the backend's part: one-writer engines make them wait.
  *
  * @module
  */

@@ -66,6 +66,7 @@ describe(`Postgres URL and options (${runtime})`, () => {
     assert.equal(other.applicationName, "x");
     assert.equal(other.sslmode, "prefer", "libpq's default");
     assert.equal(pgConfig("postgres://u@h/d?sslmode=allow").sslmode, "prefer");
+    assert.equal(pgConfig("postgres://u@[::1]:5433/d").host, "::1");
   });
 
   test("options take priority over the URL", () => {
@@ -116,6 +117,7 @@ describe(`Postgres URL and options (${runtime})`, () => {
     refused("postgres://u:hunter2@h/d?port=70000", /port/);
     refused("postgres://u:hunter2@h/d?sslmode=maybe", /sslmode/);
     refused("postgres://u:hunter2@h/d?connect_timeout=soon", /connect_timeout/);
+    refused("postgres://u:hunter2@h/d?connect_timeout=0", /connect timeout/);
     refused("postgres://u:hunter2@h:1:2/d", /cannot parse/);
     assert.throws(
       () => openPgDriver("postgres://u@h/d", { driver: "pg" as PgDriverName }),
@@ -500,6 +502,28 @@ describe(`Postgres drivers (${runtime})`, { skip: unavailable }, () => {
           assert.equal(sqlState(error), "3D000");
         } finally {
           await missing.close({ timeoutMs: 0 });
+        }
+      });
+
+      test("prepare: false (no named statements) binds the same way", async () => {
+        const unprepared = openPgDriver(server!.url, { driver: name, prepare: false });
+        try {
+          const [row] = await unprepared.query(
+            "select $1::text as t, $2::int as i, $3::text::jsonb as j, $4::bool as b, $5::text as n",
+            ["it's ✓", 7, '{"a":[1,"x"]}', true, null],
+          );
+          assert.deepEqual({ ...row }, { t: "it's ✓", i: 7, j: { a: [1, "x"] }, b: true, n: null });
+          const [named] = await unprepared.query<{ c: string }>(
+            "select count(*) as c from pg_prepared_statements",
+          );
+          assert.equal(named!.c, "0", "no named prepared statement on the connection");
+          // With prepare (the default), the statement asking is itself one.
+          const [own] = await db.query<{ c: string }>(
+            "select count(*) as c from pg_prepared_statements",
+          );
+          assert.ok(Number(own!.c) >= 1, `prepared statements: ${own!.c}`);
+        } finally {
+          await unprepared.close();
         }
       });
 

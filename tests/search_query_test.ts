@@ -356,12 +356,11 @@ describe("search query: limits", () => {
     throwsWith(() => compile("(".repeat(SEARCH_LIMITS.terms + 1)), "INVALID_SEARCH");
   });
 
-  test("a huge query is refused in milliseconds", () => {
+  test("a huge query is refused before it is parsed", () => {
+    // By its length, whatever it holds (no wall-clock time is asserted: load makes that flaky).
     const huge = "word ".repeat(100_000);
-    const started = performance.now();
-    throwsWith(() => compile(huge), "INVALID_SEARCH");
+    assert.match(throwsWith(() => compile(huge), "INVALID_SEARCH").message, /characters/);
     throwsWith(() => compile("(".repeat(1_000_000)), "INVALID_SEARCH");
-    assert.ok(performance.now() - started < 50, `took ${performance.now() - started} ms`);
   });
 
   test("a query that is not a string is refused", () => {

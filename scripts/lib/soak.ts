@@ -1,6 +1,6 @@
 /**
- * The multi-process soak (issue 9, point 5): worker processes of Bun and Deno write one SQLite
- * file (WAL) at once for a while, with every kind of write and read quire has, while one reader
+ * The multi-process soak (issue 9, point 5): worker processes of Bun and Deno write one store (a
+ * SQLite file in WAL mode, or any store URL: a Postgres database) at once for a while, with every kind of write and read quire has, while one reader
  * process checks invariants continuously; then the file is checked once more at rest.
  *
  * The data, and why each part of it can be checked:
@@ -245,9 +245,9 @@ export function collections(store: Store): {
   };
 }
 
-/** Creates the soak's database: the collections, the accounts and the counters. */
-export async function setupStore(path: string): Promise<void> {
-  const store = await open(`sqlite://${path}`);
+/** Creates the soak's store at `url`: the collections, the accounts and the counters. */
+export async function setupStore(url: string): Promise<void> {
+  const store = await open(url);
   try {
     const docs = store.collection("docs", { search: { fields: ["text"] }, indexes: ["kind"] });
     const accounts = store.collection("accounts");
@@ -363,6 +363,8 @@ export interface SoakOptions {
   seed?: number;
   /** The database file; created, must not exist. @default a file in a new temp directory */
   path?: string;
+  /** A store URL to use instead of a SQLite file (a Postgres database); it must be empty. */
+  url?: string;
   /** Seconds between progress lines. @default 5 */
   progressSeconds?: number;
   /** Where lines go (progress, errors, violations). @default console.log */
@@ -453,7 +455,10 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     path = join(tempDir, "soak.db");
   }
   path = resolve(path);
-  await setupStore(path);
+  // The store the processes share: the SQLite file, or the URL given.
+  const url = options.url ?? `sqlite://${path}`;
+  const where = options.url === undefined ? path : options.url.replace(/:[^:@/]*@/, ":***@");
+  await setupStore(url);
 
   const workers = Array.from({ length: processes }, (_, i) => runtimes[i % runtimes.length]);
   const reader = runtimes[processes % runtimes.length];
@@ -489,7 +494,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       { role: "reader" as const, runtime: reader, index: processes },
     ];
     for (const { role, runtime, index } of roles) {
-      const args = [role, path, String(index), String(seed + index)];
+      const args = [role, url, String(index), String(seed + index)];
       const argv = runtime === "deno" ? ["run", "-A", WORKER, ...args] : [WORKER, ...args];
       const proc = spawn(BINARIES[runtime], argv, {
         cwd: ROOT,
@@ -585,7 +590,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     for (const child of children) child.process.stdin!.write(`go ${deadline}\n`);
     log(
       `soak: ${processes} workers (${workers.join(", ")}) and a reader (${reader}) for ` +
-        `${seconds} s on ${path}, seed ${seed}`,
+        `${seconds} s on ${where}, seed ${seed}`,
     );
     walTimer = setInterval(() => {
       maxWalBytes = Math.max(maxWalBytes, fileSize(`${path}-wal`));
@@ -623,7 +628,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     const sum = total(children);
     // Increments a child never reported cannot be compared with the counters.
     const allDone = children.every((child) => child.done);
-    const final = await finalCheck(path, allDone ? sum.increments : undefined, {
+    const final = await finalCheck(url, allDone ? sum.increments : undefined, {
       violation: (message) => {
         sum.violations++;
         sample(`violation: final check: ${message}`);
@@ -634,7 +639,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       },
     });
     return {
-      path,
+      path: where,
       workers,
       reader,
       versions,
@@ -696,14 +701,14 @@ function total(children: Child[]) {
  * and every word's search hits are exactly the documents that contain it.
  */
 async function finalCheck(
-  path: string,
+  url: string,
   increments: number | undefined,
   report: { violation: (message: string) => void; error: (message: string) => void },
 ): Promise<SoakReport["final"]> {
   const final = { checkOk: false, documents: 0, accountsTotal: 0, counterTotal: 0 };
   let store: Store | undefined;
   try {
-    store = await open(`sqlite://${path}`);
+    store = await open(url);
     const { accounts, docs } = collections(store);
     const check = await store.check();
     final.checkOk = check.ok;

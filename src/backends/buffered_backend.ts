@@ -123,10 +123,6 @@ export class BufferedBackend implements SyncBackend {
     return record && decode(collection, record);
   }
 
-  has(collection: string, id: string): boolean {
-    return this.#read(collection, id) !== undefined;
-  }
-
   put(collection: string, request: PutRequest): Meta {
     const current = this.#read(collection, request.id);
     checkRev(collection, request.id, current, request.ifRev);

@@ -45,7 +45,6 @@ export interface SyncBackend {
   ensureCollection(name: string, options: NormalizedOptions, progress?: IndexProgress): void;
 
   get(collection: string, id: string): StoredEntry | undefined;
-  has(collection: string, id: string): boolean;
   /** Creates or replaces; the rev grows by one. Throws `CONFLICT` when `ifRev` does not match. */
   put(collection: string, request: PutRequest): Meta;
   /**
@@ -55,9 +54,7 @@ export interface SyncBackend {
    * transaction, which the error leaves to roll back.
    */
   putMany(collection: string, requests: readonly PutRequest[]): Meta[];
-  /** Writes a record with its own metadata; returns false when skipped. */
-  restore(collection: string, request: RestoreRequest, mode: RestoreMode): boolean;
-  /** `restore` of many records, in order; returns, for each, false when skipped. */
+  /** Writes records with their own metadata, in order; returns, for each, false when skipped. */
   restoreMany(
     collection: string,
     requests: readonly RestoreRequest[],

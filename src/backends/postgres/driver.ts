@@ -21,7 +21,7 @@
  * - every error is a QuireError whose code says what happened (CONFLICT for a unique
  *   violation, BUSY for a serialization failure or a deadlock, ...), mapped from the server's
  *   SQLSTATE (pg_error.ts, where {@linkcode sqlState} reads it back), with the driver's own
- *   error as `cause`; after {@linkcode PgDriver.close} every call is refused with `CLOSED`.
+ *   error as `cause`; after {@linkcode PgDriver.close} every call is refused with `CLOSED`;
  * - a transaction in which a statement failed rolls back and rejects with that statement's
  *   error, even when `fn` caught it and resolved (Postgres aborts the transaction at the first
  *   failed statement and answers COMMIT with a silent ROLLBACK);

@@ -14,7 +14,7 @@
  * | `user`, `password` | as in the URL's user info | the current OS user; no password |
  * | `dbname` | the database | the URL's path, else the user name |
  * | `sslmode` | `disable`, `allow` (taken as `prefer`), `prefer`, `require`, `verify-ca`, `verify-full` | `prefer` (as libpq); none on a Unix socket |
- * | `connect_timeout` | seconds to wait for a connection | 10 |
+ * | `connect_timeout` | seconds to wait for a connection (more than 0) | 10 |
  * | `idle_timeout` | seconds before an idle pooled connection closes (0: never) | 30 |
  * | `pool_size` | connections in the pool | 10 |
  * | `application_name` | shown in `pg_stat_activity` | `quire` |
@@ -42,7 +42,7 @@ export interface PgDriverOptions {
   driver?: PgDriverName;
   /** Connections in the pool. @default 10 */
   poolSize?: number;
-  /** How long to wait for a connection, in milliseconds. @default 10000 */
+  /** How long to wait for a connection, in milliseconds (more than 0). @default 10000 */
   connectTimeoutMs?: number;
   /** How long an idle pooled connection stays open, in milliseconds (0: forever). @default 30000 */
   idleTimeoutMs?: number;
@@ -128,7 +128,8 @@ export function pgConfig(url: string, options: PgDriverOptions = {}): PgConfig {
     query.set(name, value);
   }
 
-  const rawHost = query.get("host") ?? decode(parsed.hostname, "host");
+  // An IPv6 address comes in brackets (`postgres://[::1]:5432/db`); the drivers want it bare.
+  const rawHost = query.get("host") ?? decode(parsed.hostname, "host").replace(/^\[(.*)\]$/, "$1");
   const port = integer(query.get("port") ?? (parsed.port || "5432"), "port", 1, 65535);
   const socketDir = rawHost.startsWith("/") ? rawHost.replace(/\/+$/, "") || "/" : undefined;
   const host = socketDir !== undefined ? "localhost" : rawHost === "" ? "localhost" : rawHost;
@@ -154,15 +155,12 @@ export function pgConfig(url: string, options: PgDriverOptions = {}): PgConfig {
     seconds(query.get("connect_timeout"), "connect_timeout", 10) * 1000;
   const idleTimeoutMs = options.idleTimeoutMs ??
     seconds(query.get("idle_timeout"), "idle_timeout", 30) * 1000;
-  for (
-    const [name, value] of [["connectTimeoutMs", connectTimeoutMs], [
-      "idleTimeoutMs",
-      idleTimeoutMs,
-    ]] as const
-  ) {
-    if (!Number.isFinite(value) || value < 0) {
-      throw new QuireError("INVALID_OPTION", `Invalid ${name}: expected a number of 0 or more`);
-    }
+  // Both limits must be finite; a connection must be given some time (0 would fail at once).
+  if (!Number.isFinite(connectTimeoutMs) || connectTimeoutMs <= 0) {
+    throw new QuireError("INVALID_OPTION", "Invalid connect timeout: expected more than 0");
+  }
+  if (!Number.isFinite(idleTimeoutMs) || idleTimeoutMs < 0) {
+    throw new QuireError("INVALID_OPTION", "Invalid idle timeout: expected 0 (never) or more");
   }
   const applicationName = options.applicationName ?? query.get("application_name") ?? "quire";
   return {

@@ -44,7 +44,7 @@ import type {
   RestoreRequest,
   StoredEntry,
 } from "../../backend/types.ts";
-import { type NormalizedOptions, normalizeOptions } from "../../collection_options.ts";
+import { type NormalizedOptions, parseStoredOptions } from "../../collection_options.ts";
 import { conflict, QuireError, quote } from "../../errors.ts";
 import { fnv1a } from "../../hash.ts";
 import { type Filter, isMatchAll } from "../../query/ast.ts";
@@ -159,7 +159,10 @@ class PgConnection implements Connection {
     const rows = await this.#db().query<{ id: number; name: string; options: string }>(
       `SELECT id, name, options FROM ${this.shared.schema}.quire_collections ORDER BY name`,
     );
-    return rows.map((row) => ({ name: row.name, options: parseOptions(row.name, row.options) }));
+    return rows.map((row) => ({
+      name: row.name,
+      options: parseStoredOptions(row.name, row.options),
+    }));
   }
 
   ensureCollection(name: string, options: NormalizedOptions): Promise<void> {
@@ -588,14 +591,4 @@ function distinctIds(requests: readonly { id: string }[]): boolean {
 
 function decode(collection: string, row: Row): StoredEntry {
   return decodeEntry(collection, row.id, row.rev, row.created_at, row.updated_at, row.data);
-}
-
-function parseOptions(name: string, text: string): NormalizedOptions {
-  try {
-    return normalizeOptions(JSON.parse(text));
-  } catch (error) {
-    throw new QuireError("CORRUPT", `The catalog entry of collection "${name}" is unreadable`, {
-      cause: error,
-    });
-  }
 }

@@ -9,7 +9,7 @@
 
 import { existsSync, linkSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { type NormalizedOptions, normalizeOptions } from "../../collection_options.ts";
+import { type NormalizedOptions, parseStoredOptions } from "../../collection_options.ts";
 import { conflict, QuireError, quote } from "../../errors.ts";
 import { fnv1a } from "../../hash.ts";
 import { randomHex } from "../../random_hex.ts";
@@ -310,7 +310,10 @@ export class SqliteBackend implements SyncBackend {
     const rows = this.#db.prepare("SELECT name, options FROM quire_collections ORDER BY name").all<
       { name: string; options: string }
     >();
-    return rows.map((row) => ({ name: row.name, options: parseOptions(row.name, row.options) }));
+    return rows.map((row) => ({
+      name: row.name,
+      options: parseStoredOptions(row.name, row.options),
+    }));
   }
 
   ensureCollection(name: string, options: NormalizedOptions, progress?: IndexProgress): void {
@@ -328,7 +331,7 @@ export class SqliteBackend implements SyncBackend {
         this.#db.exec(createDocumentTable(table));
       } else {
         table = documentTable(found.id);
-        previous = parseOptions(name, found.options);
+        previous = parseStoredOptions(name, found.options);
         this.#db.prepare("UPDATE quire_collections SET options = ? WHERE id = ?").run(
           text,
           found.id,
@@ -347,10 +350,6 @@ export class SqliteBackend implements SyncBackend {
   get(collection: string, id: string): StoredEntry | undefined {
     const [row] = this.#for(collection).get.values<Row>(id);
     return row && decode(collection, row);
-  }
-
-  has(collection: string, id: string): boolean {
-    return this.#for(collection).has.get(id) !== undefined;
   }
 
   put(collection: string, request: PutRequest): Meta {
@@ -698,7 +697,7 @@ export class SqliteBackend implements SyncBackend {
     >(collection)?.options;
     let cached = this.#searchCache.get(collection);
     if (cached === undefined || cached.text !== text) {
-      const search = text === undefined ? undefined : parseOptions(collection, text).search;
+      const search = text === undefined ? undefined : parseStoredOptions(collection, text).search;
       cached = { text, search };
       this.#searchCache.set(collection, cached);
     }
@@ -885,16 +884,6 @@ function facetValue(type: string, value: unknown): FacetCount["value"] {
 /** A row's columns as an entry. */
 function decode(collection: string, [id, rev, createdAt, updatedAt, data]: Row): StoredEntry {
   return decodeEntry(collection, id, rev, createdAt, updatedAt, data);
-}
-
-function parseOptions(name: string, text: string): NormalizedOptions {
-  try {
-    return normalizeOptions(JSON.parse(text));
-  } catch (error) {
-    throw new QuireError("CORRUPT", `The catalog entry of collection "${name}" is unreadable`, {
-      cause: error,
-    });
-  }
 }
 
 /** Fails with `UNSUPPORTED` when this SQLite build has no FTS5 (quire needs it for search). */
