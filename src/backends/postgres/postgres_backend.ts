@@ -458,7 +458,7 @@ class PgConnection implements Connection {
       `SELECT options FROM ${this.shared.schema}.quire_collections WHERE name = $1`,
       [collection],
     );
-    const options = entry === undefined ? {} : parseOptions(collection, entry.options);
+    const options = entry === undefined ? {} : parseStoredOptions(collection, entry.options);
     const byName = new Map<string, string[]>();
     const bare = table.slice(table.lastIndexOf(".") + 1).replaceAll('"', "");
     for (const index of options.indexes ?? []) {
