@@ -10,11 +10,20 @@
  * its transaction as on SQLite. (A statement that does fail dooms its whole transaction: Postgres
  * aborts it, and the driver rolls it back.)
  *
- * Capabilities so far: the core, stats and search (pg_search.ts: quire's own index in tables of
- * its own, kept in step by every write in the write's transaction; raw FTS5 queries are
- * UNSUPPORTED). `find`, `explain`, `check` and `backup` are not here yet: the Store answers
- * UNSUPPORTED for the first two, copies into a SQLite file for `backup()` and still checks
- * references for `check()`.
+ * Capabilities: the core, stats, `find` (find, count, deleteMany) and `explain`, with the
+ * filter language compiled by pg_query_sql.ts (one statement per call), and `search`
+ * (pg_search.ts: quire's own index in tables of its own, kept in step by every write in the
+ * write's transaction; the same matches and BM25 as FTS5; raw FTS5 queries are UNSUPPORTED).
+ * `check` and `backup` are not here: the Store copies into a SQLite file for `backup()` and
+ * still checks references for `check()`.
+ *
+ * A collection's `indexes` option becomes expression indexes (pg_query_sql.ts's
+ * `pgIndexExpressions`, the very expressions the compiled filters and sorts use): one btree per
+ * entry, on a path's rank, number and first 200 characters of text (in sort order), or on those
+ * of each path of a composite list in turn. It serves equality, ranges, `in`, `startsWith`,
+ * sorts and cursors; it is bounded, so a long string, array or object at an indexed path is
+ * written as anywhere else. Indexes are named `<table>_ix_<hash of the paths and
+ * expressions>`, created and dropped as the option changes.
  *
  * @module
  */
@@ -22,12 +31,15 @@
 import type {
   Backend,
   Connection,
+  ExplainCapability,
+  FindCapability,
   SearchCapability,
   StatsCapability,
 } from "../../backend/contract.ts";
 import type {
   CatalogEntry,
   CollectionStats,
+  Explain,
   IndexProgress,
   Meta,
   PageRequest,
@@ -40,6 +52,10 @@ import type {
 } from "../../backend/types.ts";
 import { type NormalizedOptions, parseStoredOptions } from "../../collection_options.ts";
 import { conflict, QuireError, quote } from "../../errors.ts";
+import { fnv1a } from "../../hash.ts";
+import { type Filter, isMatchAll } from "../../query/ast.ts";
+import { parsePath } from "../../query/path.ts";
+import type { FindRequest } from "../../query/query.ts";
 import { decodeEntry } from "../decode_entry.ts";
 import { settled } from "../settled.ts";
 import { openPgDriver, type PgDriver, type PgDriverOptions, type PgQueryable } from "./driver.ts";
@@ -53,6 +69,13 @@ import {
   MIGRATIONS,
   schemaIdentifier,
 } from "./pg_schema.ts";
+import {
+  pgCountSql,
+  pgDeleteSql,
+  pgIndexExpressions,
+  pgSelectSql,
+  type PgSqlFragment,
+} from "./pg_query_sql.ts";
 
 /** Options of the Postgres backend: the driver's, and read-only mode. */
 export interface PostgresOptions extends PgDriverOptions {
@@ -125,6 +148,8 @@ class PgConnection implements Connection {
   readonly #open = new Set<Promise<unknown>>();
   readonly stats: StatsCapability;
   readonly search: SearchCapability;
+  readonly find: FindCapability;
+  readonly explain: ExplainCapability;
 
   constructor(shared: Shared, on: PgQueryable) {
     this.shared = shared;
@@ -139,6 +164,12 @@ class PgConnection implements Connection {
       optimize: async (collection) =>
         await (await this.#searchIndex(collection)).optimize(this.#db()),
     };
+    this.find = {
+      find: (collection, request) => this.#find(collection, request),
+      count: (collection, filter) => this.#count(collection, filter),
+      deleteMany: (collection, filter) => this.#deleteMany(collection, filter),
+    };
+    this.explain = { explain: (collection, request) => this.#explain(collection, request) };
   }
 
   async collections(): Promise<CatalogEntry[]> {
@@ -180,6 +211,7 @@ class PgConnection implements Connection {
       if (row === undefined) throw new QuireError("STORAGE", `Cannot create ${quote(name)}`);
       const table = documentTable(this.shared.schema, row.id);
       await on.query(createDocumentTable(table));
+      await this.#syncIndexes(on, row.id, table, options.indexes ?? []);
       await this.shared.searches.ensured(on, name, row.id, searchBefore, options.search, progress);
       if (!this.shared.tables.has(name)) created.push(name);
       this.shared.tables.set(name, table);
@@ -505,6 +537,86 @@ class PgConnection implements Connection {
     return table;
   }
 
+  async #find(collection: string, request: FindRequest): Promise<StoredEntry[]> {
+    const { sql, params } = pgSelectSql(await this.#table(collection), request);
+    const rows = await this.#db().query<Row>(sql, params);
+    return rows.map((row) => decode(collection, row));
+  }
+
+  async #count(collection: string, filter?: Filter): Promise<number> {
+    const table = await this.#table(collection);
+    const { sql, params } = filter === undefined
+      ? { sql: `SELECT count(*) AS n FROM ${table}`, params: [] }
+      : pgCountSql(table, filter);
+    const [row] = await this.#db().query<{ n: string | number }>(sql, params);
+    return Number(row?.n ?? 0);
+  }
+
+  async #deleteMany(collection: string, filter: Filter): Promise<number> {
+    const table = await this.#table(collection);
+    if (isMatchAll(filter)) return await this.#db().execute(`DELETE FROM ${table}`);
+    const { sql, params } = pgDeleteSql(table, filter);
+    return await this.#db().execute(sql, params);
+  }
+
+  async #explain(collection: string, request: FindRequest): Promise<Explain> {
+    const table = await this.#table(collection);
+    const { sql, params }: PgSqlFragment = pgSelectSql(table, request);
+    const rows = await this.#db().query<Record<string, unknown>>(`EXPLAIN ${sql}`, params);
+    const plan = rows.map((row) => String(Object.values(row)[0] ?? ""));
+    // Index names carry a hash of their paths: map them back to the collection's options.
+    const [entry] = await this.#db().query<{ options: string }>(
+      `SELECT options FROM ${this.shared.schema}.quire_collections WHERE name = $1`,
+      [collection],
+    );
+    const options = entry === undefined ? {} : parseStoredOptions(collection, entry.options);
+    const byName = new Map<string, string[]>();
+    const bare = table.slice(table.lastIndexOf(".") + 1).replaceAll('"', "");
+    for (const index of options.indexes ?? []) {
+      const paths = typeof index === "string" ? [index] : index;
+      for (const [name] of indexesOn(bare, paths)) byName.set(name, paths);
+    }
+    const indexes: string[][] = [];
+    const seen = new Set<string>();
+    for (const line of plan) {
+      const name =
+        /(?:Index (?:Only )?Scan(?: Backward)? using|Bitmap Index Scan on) "?([A-Za-z0-9_]+)"?/
+          .exec(line)?.[1];
+      const paths = name === undefined ? undefined : byName.get(name);
+      if (paths !== undefined && !seen.has(name!)) {
+        seen.add(name!);
+        indexes.push(paths);
+      }
+    }
+    return { backend: "postgres", plan, indexes, sql, params: [...params] };
+  }
+
+  /** Creates the indexes `indexes` asks for on a document table, and drops the others. */
+  async #syncIndexes(
+    on: PgQueryable,
+    catalogId: number,
+    table: string,
+    indexes: readonly (string | readonly string[])[],
+  ): Promise<void> {
+    const bare = `quire_docs_${catalogId}`;
+    const wanted = new Map<string, string>();
+    for (const index of indexes) {
+      const paths = typeof index === "string" ? [index] : index;
+      for (const [name, expressions] of indexesOn(bare, paths)) wanted.set(name, expressions);
+    }
+    const existing = await on.query<{ name: string }>(
+      `SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename = $2
+         AND indexname LIKE $3`,
+      [this.shared.schemaName, bare, `${bare}\\_i%`],
+    );
+    for (const { name } of existing) {
+      if (!wanted.has(name)) await on.query(`DROP INDEX ${this.shared.schema}."${name}"`);
+    }
+    for (const [name, expressions] of wanted) {
+      await on.query(`CREATE INDEX IF NOT EXISTS "${name}" ON ${table} (${expressions})`);
+    }
+  }
+
   async #conflict(collection: string, table: string, id: string, ifRev: number) {
     const [row] = await this.#db().query<{ rev: number }>(
       `SELECT rev FROM ${table} WHERE id = $1`,
@@ -557,6 +669,20 @@ class PostgresBackend extends PgConnection implements Backend {
     await settled(this.shared.running);
     await this.shared.driver.close();
   }
+}
+
+/**
+ * The indexes on `paths` of a document table (`quire_docs_<id>`), as name → expressions. A name
+ * is `<table>_ix_<hash>` with a hash of the paths and of the expressions, so that it stays the
+ * same while they do, and an index whose expressions a later quire writes differently is
+ * dropped and made again.
+ */
+function indexesOn(table: string, paths: readonly string[]): [string, string][] {
+  const expressions = pgIndexExpressions(paths.map((path) => parsePath(path, "INVALID_OPTION")));
+  return expressions.map((list) => {
+    const text = list.join(", ");
+    return [`${table}_ix_${fnv1a(JSON.stringify([paths, text]))}`, text];
+  });
 }
 
 // A `\u0000` escape that is not itself an escaped backslash followed by "u0000".
