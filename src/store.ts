@@ -191,7 +191,9 @@ export class Store implements AsyncDisposable {
    * Runs `fn` in one transaction: every store call made inside it (through `tx` or any
    * collection of this store) joins it, and either all of them take effect or none. Nested
    * calls become savepoints of the outer transaction. On SQLite, memory and file, other callers
-   * wait until it ends.
+   * wait until it ends. On Postgres transactions run side by side, as SERIALIZABLE: one that
+   * conflicts with another is run again (`fn` too, up to 10 times) before `BUSY` reaches the
+   * caller, so keep side effects other than the store's out of `fn`.
    *
    * @example
    * ```ts
@@ -410,8 +412,12 @@ export class Store implements AsyncDisposable {
     on: Connection,
     fn: (tx: Transaction) => Promise<T> | T,
   ): Promise<T> {
+    let attempts = 0;
     try {
       return await on.transaction(async (tx) => {
+        // A backend may run `fn` again when the engine aborted an attempt for another
+        // transaction's sake (Postgres): that attempt's catalog writes were rolled back.
+        if (attempts++ > 0) await this.#readCatalog(tx);
         const context: TransactionContext = { tx, active: true, nested: new Lock() };
         try {
           return await this.#context.run(context, () => fn(this));
@@ -464,12 +470,12 @@ export class Store implements AsyncDisposable {
     fn: (conn: Connection) => Awaitable<T>,
   ): Promise<T> {
     try {
-      const result = await conn.transaction(async (tx) => {
+      // The wanted options stay until a later call finds them in the catalog: this transaction
+      // may be a savepoint of one that rolls back or runs again.
+      return await conn.transaction(async (tx) => {
         await this.#writeCatalog(tx, name, options);
         return await fn(tx);
       });
-      this.#wanted.delete(name);
-      return result;
     } catch (error) {
       await this.#readCatalog(conn).catch(() => {});
       throw error;

@@ -125,7 +125,10 @@ export interface Connection {
 
   /**
    * Runs `fn` in a transaction (a savepoint on a handle) and commits when its promise resolves;
-   * rolls back and rethrows when it rejects. `tx` is good only until then.
+   * rolls back and rethrows when it rejects. `tx` is good only until then. An engine may call
+   * `fn` again, on a new handle, when it aborted an attempt because of another transaction
+   * (Postgres's serialization failures): the transaction must mean what it means where one runs
+   * at a time.
    */
   transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T>;
 

@@ -58,7 +58,13 @@ import { parsePath } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
 import { decodeEntry } from "../decode_entry.ts";
 import { settled } from "../settled.ts";
-import { openPgDriver, type PgDriver, type PgDriverOptions, type PgQueryable } from "./driver.ts";
+import {
+  openPgDriver,
+  type PgDriver,
+  type PgDriverOptions,
+  type PgQueryable,
+  sqlState,
+} from "./driver.ts";
 import { pgConfig } from "./pg_config.ts";
 import { PgSearches, type PgSearchIndex } from "./pg_search.ts";
 import { requireSearchOptions } from "../../search/search_options.ts";
@@ -93,6 +99,11 @@ interface Row {
 }
 
 const COLUMNS = "id, rev, created_at, updated_at, data::text AS data";
+
+/** How many times a transaction runs before a conflict with others reaches the caller. */
+const TRANSACTION_ATTEMPTS = 10;
+/** The SQLSTATEs of a transaction Postgres aborted for another's sake: serialization, deadlock. */
+const RETRIED_STATES = new Set(["40001", "40P01"]);
 
 /**
  * Opens a store's tables in a Postgres database, creating or migrating them first.
@@ -404,24 +415,19 @@ class PgConnection implements Connection {
   async transaction<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
     const on = this.#db();
     if (on === this.shared.driver) {
-      let handle: PgConnection | undefined;
-      const running = this.shared.driver.transaction(async (tx) => {
-        handle = new PgConnection(this.shared, tx);
+      // SERIALIZABLE, so that a transaction means what it means on SQLite, where one runs at a
+      // time: a read followed by a write cannot lose another transaction's write. Postgres aborts
+      // one of two transactions that conflict (SQLSTATE 40001, or a deadlock, 40P01); that one
+      // is run again, `fn` and all, a few times before BUSY reaches the caller.
+      for (let attempt = 1;; attempt++) {
         try {
-          return await fn(handle);
-        } finally {
-          await settled(handle.#open);
-          handle.#ended = true;
+          return await this.#attempt(fn);
+        } catch (error) {
+          if (attempt >= TRANSACTION_ATTEMPTS || !RETRIED_STATES.has(sqlState(error) ?? "")) {
+            throw error;
+          }
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
         }
-      });
-      this.shared.running.add(running);
-      try {
-        return await running;
-      } catch (error) {
-        if (handle !== undefined) handle.#forgetCreated();
-        throw error;
-      } finally {
-        this.shared.running.delete(running);
       }
     }
     // On a transaction's connection: a savepoint, which the transaction waits for.
@@ -451,6 +457,29 @@ class PgConnection implements Connection {
     await on.query(`RELEASE SAVEPOINT ${name}`);
     this.#created.push(...handle.#created);
     return result;
+  }
+
+  /** One attempt at a transaction on a connection reserved from the pool. */
+  async #attempt<T>(fn: (tx: Connection) => Promise<T>): Promise<T> {
+    let handle: PgConnection | undefined;
+    const running = this.shared.driver.transaction(async (tx) => {
+      handle = new PgConnection(this.shared, tx);
+      try {
+        return await fn(handle);
+      } finally {
+        await settled(handle.#open);
+        handle.#ended = true;
+      }
+    }, { isolation: "serializable" });
+    this.shared.running.add(running);
+    try {
+      return await running;
+    } catch (error) {
+      if (handle !== undefined) handle.#forgetCreated();
+      throw error;
+    } finally {
+      this.shared.running.delete(running);
+    }
   }
 
   /** Where this connection's statements go. @throws {QuireError} `CLOSED` once it has ended. */
