@@ -123,6 +123,8 @@ export class Store implements AsyncDisposable {
   #wanted = new Map<string, NormalizedOptions>();
   // The catalog as last read from (or written to) the backend.
   #catalog: Map<string, NormalizedOptions>;
+  // Catalog changes under way outside a transaction, by collection: when each has ended.
+  #catalogChanges = new Map<string, Promise<void>>();
   #host: CollectionHost;
 
   /** @internal Use `open()`. */
@@ -456,7 +458,21 @@ export class Store implements AsyncDisposable {
       else options = wanted;
     }
     if (options === undefined) return fn(conn);
-    return this.#useWithCatalog(conn, name, options, fn);
+    if (conn !== this.#backend) return this.#useWithCatalog(conn, name, options, fn);
+    // Outside a transaction, calls that find the same catalog change to make wait for the first
+    // one's, then look again: on a pool (Postgres) they would otherwise all make it at once, and
+    // conflict.
+    const pending = this.#catalogChanges.get(name);
+    if (pending !== undefined) {
+      return pending.then(() => this.#use(conn, name, access, fn, whenMissing));
+    }
+    const result = this.#useWithCatalog(conn, name, options, fn);
+    const settled = result.then(() => {}, () => {});
+    this.#catalogChanges.set(name, settled);
+    void settled.then(() => {
+      if (this.#catalogChanges.get(name) === settled) this.#catalogChanges.delete(name);
+    });
+    return result;
   }
 
   /**

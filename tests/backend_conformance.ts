@@ -41,6 +41,8 @@ export interface BackendUnderTest {
   };
   /** Cases this backend does not run, each with its reason. */
   skip?: { reason: string; tests: string[] }[];
+  /** Each case's timeout, for a backend whose every call is a round trip. @default the runner's */
+  timeoutMs?: number;
 }
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -116,7 +118,7 @@ export function runBackendTests(backend: BackendUnderTest): void {
       test(name, { skip: reason }, () => {});
       return;
     }
-    test(name, async () => {
+    test(name, backend.timeoutMs === undefined ? {} : { timeout: backend.timeoutMs }, async () => {
       const env = backend.setup();
       const store = await env.open();
       try {

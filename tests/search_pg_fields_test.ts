@@ -1,21 +1,18 @@
 /**
- * The store-level search conformance cases (search_conformance.ts, which every other backend runs
- * through backend_conformance.ts) on Postgres, through `open()`: one throwaway server, a fresh
- * schema per case. The Postgres backend has no `find` capability yet, so the cases that call
- * count or deleteMany are skipped with that reason. Skipped, with the reason printed, where
- * Postgres is not installed. Then a case of its own: writes beside a change of search fields.
+ * Search on Postgres beside a change of search fields: two backends on one schema, as two
+ * processes would be. (The store-level search cases run in tests/postgres_conformance_test.ts,
+ * the contract's in tests/conformance/.) Skipped, with the reason printed, where Postgres is not
+ * installed.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { open } from "../mod.ts";
 import { openPostgresBackend } from "../src/backends/postgres/postgres_backend.ts";
 import { delay, options, putOf, searchRequest } from "./conformance/support.ts";
 import { type PgServer, pgServerUnavailable, startPgServer } from "../scripts/lib/pg_server.ts";
 import { runtime } from "./helpers.ts";
-import { runSearchTests } from "./search_conformance.ts";
 
 const unavailable = pgServerUnavailable();
 if (unavailable !== undefined) console.log(`Postgres search conformance skipped: ${unavailable}`);
@@ -24,31 +21,12 @@ if (unavailable !== undefined) console.log(`Postgres search conformance skipped:
 // hook timeout (5 s), and Bun does not read node:test's `{ timeout }` there.
 const server: PgServer | undefined = unavailable === undefined ? await startPgServer() : undefined;
 
-describe(`search conformance on Postgres (${runtime})`, { skip: unavailable ?? false }, () => {
+describe(`search on Postgres beside a change of fields (${runtime})`, {
+  skip: unavailable ?? false,
+}, () => {
   after(async () => {
     await server?.stop();
   });
-  let schemas = 0;
-  runSearchTests({
-    name: "postgres",
-    setup: () => {
-      const url = server!.url;
-      const schema = `search_${++schemas}`;
-      return {
-        open: () => open(`${url}${url.includes("?") ? "&" : "?"}schema=${schema}`),
-        persistent: true,
-        cleanup: () => {},
-      };
-    },
-    skip: [{
-      reason: "the postgres backend has no find capability yet (count, deleteMany)",
-      tests: [
-        "the index follows put, delete, deleteMany, clear and transactions",
-        "reindex reports its progress, every 10,000 documents and at the end",
-      ],
-    }],
-  });
-
   test("a write beside a change of search fields waits for it and indexes the new fields", async () => {
     const url = `${server!.url}${server!.url.includes("?") ? "&" : "?"}schema=beside`;
     // Two backends on one schema, as two processes would be.
