@@ -355,7 +355,8 @@ export class PgSearches {
 
   /**
    * Runs `change` (an `ensureCollection`), during which the collection's options are not
-   * remembered. `committed`: the change commits when `change` resolves (it runs on the pool).
+   * remembered. `committed`: the change commits when `change` resolves (it runs on the pool);
+   * otherwise the caller calls `settle` once the transaction it runs in has ended.
    */
   async changing<T>(collection: string, committed: boolean, change: () => Promise<T>): Promise<T> {
     this.#changing.set(collection, (this.#changing.get(collection) ?? 0) + 1);
@@ -363,13 +364,16 @@ export class PgSearches {
     try {
       return await change();
     } finally {
-      if (committed) {
-        const left = this.#changing.get(collection)! - 1;
-        if (left === 0) this.#changing.delete(collection);
-        else this.#changing.set(collection, left);
-        this.#known.delete(collection);
-      }
+      if (committed) this.settle(collection);
     }
+  }
+
+  /** Ends one change of a collection's options (`changing` that did not commit by itself). */
+  settle(collection: string): void {
+    const left = (this.#changing.get(collection) ?? 1) - 1;
+    if (left <= 0) this.#changing.delete(collection);
+    else this.#changing.set(collection, left);
+    this.#known.delete(collection);
   }
 
   constructor(schema: string) {

@@ -154,6 +154,8 @@ class PgConnection implements Connection {
   #ended = false;
   // Tables this transaction created: they are forgotten again if it rolls back.
   readonly #created: string[] = [];
+  // Collections whose options this transaction changes (searches.changing), to settle at its end.
+  readonly #changes: string[] = [];
   #savepoints = 0;
   /** Savepoints started on this handle and not ended yet: its transaction waits for them. */
   readonly #open = new Set<Promise<unknown>>();
@@ -199,6 +201,8 @@ class PgConnection implements Connection {
     progress?: IndexProgress,
   ): Promise<void> {
     const committed = this.#on === this.shared.driver;
+    // Inside a transaction the change is settled when the transaction ends (#attempt).
+    if (!committed) this.#changes.push(name);
     return this.shared.searches.changing(
       name,
       committed,
@@ -449,11 +453,13 @@ class PgConnection implements Connection {
       await settled(handle.#open);
       handle.#ended = true;
       handle.#forgetCreated();
+      this.#changes.push(...handle.#changes);
       await on.query(`ROLLBACK TO SAVEPOINT ${name}`);
       throw error;
     }
     await settled(handle.#open);
     handle.#ended = true;
+    this.#changes.push(...handle.#changes);
     await on.query(`RELEASE SAVEPOINT ${name}`);
     this.#created.push(...handle.#created);
     return result;
@@ -479,6 +485,10 @@ class PgConnection implements Connection {
       throw error;
     } finally {
       this.shared.running.delete(running);
+      // Its changes of collection options are committed or rolled back now: the search options
+      // may be remembered again.
+      const changes = handle === undefined ? [] : handle.#changes;
+      for (const name of changes) this.shared.searches.settle(name);
     }
   }
 
