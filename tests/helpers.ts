@@ -14,6 +14,7 @@ import { delimiter, join } from "node:path";
 import process from "node:process";
 import { QuireError } from "../src/errors.ts";
 export { seededRandom } from "../scripts/lib/seeded_random.ts";
+import { pgServerUnavailable } from "../scripts/lib/pg_server.ts";
 
 /**
  * `"bun"`, `"deno"` or `"node"`: the runtime the tests run on. Told here without quire's own
@@ -88,4 +89,17 @@ export function systemTool(name: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Why the long Postgres suites do not run on this runtime, or `undefined` when they do. They run on
+ * Bun (its Bun.SQL driver) and on Deno (postgres.js); Node drives Postgres through postgres.js as
+ * Deno does, and running them a third time would take `npm test` past its 15 minutes. Where no
+ * throwaway server can start, the server's reason.
+ */
+export function pgSuiteSkip(): string | undefined {
+  if (runtime === "node") {
+    return "the long Postgres suites run on Bun (Bun.SQL) and Deno (postgres.js, Node's driver too)";
+  }
+  return pgServerUnavailable();
 }

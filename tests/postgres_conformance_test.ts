@@ -8,11 +8,11 @@
 
 import { after, describe } from "node:test";
 import { open } from "../mod.ts";
-import { type PgServer, pgServerUnavailable, startPgServer } from "../scripts/lib/pg_server.ts";
+import { type PgServer, startPgServer } from "../scripts/lib/pg_server.ts";
 import { runBackendTests } from "./backend_conformance.ts";
-import { runtime } from "./helpers.ts";
+import { pgSuiteSkip, runtime } from "./helpers.ts";
 
-const unavailable = pgServerUnavailable();
+const unavailable = pgSuiteSkip();
 if (unavailable !== undefined) console.log(`Postgres store conformance skipped: ${unavailable}`);
 // Started while the module loads: Bun's hooks time out after 5 s whatever node:test is told.
 const server: PgServer | undefined = unavailable === undefined ? await startPgServer() : undefined;

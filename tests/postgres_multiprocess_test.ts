@@ -21,12 +21,12 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import { open, QuireError, type Store } from "../mod.ts";
-import { type PgServer, pgServerUnavailable, startPgServer } from "../scripts/lib/pg_server.ts";
-import { runtime } from "./helpers.ts";
+import { type PgServer, startPgServer } from "../scripts/lib/pg_server.ts";
+import { pgSuiteSkip, runtime } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "node_modules", ".bin");
-const unavailable = pgServerUnavailable();
+const unavailable = pgSuiteSkip();
 if (unavailable !== undefined) console.log(`Postgres multi-process test skipped: ${unavailable}`);
 // Started while the module loads: Bun's hooks time out after 5 s whatever node:test is told.
 const server: PgServer | undefined = unavailable === undefined ? await startPgServer() : undefined;

@@ -16,7 +16,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type PgServer, pgServerUnavailable, startPgServer } from "../scripts/lib/pg_server.ts";
+import { type PgServer, startPgServer } from "../scripts/lib/pg_server.ts";
 import { openPgDriver, type PgDriver } from "../src/backends/postgres/driver.ts";
 import { createDocumentTable } from "../src/backends/postgres/pg_schema.ts";
 import {
@@ -31,7 +31,7 @@ import {
   generateDocuments,
   ValuePool,
 } from "./fixtures/query_generator.ts";
-import { runtime } from "./helpers.ts";
+import { pgSuiteSkip, runtime } from "./helpers.ts";
 
 const SEED = 20240601;
 const CASES = 2_000;
@@ -40,7 +40,7 @@ const BATCHES = 2;
 const PAGE_EVERY = 5;
 const TABLE = `"diff"."quire_docs_1"`;
 
-const unavailable = pgServerUnavailable();
+const unavailable = pgSuiteSkip();
 if (unavailable !== undefined) console.log(`Postgres differential test skipped: ${unavailable}`);
 // Started while the module loads, not in a before() hook: initdb can take longer than Bun's
 // hook timeout (5 s) on a loaded machine, and Bun does not read node:test's `{ timeout }` there.

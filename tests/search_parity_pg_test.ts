@@ -17,8 +17,8 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { isDeepStrictEqual } from "node:util";
 import type { Document, SearchPage } from "../mod.ts";
-import { type PgServer, pgServerUnavailable, startPgServer } from "../scripts/lib/pg_server.ts";
-import { runtime, seededRandom } from "./helpers.ts";
+import { type PgServer, startPgServer } from "../scripts/lib/pg_server.ts";
+import { pgSuiteSkip, runtime, seededRandom } from "./helpers.ts";
 import {
   assertSamePage,
   assertSameScores,
@@ -33,7 +33,7 @@ import {
   Vocabulary,
 } from "./search_parity_corpus.ts";
 
-const unavailable = pgServerUnavailable();
+const unavailable = pgSuiteSkip();
 if (unavailable !== undefined) console.log(`Postgres search parity skipped: ${unavailable}`);
 
 // Started while the module loads, not in a before() hook: initdb can take longer than Bun's

@@ -10,12 +10,12 @@
 
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { type PgServer, pgServerUnavailable, startPgServer } from "../scripts/lib/pg_server.ts";
+import { type PgServer, startPgServer } from "../scripts/lib/pg_server.ts";
 import { KINDS, runSoak } from "../scripts/lib/soak.ts";
-import { runtime } from "./helpers.ts";
+import { pgSuiteSkip, runtime } from "./helpers.ts";
 
 const SECONDS = 5;
-const unavailable = pgServerUnavailable();
+const unavailable = pgSuiteSkip();
 if (unavailable !== undefined) console.log(`Postgres soak skipped: ${unavailable}`);
 // Started while the module loads: Bun's hooks time out after 5 s whatever node:test is told.
 const server: PgServer | undefined = unavailable === undefined ? await startPgServer() : undefined;

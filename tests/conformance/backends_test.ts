@@ -13,7 +13,8 @@ import { MemoryStore } from "../../src/backends/memory/memory_store.ts";
 import { serialBackend } from "../../src/backends/serial_backend.ts";
 import { openPostgresBackend } from "../../src/backends/postgres/postgres_backend.ts";
 import { openSqliteBackend } from "../../src/backends/sqlite/sqlite_backend.ts";
-import { pgServerUnavailable, startPgServer } from "../../scripts/lib/pg_server.ts";
+import { startPgServer } from "../../scripts/lib/pg_server.ts";
+import { pgSuiteSkip } from "../helpers.ts";
 import { backendConformance, type BackendFactory, scratchDir } from "./suite.ts";
 
 /**
@@ -58,7 +59,7 @@ await backendConformance("sqlite (:memory:)", {
 
 // Postgres: one throwaway server, a fresh schema per case. Started while the module loads (Bun's
 // hooks time out after 5 s, sooner than initdb on a loaded machine); skipped where there is none.
-const pgUnavailable = pgServerUnavailable();
+const pgUnavailable = pgSuiteSkip();
 if (pgUnavailable === undefined) {
   const server = await startPgServer();
   let schemas = 0;
