@@ -31,11 +31,11 @@ import {
   filterToSql,
   keysetSql,
   orderBySql,
-  prefixSuccessor,
   selectSql,
   type SqlParam,
 } from "../src/backends/sqlite/to_sql.ts";
 import { parseObjectFilter } from "../src/query/parse_object.ts";
+import { prefixSuccessor } from "../src/query/prefix_successor.ts";
 import { parseTextFilter } from "../src/query/parse_text.ts";
 import { type Database, openDriver } from "../src/sqlite/driver.ts";
 import { throwsWith } from "./helpers.ts";

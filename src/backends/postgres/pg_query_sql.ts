@@ -95,8 +95,8 @@ import type {
   SortKey,
 } from "../../query/ast.ts";
 import { type PathSegment, pathSegmentProblem } from "../../query/path.ts";
+import { prefixSuccessor } from "../../query/prefix_successor.ts";
 import { checkFilterValue, checkStringOperand } from "../../query/sql_value.ts";
-import { prefixSuccessor } from "../sqlite/to_sql.ts";
 
 /** A bound parameter (what the Postgres drivers take). */
 export type PgSqlParam = null | boolean | number | string;
