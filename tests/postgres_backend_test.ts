@@ -173,6 +173,70 @@ describe(`Postgres backend (${runtime})`, { skip: unavailable ?? false }, () => 
     await two.close();
   });
 
+  test("search fields that another store gives a collection reach this store's writes", async () => {
+    const url = inSchema(server!.url, "guard");
+    const [one, two] = [await open(url), await open(url)];
+    const notes = one.collection<{ t: string; n: number }>("notes");
+    await notes.put("a", { t: "red fox", n: 1 });
+    await notes.put("b", { t: "red hen", n: 2 });
+    // `one` knows "notes" without search now; `two` gives it search fields.
+    await two.collection("notes", { search: { fields: ["t"] } }).put("c", { t: "red cat", n: 3 });
+    await notes.put("d", { t: "red dog", n: 4 });
+    await notes.putMany([["e", { t: "red elk", n: 5 }], ["f", { t: "red eel", n: 6 }]]);
+    await notes.delete("a");
+    await notes.deleteMany({ n: 2 });
+    await one.transaction(async () => {
+      await notes.put("g", { t: "red gnu", n: 7 });
+    });
+    await one.import([{ collection: "notes", id: "h", doc: { t: "red hog", n: 8 } }]);
+    const found = await two.collection("notes").search("red");
+    assert.deepEqual(found.hits.map((hit) => hit.id).sort(), ["c", "d", "e", "f", "g", "h"]);
+    // Ranks count the same documents as a collection that had search from the start.
+    const again = two.collection("again", { search: { fields: ["t"] } });
+    for (const entry of (await two.collection("notes").find()).items) {
+      await again.put(entry.id, entry.doc);
+    }
+    const ranks = (result: typeof found) => result.hits.map((hit) => [hit.id, hit.score]);
+    assert.deepEqual(ranks(found), ranks(await again.search("red")));
+    await one.close();
+    await two.close();
+  });
+
+  test("the migration to schema 2 puts the search guard on collections with search", async () => {
+    const url = inSchema(server!.url, "guard_v1");
+    const store = await open(url);
+    await store.collection("notes", { search: { fields: ["t"] } }).put("a", { t: "red fox" });
+    await store.collection("plain").put("a", { t: "red fox" });
+    await store.close();
+    const driver = openPgDriver(server!.url);
+    const guards = async () =>
+      (await driver.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE t.tgname = 'quire_search_guard' AND n.nspname = 'guard_v1'`,
+      )).map(({ name }) => name);
+    assert.equal((await guards()).length, 1);
+    // Back to schema 1, as a quire before the guard left it.
+    await driver.query(`DROP FUNCTION "guard_v1".quire_search_guard() CASCADE`);
+    await driver.query(`UPDATE "guard_v1".quire_meta SET value = '1' WHERE key = 'schema_version'`);
+    assert.deepEqual(await guards(), []);
+    const again = await open(url);
+    const [guarded] = await guards();
+    const [notes] = await driver.query<{ id: number }>(
+      `SELECT id FROM "guard_v1".quire_collections WHERE name = 'notes'`,
+    );
+    assert.equal(guarded, `quire_docs_${notes!.id}`);
+    // A write that does not keep the index is refused by it (SQLSTATE QU001).
+    await assert.rejects(
+      driver.query(`DELETE FROM "guard_v1"."quire_docs_${notes!.id}"`),
+      (error: Error) => /search fields/.test(error.message),
+    );
+    await again.collection("notes").put("b", { t: "red hen" });
+    assert.equal((await again.collection("notes").search("red")).hits.length, 2);
+    await again.close();
+    await driver.close();
+  });
+
   test("bulk writes, restore modes, clear and stats", async () => {
     const store = await fresh();
     const notes = store.collection("notes");

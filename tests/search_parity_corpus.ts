@@ -404,3 +404,58 @@ export const MIXED: unknown[] = [
   [],
   {},
 ];
+
+/** The field weights most parity queries run with. */
+export const WEIGHTED = { fields: { title: 3, body: 1 } };
+
+/** The search configurations both parity tests compare, each with the seed of its queries. */
+export const CONFIGURATIONS: { name: string; search: Record<string, unknown>; seed: number }[] = [
+  { name: "unicode61, weights 3/1", search: WEIGHTED, seed: 11 },
+  {
+    name: "unicode61, fractional weights, prefix index",
+    search: { fields: { title: 0.35, body: 1.7 }, prefix: [2, 3] },
+    seed: 12,
+  },
+  { name: "porter", search: { fields: ["title", "body"], tokenizer: "porter" }, seed: 13 },
+  {
+    name: "unicode61, diacritics kept, fields in the other order",
+    search: { fields: { body: 1, title: 2 }, removeDiacritics: 0 },
+    seed: 14,
+  },
+];
+
+/** Filters that searches run with: each with every form of {@linkcode FILTERED_FORMS}. */
+export const FILTERS: unknown[] = [
+  { year: { $gte: 1900 } },
+  { party: "Republican" },
+  'year < 1850 and party = "Whig"',
+  { $or: [{ party: "Democratic" }, { year: { $lt: 1800 } }] },
+  { president: { $startsWith: "J" } },
+  { $id: { $gt: "1900" } },
+  { body: { $exists: false } },
+  { title: { $like: "%Lincoln%" } },
+  { mixed: { $in: [1, "a", true] } },
+  { mixed: { $ne: null } },
+];
+export const FILTERED_FORMS = [
+  "one word",
+  "two words",
+  "prefix",
+  "OR",
+  "phrase",
+  "minus",
+  "title field",
+];
+
+/** Facets of every type (MIXED), metadata and missing paths, and queries to count them over. */
+export const FACETS = ["mixed", "party", "year", "president", "$rev", "$id", "no.such", "mixed.k"];
+export const FACET_QUERIES = ["the", "union OR liberty", "t*", "nation -war", "1776 OR states"];
+
+/** The forms of the paging comparisons. */
+export const PAGED_FORMS = ["one word", "prefix", "OR", "group AND", "title field", "three ORs"];
+
+/** The longest word of the twins' text, which finds the twins (equal documents) with others. */
+export function twinWord(docs: readonly [string, Doc][]): string {
+  const twin = docs.find(([id]) => id === "twin-a")![1];
+  return clean((twin.body as string).split(" ").sort((a, b) => b.length - a.length)[0]!);
+}

@@ -22,15 +22,23 @@ import { pgSuiteSkip, runtime, seededRandom } from "./helpers.ts";
 import {
   assertSamePage,
   assertSameScores,
+  CONFIGURATIONS,
   corpus,
+  FACET_QUERIES,
+  FACETS,
+  FILTERED_FORMS,
+  FILTERS,
   FORMS,
   idsOf,
   MIXED,
   multilingual,
   oddities,
+  PAGED_FORMS,
   pages,
   Stores,
+  twinWord,
   Vocabulary,
+  WEIGHTED,
 } from "./search_parity_corpus.ts";
 
 const unavailable = pgSuiteSkip();
@@ -90,9 +98,8 @@ describe(
     docs.forEach(([, doc], i) => {
       if (i % 3 !== 0) doc.mixed = MIXED[(i * 7) % MIXED.length];
     });
-    const weighted = { fields: { title: 3, body: 1 } };
     let shared: Promise<Stores> | undefined;
-    const main = () => shared ??= Stores.open(urls(), weighted, docs);
+    const main = () => shared ??= Stores.open(urls(), WEIGHTED, docs);
 
     after(async () => {
       await (await shared)?.close();
@@ -117,47 +124,29 @@ describe(
     const assertIdentical = (before: number) =>
       assert.equal(tally.overlap.length, before, `pages differ: ${tally.first}`);
 
-    const runs = [
-      { name: "unicode61, weights 3/1", search: weighted, perForm: 3, seed: 11 },
-      {
-        name: "unicode61, fractional weights, prefix index",
-        search: { fields: { title: 0.35, body: 1.7 }, prefix: [2, 3] },
-        perForm: 1,
-        seed: 12,
-      },
-      {
-        name: "porter",
-        search: { fields: ["title", "body"], tokenizer: "porter" },
-        perForm: 1,
-        seed: 13,
-      },
-      {
-        name: "unicode61, diacritics kept, fields in the other order",
-        search: { fields: { body: 1, title: 2 }, removeDiacritics: 0 },
-        perForm: 1,
-        seed: 14,
-      },
-    ];
-    for (const run of runs) {
+    /** Queries of each form per configuration (CONFIGURATIONS, in order). */
+    const perForms = [3, 1, 1, 1];
+    for (const [n, run] of CONFIGURATIONS.entries()) {
+      const perForm = perForms[n]!;
       test(`${run.name}: the same hits in the same order with the same scores`, SLOW, async () => {
         const differed = tally.overlap.length;
-        const stores = run.search === weighted
+        const stores = run.search === WEIGHTED
           ? await main()
           : await Stores.open(urls(), run.search, docs);
         try {
           const v = new Vocabulary(docs, seededRandom(run.seed));
           let found = 0;
           for (const [form, make] of Object.entries(FORMS)) {
-            for (let i = 0; i < run.perForm; i++) {
+            for (let i = 0; i < perForm; i++) {
               const query = make(v);
               const label = `${run.name}, ${form}: ${JSON.stringify(query)}`;
               const page = await compare(stores, query, { limit: 50, facets: ["party"] }, label);
               if (page.hits.length > 0) found++;
             }
           }
-          assert.ok(found > Object.keys(FORMS).length * run.perForm / 2, `only ${found} found`);
+          assert.ok(found > Object.keys(FORMS).length * perForm / 2, `only ${found} found`);
         } finally {
-          if (run.search !== weighted) await stores.close();
+          if (run.search !== WEIGHTED) await stores.close();
         }
         assertIdentical(differed);
       });
@@ -167,18 +156,8 @@ describe(
       const differed = tally.overlap.length;
       const stores = await main();
       const v = new Vocabulary(docs, seededRandom(21));
-      const filters: unknown[] = [
-        { year: { $gte: 1900 } },
-        'year < 1850 and party = "Whig"',
-        { $or: [{ party: "Democratic" }, { year: { $lt: 1800 } }] },
-        { president: { $startsWith: "J" } },
-        { $id: { $gt: "1900" } },
-        { body: { $exists: false } },
-        { title: { $like: "%Lincoln%" } },
-        { mixed: { $in: [1, "a", true] } },
-      ];
-      for (const filter of filters) {
-        for (const form of ["one word", "prefix", "OR", "phrase", "minus", "title field"]) {
+      for (const filter of FILTERS) {
+        for (const form of FILTERED_FORMS) {
           const query = FORMS[form]!(v);
           await compare(
             stores,
@@ -188,9 +167,8 @@ describe(
           );
         }
       }
-      const facets = ["mixed", "party", "year", "president", "$rev", "$id", "no.such", "mixed.k"];
-      for (const query of ["the", "union OR liberty", "t*", "nation -war", "1776 OR states"]) {
-        await compare(stores, query, { limit: 5, facets }, JSON.stringify(query));
+      for (const query of FACET_QUERIES) {
+        await compare(stores, query, { limit: 5, facets: FACETS }, JSON.stringify(query));
       }
       assertIdentical(differed);
     });
@@ -200,7 +178,7 @@ describe(
       const stores = await main();
       const [sqlite, postgres] = stores.collections;
       const v = new Vocabulary(docs, seededRandom(31));
-      for (const form of ["one word", "prefix", "OR", "group AND", "title field", "three ORs"]) {
+      for (const form of PAGED_FORMS) {
         for (let i = 0; i < 2; i++) {
           const query = FORMS[form]!(v);
           const label = `${form}: ${JSON.stringify(query)}`;
@@ -229,9 +207,7 @@ describe(
           }
         }
       }
-      const twin = docs.find(([id]) => id === "twin-a")![1];
-      const word = (twin.body as string).split(" ").sort((a, b) => b.length - a.length)[0]!
-        .replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+      const word = twinWord(docs);
       const page = await compare(stores, word, { limit: 1000 }, word);
       const paged = await pages(postgres!, word, {}, 2, 1000);
       assert.deepEqual(paged.map((hit) => hit.id), idsOf(page));

@@ -24,16 +24,23 @@ import { seededRandom, tempDir } from "./helpers.ts";
 import {
   assertSamePage,
   assertSameScores,
-  clean,
+  CONFIGURATIONS,
   corpus,
+  FACET_QUERIES,
+  FACETS,
+  FILTERED_FORMS,
+  FILTERS,
   FORMS,
   idsOf,
   MIXED,
   multilingual,
   oddities,
+  PAGED_FORMS,
   pages,
   Stores,
+  twinWord,
   Vocabulary,
+  WEIGHTED,
 } from "./search_parity_corpus.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -44,13 +51,8 @@ const SQLITE_AND_MEMORY = ["sqlite::memory:", "memory://"];
 /** Bun stops a test after 5 s by default; these load thousands of documents first. */
 const SLOW = { timeout: 60_000 };
 
-/** One search configuration and how many queries of each form it runs. */
-interface Run {
-  name: string;
-  search: Record<string, unknown>;
-  perForm: number;
-  seed: number;
-}
+/** Queries of each form per configuration (CONFIGURATIONS, in order). */
+const PER_FORM = [5, 2, 2, 1];
 
 describe("search parity: the memory index and SQLite's FTS5 on the State of the Union", () => {
   const docs = [...corpus(5, 1), ...multilingual(12, 2)];
@@ -58,44 +60,23 @@ describe("search parity: the memory index and SQLite's FTS5 on the State of the 
   docs.forEach(([, doc], i) => {
     if (i % 3 !== 0) doc.mixed = MIXED[(i * 7) % MIXED.length];
   });
-  const weighted = { fields: { title: 3, body: 1 } };
   let shared: Promise<Stores> | undefined;
-  const main = () => shared ??= Stores.open(SQLITE_AND_MEMORY, weighted, docs);
+  const main = () => shared ??= Stores.open(SQLITE_AND_MEMORY, WEIGHTED, docs);
   after(async () => {
     await (await shared)?.close();
   });
 
-  const runs: Run[] = [
-    { name: "unicode61, weights 3/1", search: weighted, perForm: 5, seed: 11 },
-    {
-      name: "unicode61, fractional weights, prefix index",
-      search: { fields: { title: 0.35, body: 1.7 }, prefix: [2, 3] },
-      perForm: 2,
-      seed: 12,
-    },
-    {
-      name: "porter",
-      search: { fields: ["title", "body"], tokenizer: "porter" },
-      perForm: 2,
-      seed: 13,
-    },
-    {
-      name: "unicode61, diacritics kept, fields in the other order",
-      search: { fields: { body: 1, title: 2 }, removeDiacritics: 0 },
-      perForm: 1,
-      seed: 14,
-    },
-  ];
-  for (const run of runs) {
+  for (const [n, run] of CONFIGURATIONS.entries()) {
+    const perForm = PER_FORM[n]!;
     test(`${run.name}: the same hits in the same order with the same scores`, SLOW, async () => {
-      const stores = run.search === weighted
+      const stores = run.search === WEIGHTED
         ? await main()
         : await Stores.open(SQLITE_AND_MEMORY, run.search, docs);
       try {
         const v = new Vocabulary(docs, seededRandom(run.seed));
         let found = 0;
         for (const [form, make] of Object.entries(FORMS)) {
-          for (let i = 0; i < run.perForm; i++) {
+          for (let i = 0; i < perForm; i++) {
             const query = make(v);
             const label = `${run.name}, ${form}: ${JSON.stringify(query)}`;
             const page = await stores.compare(query, { limit: 50, facets: ["party"] }, label);
@@ -103,9 +84,9 @@ describe("search parity: the memory index and SQLite's FTS5 on the State of the 
           }
         }
         // Most queries find something: the comparison is not one of empty pages.
-        assert.ok(found > Object.keys(FORMS).length * run.perForm / 2, `only ${found} found`);
+        assert.ok(found > Object.keys(FORMS).length * perForm / 2, `only ${found} found`);
       } finally {
-        if (run.search !== weighted) await stores.close();
+        if (run.search !== WEIGHTED) await stores.close();
       }
     });
   }
@@ -113,21 +94,8 @@ describe("search parity: the memory index and SQLite's FTS5 on the State of the 
   test("filters apply in the same search", SLOW, async () => {
     const stores = await main();
     const v = new Vocabulary(docs, seededRandom(21));
-    const filters: unknown[] = [
-      { year: { $gte: 1900 } },
-      { party: "Republican" },
-      'year < 1850 and party = "Whig"',
-      { $or: [{ party: "Democratic" }, { year: { $lt: 1800 } }] },
-      { president: { $startsWith: "J" } },
-      { $id: { $gt: "1900" } },
-      { body: { $exists: false } },
-      { title: { $like: "%Lincoln%" } },
-      { mixed: { $in: [1, "a", true] } },
-      { mixed: { $ne: null } },
-    ];
-    const forms = ["one word", "two words", "prefix", "OR", "phrase", "minus", "title field"];
-    for (const filter of filters) {
-      for (const form of forms) {
+    for (const filter of FILTERS) {
+      for (const form of FILTERED_FORMS) {
         const query = FORMS[form](v);
         await stores.compare(
           query,
@@ -144,9 +112,12 @@ describe("search parity: the memory index and SQLite's FTS5 on the State of the 
     async () => {
       const stores = await main();
       // (Text facet values with NUL: see "facet values come back whole" in search_conformance.ts.)
-      const facets = ["mixed", "party", "year", "president", "$rev", "$id", "no.such", "mixed.k"];
-      for (const query of ["the", "union OR liberty", "t*", "nation -war", "1776 OR states"]) {
-        const page = await stores.compare(query, { limit: 5, facets }, JSON.stringify(query));
+      for (const query of FACET_QUERIES) {
+        const page = await stores.compare(
+          query,
+          { limit: 5, facets: FACETS },
+          JSON.stringify(query),
+        );
         assert.ok(page.facets!.mixed.length > 10, "the mixed facet has values of every type");
       }
     },
@@ -159,8 +130,7 @@ describe("search parity: the memory index and SQLite's FTS5 on the State of the 
       const stores = await main();
       const [sqlite, memory] = stores.collections;
       const v = new Vocabulary(docs, seededRandom(31));
-      const forms = ["one word", "prefix", "OR", "group AND", "title field", "three ORs"];
-      for (const form of forms) {
+      for (const form of PAGED_FORMS) {
         for (let i = 0; i < 2; i++) {
           const query = FORMS[form](v);
           const label = `${form}: ${JSON.stringify(query)}`;
@@ -189,8 +159,7 @@ describe("search parity: the memory index and SQLite's FTS5 on the State of the 
 
   test("equal scores are ordered by id in code point order", SLOW, async () => {
     const stores = await main();
-    const twin = docs.find(([id]) => id === "twin-a")![1];
-    const word = clean((twin.body as string).split(" ").sort((a, b) => b.length - a.length)[0]);
+    const word = twinWord(docs);
     const page = await stores.compare(word, { limit: 1000 }, word);
     const twins = page.hits.filter((hit) => hit.id.startsWith("twin-"));
     assert.deepEqual(twins.map((hit) => hit.id), [

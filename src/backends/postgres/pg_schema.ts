@@ -4,6 +4,8 @@
  *
  * - `quire_meta`: key/value rows; `schema_version` is the version of quire's tables.
  * - `quire_collections`: the catalog (name, options as JSON text, created_at).
+ * - `quire_search_guard()`: the trigger function of the guard a collection with search fields
+ *   has on its document table (pg_search.ts `PgSearches`).
  * - `quire_docs_<catalog id>`, one per collection: `id text COLLATE "C"` (byte order of UTF-8,
  *   which is code point order, as SQLite's BINARY), `rev`, `created_at`, `updated_at` (ISO-8601
  *   text, as on SQLite), and the document twice: `data json`, its exact text, which reads give
@@ -26,14 +28,37 @@
 import { QuireError } from "../../errors.ts";
 import type { PgDriver, PgQueryable } from "./driver.ts";
 
-/** Migration i (0-based) takes the schema from version i to version i + 1; `$S` is the schema. */
-export const MIGRATIONS: readonly string[] = [
+/**
+ * Migration i (0-based) takes the schema from version i to version i + 1, in one statement or
+ * several; `$S` is the schema.
+ */
+export const MIGRATIONS: readonly (string | readonly string[])[] = [
   `CREATE TABLE $S.quire_collections (
      id serial PRIMARY KEY,
      name text COLLATE "C" NOT NULL UNIQUE,
      options text NOT NULL DEFAULT '{}',
      created_at text NOT NULL
    )`,
+  // 2: the search guard (pg_search.ts), on the collections that have search fields already.
+  [
+    `CREATE FUNCTION $S.quire_search_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF current_setting('quire.search_' || TG_ARGV[0], true) IS DISTINCT FROM 'on' THEN
+         RAISE EXCEPTION 'The search fields of collection % changed: write again', TG_ARGV[0]
+           USING ERRCODE = 'QU001';
+       END IF;
+       RETURN NULL;
+     END $$`,
+    `DO $$
+     DECLARE c record;
+     BEGIN
+       FOR c IN SELECT id FROM $S.quire_collections WHERE options::jsonb ? 'search' LOOP
+         EXECUTE format('CREATE TRIGGER quire_search_guard BEFORE INSERT OR UPDATE OR DELETE
+           ON $S.%I FOR EACH STATEMENT EXECUTE FUNCTION $S.quire_search_guard(%L)',
+           'quire_docs_' || c.id, c.id);
+       END LOOP;
+     END $$`,
+  ],
 ];
 
 /** The schema version this quire writes. */
@@ -84,7 +109,7 @@ export function createDocumentTable(table: string): string {
 export async function migrate(
   driver: PgDriver,
   schema: string,
-  migrations: readonly string[],
+  migrations: readonly (string | readonly string[])[],
   readonly: boolean,
 ): Promise<void> {
   const target = migrations.length;
@@ -109,7 +134,9 @@ export async function migrate(
     const version = await readVersion(tx, schema) ?? 0;
     checkVersion(version, target);
     for (let i = version; i < target; i++) {
-      await tx.query(migrations[i]!.replaceAll("$S", schema));
+      for (const statement of [migrations[i]!].flat()) {
+        await tx.query(statement.replaceAll("$S", schema));
+      }
     }
     await tx.query(
       `INSERT INTO ${schema}.quire_meta (key, value) VALUES ('schema_version', $1)

@@ -70,12 +70,15 @@ export class PgSearchIndex {
   readonly lengths: string;
   readonly #paths: PathSegment[][];
   readonly #settings: ReturnType<typeof tokenizerOf>;
+  /** The guard's function, with the catalog id as its argument. */
+  readonly #guard: string;
 
   constructor(schema: string, catalogId: number, documents: string, options: SearchOptions) {
     this.options = options;
     this.documents = documents;
     this.terms = termsTable(schema, catalogId);
     this.lengths = lengthsTable(schema, catalogId);
+    this.#guard = `${schema}.quire_search_guard('${catalogId}')`;
     this.#paths = options.fields.map((field) => parsePath(field));
     this.#settings = tokenizerOf(options);
   }
@@ -145,7 +148,10 @@ export class PgSearchIndex {
     await on.query(`DELETE FROM ${this.lengths}`);
   }
 
-  /** Creates the tables if they are not there. @returns Whether they were created. */
+  /**
+   * Creates the tables, and the guard on the document table, if they are not there.
+   * @returns Whether they were created.
+   */
   async create(on: PgQueryable): Promise<boolean> {
     const [row] = await on.query<{ found: string | null }>(
       "SELECT to_regclass($1)::text AS found",
@@ -163,11 +169,14 @@ export class PgSearchIndex {
       id text COLLATE "C" PRIMARY KEY,
       length integer NOT NULL
     )`);
+    await on.query(`CREATE TRIGGER quire_search_guard BEFORE INSERT OR UPDATE OR DELETE
+      ON ${this.documents} FOR EACH STATEMENT EXECUTE FUNCTION ${this.#guard}`);
     return true;
   }
 
-  /** Drops the tables, if they are there. */
+  /** Drops the tables and the guard, if they are there. */
   async drop(on: PgQueryable): Promise<void> {
+    await on.query(`DROP TRIGGER IF EXISTS quire_search_guard ON ${this.documents}`);
     await on.query(`DROP TABLE IF EXISTS ${this.terms}, ${this.lengths}`);
   }
 
@@ -341,11 +350,17 @@ export function nextPrefix(prefix: string): string | undefined {
 /**
  * The search indexes of a backend's collections, found through the catalog. What the pool
  * reads (committed) is remembered, but not while this process changes the collection's options
- * (`changing`); a change made in a transaction's handle stops the remembering for that
- * collection for good (this process cannot tell when that transaction commits). A write to a
- * collection with search reads its options again, locked, in its transaction (`locked`); a
- * collection remembered without search is written without a look at the catalog, so a search
- * option that another process gives it is seen here when the store is opened again.
+ * (`changing`, until `settle`). A write to a collection with search reads its options again,
+ * locked, in its transaction (`locked`).
+ *
+ * A collection remembered without search is written without a look at the catalog. When another
+ * process gives it search fields, it also puts a guard on its document table (a trigger, created
+ * with the index tables, pg_schema.ts `quire_search_guard`): a statement that writes documents
+ * fails with SQLSTATE QU001 unless its transaction read the options with `locked`. The backend
+ * then forgets what it remembered and writes again in a transaction that keeps the index.
+ * Creating the trigger waits for the writes already under way; one that commits after the
+ * changing transaction took its snapshot and before its trigger (the time of a few statements)
+ * can be missed by the index, which `reindex` repairs.
  */
 export class PgSearches {
   readonly #schema: string;
@@ -410,8 +425,10 @@ export class PgSearches {
    * write waits for a change that is under way and then sees the new options.
    */
   async locked(on: PgQueryable, collection: string): Promise<PgSearchIndex | undefined> {
+    // The setting lets this transaction's writes past the collection's guard.
     const [row] = await on.query<{ id: number; options: string }>(
-      `SELECT id, options FROM ${this.#schema}.quire_collections WHERE name = $1 FOR SHARE`,
+      `SELECT id, options, set_config('quire.search_' || id, 'on', true) AS guard
+       FROM ${this.#schema}.quire_collections WHERE name = $1 FOR SHARE`,
       [collection],
     );
     if (row === undefined) throw new QuireError("NOT_FOUND", `No collection ${quote(collection)}`);
@@ -448,9 +465,10 @@ export class PgSearches {
     if (await index.create(on) || changed) await index.rebuild(on, progress);
   }
 
-  /** Forgets what the catalog said of a collection. */
-  forget(collection: string): void {
-    this.#known.delete(collection);
+  /** Forgets what the catalog said of a collection, or of all of them. */
+  forget(collection?: string): void {
+    if (collection === undefined) this.#known.clear();
+    else this.#known.delete(collection);
   }
 
   #index(catalogId: number, options: SearchOptions | undefined): PgSearchIndex | undefined {

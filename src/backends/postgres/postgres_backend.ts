@@ -58,14 +58,10 @@ import { parsePath } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
 import { decodeEntry } from "../decode_entry.ts";
 import { settled } from "../settled.ts";
-import {
-  openPgDriver,
-  type PgDriver,
-  type PgDriverOptions,
-  type PgQueryable,
-  sqlState,
-} from "./driver.ts";
+import { capability } from "../../backend/capability.ts";
+import { openPgDriver, type PgDriver, type PgDriverOptions, type PgQueryable } from "./driver.ts";
 import { pgConfig } from "./pg_config.ts";
+import { SQLSTATE, sqlState } from "./pg_error.ts";
 import { PgSearches, type PgSearchIndex } from "./pg_search.ts";
 import { requireSearchOptions } from "../../search/search_options.ts";
 import {
@@ -102,8 +98,15 @@ const COLUMNS = "id, rev, created_at, updated_at, data::text AS data";
 
 /** How many times a transaction runs before a conflict with others reaches the caller. */
 const TRANSACTION_ATTEMPTS = 10;
-/** The SQLSTATEs of a transaction Postgres aborted for another's sake: serialization, deadlock. */
-const RETRIED_STATES = new Set(["40001", "40P01"]);
+/**
+ * The SQLSTATEs of a transaction that runs again: aborted by Postgres for another's sake
+ * (serialization, deadlock), or refused by a search guard.
+ */
+const RETRIED_STATES = new Set<string>([
+  SQLSTATE.SERIALIZATION_FAILURE,
+  SQLSTATE.DEADLOCK_DETECTED,
+  SQLSTATE.SEARCH_GUARD,
+]);
 
 /**
  * Opens a store's tables in a Postgres database, creating or migrating them first.
@@ -180,7 +183,8 @@ class PgConnection implements Connection {
     this.find = {
       find: (collection, request) => this.#find(collection, request),
       count: (collection, filter) => this.#count(collection, filter),
-      deleteMany: (collection, filter) => this.#deleteMany(collection, filter),
+      deleteMany: (collection, filter) =>
+        this.#guarded(collection, () => this.#deleteMany(collection, filter)),
     };
     this.explain = { explain: (collection, request) => this.#explain(collection, request) };
   }
@@ -241,7 +245,11 @@ class PgConnection implements Connection {
     return row && decode(collection, row);
   }
 
-  async put(collection: string, request: PutRequest): Promise<Meta> {
+  put(collection: string, request: PutRequest): Promise<Meta> {
+    return this.#guarded(collection, () => this.#put(collection, request));
+  }
+
+  async #put(collection: string, request: PutRequest): Promise<Meta> {
     const index = await this.#indexed(collection);
     if (index === true) {
       return await this.transaction(async (tx) => await tx.put(collection, request));
@@ -283,7 +291,11 @@ class PgConnection implements Connection {
    * `json_to_recordset`, which keeps each document's text as it was); anything else goes one by
    * one, as `put`.
    */
-  async putMany(collection: string, requests: readonly PutRequest[]): Promise<Meta[]> {
+  putMany(collection: string, requests: readonly PutRequest[]): Promise<Meta[]> {
+    return this.#guarded(collection, () => this.#putMany(collection, requests));
+  }
+
+  async #putMany(collection: string, requests: readonly PutRequest[]): Promise<Meta[]> {
     const index = await this.#indexed(collection);
     if (index === true) {
       return await this.transaction(async (tx) => await tx.putMany(collection, requests));
@@ -320,7 +332,15 @@ class PgConnection implements Connection {
     });
   }
 
-  async restoreMany(
+  restoreMany(
+    collection: string,
+    requests: readonly RestoreRequest[],
+    mode: RestoreMode,
+  ): Promise<boolean[]> {
+    return this.#guarded(collection, () => this.#restoreMany(collection, requests, mode));
+  }
+
+  async #restoreMany(
     collection: string,
     requests: readonly RestoreRequest[],
     mode: RestoreMode,
@@ -366,7 +386,11 @@ class PgConnection implements Connection {
     return requests.map(({ id }) => written.has(id));
   }
 
-  async delete(collection: string, id: string, ifRev?: number): Promise<boolean> {
+  delete(collection: string, id: string, ifRev?: number): Promise<boolean> {
+    return this.#guarded(collection, () => this.#delete(collection, id, ifRev));
+  }
+
+  async #delete(collection: string, id: string, ifRev?: number): Promise<boolean> {
     const index = await this.#indexed(collection);
     if (index === true) {
       return await this.transaction(async (tx) => await tx.delete(collection, id, ifRev));
@@ -408,7 +432,11 @@ class PgConnection implements Connection {
     return entries;
   }
 
-  async clear(collection: string): Promise<number> {
+  clear(collection: string): Promise<number> {
+    return this.#guarded(collection, () => this.#clear(collection));
+  }
+
+  async #clear(collection: string): Promise<number> {
     const index = await this.#indexed(collection);
     if (index === true) return await this.transaction(async (tx) => await tx.clear(collection));
     const deleted = await this.#db().execute(`DELETE FROM ${await this.#table(collection)}`);
@@ -427,9 +455,10 @@ class PgConnection implements Connection {
         try {
           return await this.#attempt(fn);
         } catch (error) {
-          if (attempt >= TRANSACTION_ATTEMPTS || !RETRIED_STATES.has(sqlState(error) ?? "")) {
-            throw error;
-          }
+          const state = sqlState(error) ?? "";
+          if (attempt >= TRANSACTION_ATTEMPTS || !RETRIED_STATES.has(state)) throw error;
+          // A search guard refused a write: the search options this process knew are old.
+          if (state === SQLSTATE.SEARCH_GUARD) this.shared.searches.forget();
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
         }
       }
@@ -489,6 +518,25 @@ class PgConnection implements Connection {
       // may be remembered again.
       const changes = handle === undefined ? [] : handle.#changes;
       for (const name of changes) this.shared.searches.settle(name);
+    }
+  }
+
+  /**
+   * Runs a write, and on the pool runs it again when the collection's search guard refuses it:
+   * another process gave the collection search fields since this one looked (pg_search.ts
+   * `PgSearches`). Inside a transaction the refusal aborts it, and `transaction` runs it again.
+   */
+  async #guarded<T>(collection: string, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (
+          this.#on !== this.shared.driver || attempt >= TRANSACTION_ATTEMPTS ||
+          sqlState(error) !== SQLSTATE.SEARCH_GUARD
+        ) throw error;
+        this.shared.searches.forget(collection);
+      }
     }
   }
 
@@ -592,10 +640,19 @@ class PgConnection implements Connection {
   }
 
   async #deleteMany(collection: string, filter: Filter): Promise<number> {
+    const index = await this.#indexed(collection);
+    if (index === true) {
+      return await this.transaction(async (tx) =>
+        await capability(tx, "find").deleteMany(collection, filter)
+      );
+    }
+    if (isMatchAll(filter)) return await this.#clear(collection);
     const table = await this.#table(collection);
-    if (isMatchAll(filter)) return await this.#db().execute(`DELETE FROM ${table}`);
     const { sql, params } = pgDeleteSql(table, filter);
-    return await this.#db().execute(sql, params);
+    if (index === undefined) return await this.#db().execute(sql, params);
+    const deleted = await this.#db().query<{ id: string }>(`${sql} RETURNING id`, params);
+    await index.remove(this.#db(), deleted.map(({ id }) => id));
+    return deleted.length;
   }
 
   async #explain(collection: string, request: FindRequest): Promise<Explain> {
