@@ -22,6 +22,43 @@
 
 import { QuireError, quote } from "../errors.ts";
 import { compareCodePoints } from "../names.ts";
+import type { CompareOp, Filter, SortKey } from "./ast.ts";
+
+/** What a SQL compiler's SELECT needs, in either dialect. */
+export interface SelectRequest {
+  /** Which documents. */
+  readonly filter: Filter;
+  /** In what order (ties by id, ascending). */
+  readonly sort: readonly SortKey[];
+  /** The previous page's last sort values (as `json_extract` gives them), then its id. */
+  readonly after?: readonly SqlSortValue[] | undefined;
+  /** At most this many rows; none when undefined. */
+  readonly limit?: number | undefined;
+}
+
+/** The SQL operator of each comparison (the same in both dialects). */
+const COMPARE_OPERATORS: Readonly<Record<CompareOp, string>> = Object.freeze({
+  eq: "=",
+  gt: ">",
+  gte: ">=",
+  lt: "<",
+  lte: "<=",
+});
+
+/**
+ * The SQL operator of a comparison.
+ *
+ * @throws {QuireError} `INVALID_FILTER` for an operator that is not one (a tree built by hand).
+ */
+export function sqlOperator(op: CompareOp): string {
+  if (!Object.hasOwn(COMPARE_OPERATORS, op)) {
+    throw new QuireError("INVALID_FILTER", `Cannot compile filter: unknown operator ${quote(op)}`);
+  }
+  return COMPARE_OPERATORS[op];
+}
+
+/** Sort directions. */
+export const SQL_DIRECTIONS = Object.freeze({ ascending: "ASC", descending: "DESC" });
 
 /** A value as SQLite's `json_extract` returns it (and as a cursor holds it). */
 export type SqlSortValue = null | number | string;

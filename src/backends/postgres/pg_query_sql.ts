@@ -85,18 +85,16 @@
  */
 
 import { QuireError, quote } from "../../errors.ts";
-import type {
-  CompareOp,
-  Field,
-  Filter,
-  FilterKind,
-  MetaName,
-  Scalar,
-  SortKey,
-} from "../../query/ast.ts";
+import type { Field, Filter, FilterKind, MetaName, Scalar, SortKey } from "../../query/ast.ts";
 import { type PathSegment, pathSegmentProblem } from "../../query/path.ts";
 import { prefixSuccessor } from "../../query/prefix_successor.ts";
-import { checkFilterValue, checkStringOperand } from "../../query/sql_value.ts";
+import {
+  checkFilterValue,
+  checkStringOperand,
+  type SelectRequest,
+  SQL_DIRECTIONS,
+  sqlOperator,
+} from "../../query/sql_value.ts";
 
 /** A bound parameter (what the Postgres drivers take). */
 export type PgSqlParam = null | boolean | number | string;
@@ -108,30 +106,6 @@ export interface PgSqlFragment {
   /** The values of the placeholders, in order. */
   readonly params: readonly PgSqlParam[];
 }
-
-/** What {@linkcode pgSelectSql} needs. */
-export interface PgSelectRequest {
-  /** Which documents. */
-  readonly filter: Filter;
-  /** In what order (ties by id, ascending). */
-  readonly sort: readonly SortKey[];
-  /** The previous page's last sort values (as `json_extract` gives them), then its id. */
-  readonly after?: readonly (null | number | string)[] | undefined;
-  /** At most this many rows; none when undefined. */
-  readonly limit?: number | undefined;
-}
-
-/** The SQL operator of each comparison. */
-const COMPARE_OPERATORS: Readonly<Record<CompareOp, string>> = Object.freeze({
-  eq: "=",
-  gt: ">",
-  gte: ">=",
-  lt: "<",
-  lte: "<=",
-});
-
-/** Sort directions. */
-const DIRECTIONS = Object.freeze({ ascending: "ASC", descending: "DESC" });
 
 interface MetaColumn {
   readonly kind: "column";
@@ -250,7 +224,7 @@ export function pgFilterSql(filter: Filter): PgSqlFragment {
  * @throws {QuireError} `INVALID_FILTER` for an invalid filter, sort or cursor; `INVALID_OPTION`
  *   for an invalid table name or limit.
  */
-export function pgSelectSql(table: string, request: PgSelectRequest): PgSqlFragment {
+export function pgSelectSql(table: string, request: SelectRequest): PgSqlFragment {
   checkTable(table);
   const { filter, sort, after, limit } = request;
   const builder = new SqlBuilder();
@@ -422,13 +396,7 @@ function junction(
 }
 
 function compileCompare(node: NodeOf<"compare">, builder: SqlBuilder): string {
-  if (!Object.hasOwn(COMPARE_OPERATORS, node.op)) {
-    throw new QuireError(
-      "INVALID_FILTER",
-      `Cannot compile filter: unknown operator ${quote(node.op)}`,
-    );
-  }
-  const operator = COMPARE_OPERATORS[node.op];
+  const operator = sqlOperator(node.op);
   const target = targetOf(node.field);
   const value = node.value;
   checkFilterValue(value);
@@ -662,7 +630,7 @@ function direction(key: SortKey): string {
   if (typeof key?.descending !== "boolean") {
     throw new QuireError("INVALID_FILTER", "Invalid sort key: expected a direction");
   }
-  return key.descending ? DIRECTIONS.descending : DIRECTIONS.ascending;
+  return key.descending ? SQL_DIRECTIONS.descending : SQL_DIRECTIONS.ascending;
 }
 
 function sortTerms(sort: readonly SortKey[]): string {
@@ -680,7 +648,7 @@ function sortTerms(sort: readonly SortKey[]): string {
       terms.push(`${rank} ${dir}`, `${num} ${dir}`, `${head} ${dir}`, `${full} ${dir}`);
     }
   }
-  terms.push(`id ${DIRECTIONS.ascending}`);
+  terms.push(`id ${SQL_DIRECTIONS.ascending}`);
   return terms.join(", ");
 }
 

@@ -30,19 +30,17 @@
  */
 
 import { QuireError, quote } from "../../errors.ts";
-import type {
-  CompareOp,
-  Field,
-  Filter,
-  FilterKind,
-  MetaName,
-  Scalar,
-  SortKey,
-} from "../../query/ast.ts";
+import type { Field, Filter, FilterKind, MetaName, Scalar, SortKey } from "../../query/ast.ts";
 import { pathSegmentProblem } from "../../query/path.ts";
 import { prefixSuccessor } from "../../query/prefix_successor.ts";
 import { sqlJsonPathLiteral } from "./json_path.ts";
-import { checkFilterValue, checkStringOperand } from "../../query/sql_value.ts";
+import {
+  checkFilterValue,
+  checkStringOperand,
+  type SelectRequest,
+  SQL_DIRECTIONS,
+  sqlOperator,
+} from "../../query/sql_value.ts";
 
 /** A bound parameter. (Text holding NUL is bound as its UTF-8 bytes, cast back to text.) */
 export type SqlParam = null | number | string | Uint8Array;
@@ -52,30 +50,6 @@ export interface SqlFragment {
   readonly sql: string;
   readonly params: readonly SqlParam[];
 }
-
-/** What {@linkcode selectSql} needs. */
-export interface SelectRequest {
-  /** Which documents. */
-  readonly filter: Filter;
-  /** In what order (ties by id, ascending). */
-  readonly sort: readonly SortKey[];
-  /** The previous page's last sort values, then its id: only what comes after. */
-  readonly after?: readonly (null | number | string)[] | undefined;
-  /** At most this many rows; none when undefined. */
-  readonly limit?: number | undefined;
-}
-
-/** The SQL operator of each comparison. */
-const COMPARE_OPERATORS: Readonly<Record<CompareOp, string>> = Object.freeze({
-  eq: "=",
-  gt: ">",
-  gte: ">=",
-  lt: "<",
-  lte: "<=",
-});
-
-/** Sort directions. */
-const DIRECTIONS = Object.freeze({ ascending: "ASC", descending: "DESC" });
 
 /** Metadata fields: their column and the JSON type of their values. */
 const META_COLUMNS: Readonly<Record<MetaName, MetaColumn>> = Object.freeze({
@@ -192,7 +166,7 @@ export function filterToSql(filter: Filter): SqlFragment {
  */
 export function orderBySql(sort: readonly SortKey[]): string {
   const terms = sort.map((key) => `${sortExpression(key.field)} ${direction(key)}`);
-  terms.push(`id ${DIRECTIONS.ascending}`);
+  terms.push(`id ${SQL_DIRECTIONS.ascending}`);
   return terms.join(", ");
 }
 
@@ -357,7 +331,7 @@ function numericRanges(terms: readonly Filter[]): ((builder: SqlBuilder) => stri
         const g = groups.get(target.path);
         if (g !== undefined && g.n > 1) {
           compiled.push(
-            `${target.value} ${COMPARE_OPERATORS[term.op]} ${builder.appendValue(term.value)}`,
+            `${target.value} ${sqlOperator(term.op)} ${builder.appendValue(term.value)}`,
           );
           const untyped = g.lower && g.upper && (g.hi < 0 || g.lo > 1);
           if (!untyped && !typed.has(target.path)) {
@@ -374,13 +348,7 @@ function numericRanges(terms: readonly Filter[]): ((builder: SqlBuilder) => stri
 }
 
 function compileCompare(node: NodeOf<"compare">, builder: SqlBuilder): string {
-  if (!Object.hasOwn(COMPARE_OPERATORS, node.op)) {
-    throw new QuireError(
-      "INVALID_FILTER",
-      `Cannot compile filter: unknown operator ${quote(node.op)}`,
-    );
-  }
-  const operator = COMPARE_OPERATORS[node.op];
+  const operator = sqlOperator(node.op);
   const target = targetOf(node.field);
   const value = node.value;
   checkFilterValue(value);
@@ -553,7 +521,7 @@ function direction(key: SortKey): string {
   if (typeof key?.descending !== "boolean") {
     throw new QuireError("INVALID_FILTER", "Invalid sort key: expected a direction");
   }
-  return key.descending ? DIRECTIONS.descending : DIRECTIONS.ascending;
+  return key.descending ? SQL_DIRECTIONS.descending : SQL_DIRECTIONS.ascending;
 }
 
 function compileKeyset(
