@@ -202,6 +202,66 @@ describe(`Postgres backend (${runtime})`, { skip: unavailable ?? false }, () => 
     await two.close();
   });
 
+  // `two` opens before the collection exists (it learns its table, then runs its transaction
+  // again), or after (it knows its table from the start and locks it first).
+  for (const late of [false, true]) {
+    test(
+      `a write under way while search fields are added is in the index they build${
+        late ? " (the adding store opened later)" : ""
+      }`,
+      async () => {
+        await writeUnderWay(inSchema(server!.url, `guard_race${late ? "_late" : ""}`), late);
+      },
+    );
+  }
+
+  async function writeUnderWay(url: string, late: boolean): Promise<void> {
+    const one = await open(url);
+    const early = late ? undefined : await open(url);
+    const notes = one.collection<{ t: string }>("notes");
+    await notes.put("a", { t: "red fox" });
+    await notes.put("b", { t: "blue hen" }); // `one` knows "notes" without search now
+    const two = early ?? await open(url);
+    const driver = openPgDriver(server!.url);
+    const waiting = async (locktype: string) => {
+      for (let i = 0; i < 500; i++) {
+        const [row] = await driver.query<{ n: string }>(
+          "SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND locktype = $1",
+          [locktype],
+        );
+        if (Number(row!.n) > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.fail(`nothing waited for a ${locktype} lock`);
+    };
+    const schema = `"${new URL(url).searchParams.get("schema")}"`;
+    const [{ id }] = await driver.query<{ id: number }>(
+      `SELECT id FROM ${schema}.quire_collections WHERE name = 'notes'`,
+    ) as [{ id: number }];
+    // A transaction of another program holds "b", so `one`'s write of it waits, under way,
+    // while `two` starts to add search fields, until that waits for the write in turn.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => release = resolve);
+    const holding = driver.transaction(async (tx) => {
+      await tx.query(`SELECT 1 FROM ${schema}."quire_docs_${id}" WHERE id = 'b' FOR UPDATE`);
+      await released;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const writing = notes.put("b", { t: "red hen" });
+    await waiting("transactionid");
+    const changing = two.collection("notes", { search: { fields: ["t"] } }).put("c", {
+      t: "red cat",
+    });
+    await waiting("relation");
+    release();
+    await Promise.all([holding, writing, changing]);
+    const found = await two.collection("notes").search("red");
+    assert.deepEqual(found.hits.map((hit) => hit.id).sort(), ["a", "b", "c"]);
+    await driver.close();
+    await one.close();
+    await two.close();
+  }
+
   test("the migration to schema 2 puts the search guard on collections with search", async () => {
     const url = inSchema(server!.url, "guard_v1");
     const store = await open(url);

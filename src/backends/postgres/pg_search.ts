@@ -358,9 +358,10 @@ export function nextPrefix(prefix: string): string | undefined {
  * with the index tables, pg_schema.ts `quire_search_guard`): a statement that writes documents
  * fails with SQLSTATE QU001 unless its transaction read the options with `locked`. The backend
  * then forgets what it remembered and writes again in a transaction that keeps the index.
- * Creating the trigger waits for the writes already under way; one that commits after the
- * changing transaction took its snapshot and before its trigger (the time of a few statements)
- * can be missed by the index, which `reindex` repairs.
+ * The change locks the document table against writes before its transaction reads anything,
+ * so that the writes under way are committed and seen by the index it builds; inside a
+ * transaction that has read already, a write committed since then can be missed by the index,
+ * which `reindex` repairs.
  */
 export class PgSearches {
   readonly #schema: string;
@@ -435,18 +436,27 @@ export class PgSearches {
     return this.#index(row.id, parseStoredOptions(collection, row.options).search);
   }
 
-  /** The collection's search options before `ensureCollection` changes them. */
-  async previous(on: PgQueryable, collection: string): Promise<SearchOptions | undefined> {
-    const [row] = await on.query<{ options: string }>(
-      `SELECT options FROM ${this.#schema}.quire_collections WHERE name = $1`,
+  /**
+   * The collection's catalog id and search options before `ensureCollection` changes them;
+   * `undefined` when there is no such collection yet.
+   */
+  async previous(
+    on: PgQueryable,
+    collection: string,
+  ): Promise<{ id: number; search: SearchOptions | undefined } | undefined> {
+    const [row] = await on.query<{ id: number; options: string }>(
+      `SELECT id, options FROM ${this.#schema}.quire_collections WHERE name = $1`,
       [collection],
     );
-    return row === undefined ? undefined : parseStoredOptions(collection, row.options).search;
+    return row && { id: row.id, search: parseStoredOptions(collection, row.options).search };
   }
 
   /**
    * After `ensureCollection` wrote the catalog: drops the index when the search option is gone
    * or changed, and creates and builds it when it is new or changed (or its tables are missing).
+   * The build reads the documents the transaction sees: for a write under way in another
+   * process to be among them, the caller locks the document table before the transaction's
+   * first read (`ensureCollection` in postgres_backend.ts).
    */
   async ensured(
     on: PgQueryable,

@@ -79,6 +79,13 @@ import {
   type PgSqlFragment,
 } from "./pg_query_sql.ts";
 
+/** Thrown inside a transaction that must run again from its start (not a failure). */
+class RunAgain extends Error {
+  constructor() {
+    super("The transaction runs again");
+  }
+}
+
 /** Options of the Postgres backend: the driver's, and read-only mode. */
 export interface PostgresOptions extends PgDriverOptions {
   /** Refuse every write. @default false */
@@ -193,6 +200,12 @@ class PgConnection implements Connection {
     const rows = await this.#db().query<{ id: number; name: string; options: string }>(
       `SELECT id, name, options FROM ${this.shared.schema}.quire_collections ORDER BY name`,
     );
+    // Committed: the tables may be remembered (ensureCollection locks them by name).
+    if (this.#on === this.shared.driver) {
+      for (const row of rows) {
+        this.shared.tables.set(row.name, documentTable(this.shared.schema, row.id));
+      }
+    }
     return rows.map((row) => ({
       name: row.name,
       options: parseStoredOptions(row.name, row.options),
@@ -220,7 +233,27 @@ class PgConnection implements Connection {
     progress?: IndexProgress,
   ): Promise<void> {
     return this.#atomically(async (on, created) => {
-      const searchBefore = await this.shared.searches.previous(on, name);
+      // Search fields added or changed are built from the documents this transaction sees. On
+      // the pool (READ COMMITTED) each statement sees what has committed; in a transaction, the
+      // document table is locked against writes before its first read takes the snapshot, so
+      // that the writes under way in other processes commit first and are seen.
+      const known = this.shared.tables.get(name);
+      const inTransaction = this.#on !== this.shared.driver;
+      if (inTransaction && options.search !== undefined && known !== undefined) {
+        await on.query(`LOCK TABLE ${known} IN SHARE ROW EXCLUSIVE MODE`);
+      }
+      const before = await this.shared.searches.previous(on, name);
+      const searchBefore = before?.search;
+      if (
+        inTransaction && known === undefined && before !== undefined &&
+        JSON.stringify(searchBefore) !== JSON.stringify(options.search) &&
+        !this.#created.includes(name)
+      ) {
+        // Too late to lock first: the table is known now (committed: this transaction did not
+        // create it), and the transaction runs again.
+        this.shared.tables.set(name, documentTable(this.shared.schema, before.id));
+        throw new RunAgain();
+      }
       const [row] = await on.query<{ id: number }>(
         `INSERT INTO ${this.shared.schema}.quire_collections (name, options, created_at)
          VALUES ($1, $2, $3)
@@ -456,7 +489,8 @@ class PgConnection implements Connection {
           return await this.#attempt(fn);
         } catch (error) {
           const state = sqlState(error) ?? "";
-          if (attempt >= TRANSACTION_ATTEMPTS || !RETRIED_STATES.has(state)) throw error;
+          const again = error instanceof RunAgain || RETRIED_STATES.has(state);
+          if (attempt >= TRANSACTION_ATTEMPTS || !again) throw error;
           // A search guard refused a write: the search options this process knew are old.
           if (state === SQLSTATE.SEARCH_GUARD) this.shared.searches.forget();
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
