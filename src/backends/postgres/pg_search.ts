@@ -22,7 +22,8 @@
  * reads one snapshot (a repeatable-read, read-only transaction).
  *
  * Nothing from a user becomes SQL text: tables are named by catalog id inside the quoted
- * schema, and terms, ids and texts are bound as parameters (lists as one JSON text).
+ * schema, and terms, ids and texts are bound as parameters (lists as one JSON text, or as an
+ * array literal whose elements are all quoted and escaped).
  *
  * @module
  */
@@ -111,7 +112,9 @@ export class PgSearchIndex {
     fresh = false,
   ): Promise<void> {
     if (documents.length === 0) return;
-    const postings: [string, string][] = [];
+    // Each term's rows together: the rows go in in term order, which the primary key's btree
+    // takes best (sorting the distinct terms costs far less than sorting every row).
+    const rows = new Map<string, { ids: string[]; postings: string[] }>();
     const lengths: string[] = [];
     for (const [id, data] of documents) {
       const texts = textsOf(JSON.parse(data), this.#paths);
@@ -128,23 +131,39 @@ export class PgSearchIndex {
         });
         length += tokens.length;
       });
-      const key = JSON.stringify(id);
+      const key = arrayElement(id);
       for (const [term, list] of byTerm) {
-        postings.push([term, `{"t":${JSON.stringify(term)},"i":${key},"p":"${list.join(",")}"}`]);
+        const same = rows.get(term);
+        if (same === undefined) rows.set(term, { ids: [key], postings: [`"${list.join(",")}"`] });
+        else {
+          same.ids.push(key);
+          same.postings.push(`"${list.join(",")}"`);
+        }
       }
-      lengths.push(`{"i":${key},"n":${length}}`);
+      lengths.push(`{"i":${JSON.stringify(id)},"n":${length}}`);
+    }
+    const columns: [string[], string[], string[]] = [[], [], []];
+    // Code unit order, which differs from the btree's code point order only in rare places.
+    for (const term of [...rows.keys()].sort()) {
+      const { ids, postings } = rows.get(term)!;
+      const element = arrayElement(term);
+      for (let i = 0; i < ids.length; i++) {
+        columns[0].push(element);
+        columns[1].push(ids[i]!);
+        columns[2].push(postings[i]!);
+      }
     }
     if (!fresh) await this.remove(on, documents.map(([id]) => id), false);
+    // The rows as three text arrays (Postgres reads an array literal faster than JSON objects).
     await on.query(
       `WITH l AS (
          INSERT INTO ${this.lengths} (id, length)
-         SELECT r.i, r.n FROM json_to_recordset($2::text::json) AS r(i text, n integer)
+         SELECT r.i, r.n FROM json_to_recordset($4::text::json) AS r(i text, n integer)
          ON CONFLICT (id) DO UPDATE SET length = excluded.length
        )
        INSERT INTO ${this.terms} (term, id, postings)
-       SELECT r.t, r.i, r.p FROM json_to_recordset($1::text::json) AS r(t text, i text, p text)`,
-      // In term order, which the primary key's btree takes best.
-      [`[${postings.sort(byTerm).map(([, row]) => row).join(",")}]`, `[${lengths.join(",")}]`],
+       SELECT * FROM unnest($1::text::text[], $2::text::text[], $3::text::text[])`,
+      [...columns.map((column) => `{${column.join(",")}}`), `[${lengths.join(",")}]`],
     );
   }
 
@@ -573,6 +592,7 @@ export class PgSearches {
   }
 }
 
-function byTerm(a: readonly [string, string], b: readonly [string, string]): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+/** A string as an element of an array literal: quoted, with `\` and `"` escaped. */
+function arrayElement(text: string): string {
+  return `"${text.replace(/[\\"]/g, "\\$&")}"`;
 }
