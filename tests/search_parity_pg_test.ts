@@ -189,8 +189,11 @@ describe(
         }
       }
       const facets = ["mixed", "party", "year", "president", "$rev", "$id", "no.such", "mixed.k"];
+      // Array indexes, one of them in the documents holding U+0000 (title.1).
+      const indexed = ["mixed.0", "title.1", "body.2.0"];
       for (const query of ["the", "union OR liberty", "t*", "nation -war", "1776 OR states"]) {
         await compare(stores, query, { limit: 5, facets }, JSON.stringify(query));
+        await compare(stores, query, { limit: 5, facets: indexed }, JSON.stringify(query));
       }
       assertIdentical(differed);
     });
