@@ -12,12 +12,21 @@
  *   FROM json_to_recordset in a transaction;
  * - indexed find: `find({ year }, { limit: 50 })` on a collection of the same documents with
  *   `indexes: ["year"]`, against the statement quire runs for it (read from `explain`, on the
- *   same table) + `JSON.parse` of each row.
+ *   same table) + `JSON.parse` of each row;
+ * - search (one term, two terms, a phrase, a prefix, a term with a year range filter; limit 20)
+ *   on a collection of the same documents with `search: { fields: ["text"] }`, against the
+ *   statements quire's search runs (recorded once from pg_search.ts itself, on the same tables)
+ *   run by hand in the same kind of transaction, their rows parsed (postings split into numbers,
+ *   documents `JSON.parse`d) but nothing matched or ranked: the ratio shows what quire's
+ *   matching, BM25 ranking and overhead add to the statements;
+ * - putMany into the searched collection (1,000 in 1 tx), against the same document INSERT as
+ *   putMany's floor + the index statements quire runs for the same documents (recorded from
+ *   pg_search.ts `write` before timing, so without tokenizing) on copies of the index tables.
  *
  * Method (as bench/core.bench.ts's targets): 15 rounds; in each, one chunk of quire's work and
  * one chunk of the raw work, the order alternating, so the load of a shared machine hits both;
  * the verdict is the median of the rounds' time ratios. Targets (issue 12): get ≤ 1.3× raw time,
- * putMany ≥ 0.75× raw throughput, indexed find ≤ 1.5× raw time.
+ * putMany ≥ 0.75× raw throughput, indexed find ≤ 1.5× raw time; none for search.
  *
  * Usage:
  *   bun bench/postgres.bench.ts [--quick]
@@ -32,14 +41,30 @@
 import process from "node:process";
 import { open } from "../mod.ts";
 import { pgServerUnavailable, startPgServer } from "../scripts/lib/pg_server.ts";
-import { openPgDriver, type PgQueryable } from "../src/backends/postgres/driver.ts";
+import {
+  openPgDriver,
+  type PgParam,
+  type PgQueryable,
+  type PgRow,
+} from "../src/backends/postgres/driver.ts";
+import { PgSearchIndex } from "../src/backends/postgres/pg_search.ts";
+import { documentTable } from "../src/backends/postgres/pg_schema.ts";
+import { parseStoredOptions } from "../src/collection_options.ts";
+import { parseFilter } from "../src/query/query.ts";
+import { compileSearch } from "../src/search/compile_search.ts";
 import { buildDocuments, documentIds, shuffled, type SotuDocument } from "./lib/documents.ts";
 import { machine, median, printTable, runtimeName } from "./lib/measure.ts";
 
 const QUICK = process.argv.includes("--quick");
 const DOCUMENTS = QUICK ? 10_000 : 100_000;
 const ROUNDS = QUICK ? 5 : 15;
-const CHUNK = { get: 1_000, put: 250, putMany: 1_000 };
+const CHUNK = { get: 1_000, put: 250, putMany: 1_000, search: 5 };
+
+/** A statement as quire ran it. */
+interface Statement {
+  sql: string;
+  params: readonly PgParam[];
+}
 
 const unavailable = pgServerUnavailable();
 if (unavailable !== undefined) {
@@ -64,6 +89,8 @@ async function main(): Promise<void> {
   const notes = store.collection<SotuDocument>("notes");
   // The finds' own collection, with the index: an index on notes would slow its writes alone.
   const books = store.collection<SotuDocument>("books", { indexes: ["year"] });
+  // The searches' own collection: an index on notes would slow its writes alone.
+  const speeches = store.collection<SotuDocument>("speeches", { search: { fields: ["text"] } });
   const raw = openPgDriver(server.url);
   const table = "bench.raw_docs";
   await raw.query(`CREATE TABLE ${table} (
@@ -90,9 +117,83 @@ async function main(): Promise<void> {
   for (let i = 0; i < DOCUMENTS; i += 1_000) {
     await notes.putMany(ids.slice(i, i + 1_000).map((id, j) => [id, docs[i + j]!]));
     await books.putMany(ids.slice(i, i + 1_000).map((id, j) => [id, docs[i + j]!]));
+    await speeches.putMany(ids.slice(i, i + 1_000).map((id, j) => [id, docs[i + j]!]));
     await raw.transaction((tx) => rawPutMany(tx, i, 1_000));
   }
   await raw.query(`VACUUM ANALYZE ${table}`);
+
+  // Search: the statements quire runs, recorded from its own code on the same tables.
+  const [catalog] = await raw.query<{ id: number; options: string }>(
+    "SELECT id, options FROM bench.quire_collections WHERE name = 'speeches'",
+  );
+  const searchOptions = parseStoredOptions("speeches", catalog!.options).search!;
+  const searchIndex = new PgSearchIndex(
+    '"bench"',
+    catalog!.id,
+    documentTable('"bench"', catalog!.id),
+    searchOptions,
+  );
+  const recorder = (statements: Statement[], on?: PgQueryable): PgQueryable => ({
+    query: <T = PgRow>(sql: string, params: readonly PgParam[] = []) => {
+      statements.push({ sql, params });
+      return on === undefined ? Promise.resolve([] as T[]) : on.query<T>(sql, params);
+    },
+    execute: (sql, params = []) => {
+      statements.push({ sql, params });
+      return on === undefined ? Promise.resolve(0) : on.execute(sql, params);
+    },
+  });
+  const searches = [
+    { name: "one term", text: "peace" },
+    { name: "two terms", text: "united states" },
+    { name: "phrase", text: '"united states"' },
+    { name: "prefix", text: "amer*" },
+    { name: "term + year range", text: "peace", filter: { year: { $gte: 1900, $lt: 1950 } } },
+  ].map((search) => ({ ...search, statements: [] as Statement[] }));
+  for (const { text, filter, statements } of searches) {
+    await searchIndex.search(recorder(statements, raw), "speeches", {
+      text,
+      raw: false,
+      query: compileSearch(text, searchOptions),
+      filter: parseFilter(filter ?? {}),
+      limit: 20,
+      facets: [],
+    });
+  }
+  const replay = (statements: readonly Statement[]) =>
+    raw.transaction(async (tx) => {
+      for (const { sql, params } of statements) {
+        for (const row of await tx.query<{ postings?: string; data?: string }>(sql, params)) {
+          if (row.postings !== undefined) row.postings.split(",").map(Number);
+          if (row.data !== undefined) JSON.parse(row.data);
+        }
+      }
+    }, { isolation: "repeatable read", readOnly: true });
+
+  // putMany into the searched collection: its index statements for each round's documents,
+  // recorded without running them, replayed on copies of the index tables.
+  await raw.query("CREATE SCHEMA raw_index");
+  const rawIndex = new PgSearchIndex('"raw_index"', 1, `"raw_index"."docs"`, searchOptions);
+  await rawIndex.create(raw);
+  for (
+    const [from, to] of [[searchIndex.terms, rawIndex.terms], [
+      searchIndex.lengths,
+      rawIndex.lengths,
+    ]]
+  ) {
+    await raw.query(`INSERT INTO ${to} SELECT * FROM ${from} ORDER BY 1, 2`);
+  }
+  await raw.query(`VACUUM ANALYZE ${rawIndex.terms}, ${rawIndex.lengths}`);
+  const indexWrites: Statement[][] = [];
+  for (let round = 0; round <= ROUNDS; round++) {
+    const from = (round * CHUNK.putMany) % (DOCUMENTS - CHUNK.putMany);
+    const statements: Statement[] = [];
+    await rawIndex.write(
+      recorder(statements),
+      ids.slice(from, from + CHUNK.putMany).map((id, j) => [id, JSON.stringify(docs[from + j])]),
+    );
+    indexWrites.push(statements);
+  }
 
   // Indexed find: the statement quire runs (from explain), run by hand with the same values.
   const years = Array.from({ length: 50 }, (_, i) => docs[(i * 1_999) % DOCUMENTS]!.year);
@@ -168,6 +269,35 @@ async function main(): Promise<void> {
         }
       },
     },
+    ...searches.map(({ name, text, filter, statements }) => ({
+      name: `search: ${name}`,
+      target: "(no target)",
+      ops: CHUNK.search,
+      quire: async () => {
+        for (let i = 0; i < CHUNK.search; i++) await speeches.search(text, { filter, limit: 20 });
+      },
+      raw: async () => {
+        for (let i = 0; i < CHUNK.search; i++) await replay(statements);
+      },
+    })),
+    {
+      name: "putMany, searched (1,000 in 1 tx)",
+      target: "(no target)",
+      ops: CHUNK.putMany,
+      quire: async (round) => {
+        const from = (round * CHUNK.putMany) % (DOCUMENTS - CHUNK.putMany);
+        await speeches.putMany(
+          ids.slice(from, from + CHUNK.putMany).map((id, j) => [id, docs[from + j]!]),
+        );
+      },
+      raw: async (round) => {
+        const from = (round * CHUNK.putMany) % (DOCUMENTS - CHUNK.putMany);
+        await raw.transaction(async (tx) => {
+          await rawPutMany(tx, from, CHUNK.putMany);
+          for (const { sql, params } of indexWrites[round]!) await tx.query(sql, params);
+        });
+      },
+    },
   ];
 
   const rows: string[][] = [];
@@ -197,7 +327,7 @@ async function main(): Promise<void> {
       ? (ratio <= 1.3 ? "PASS" : "FAIL")
       : name.startsWith("indexed find")
       ? (ratio <= 1.5 ? "PASS" : "FAIL")
-      : name.startsWith("putMany")
+      : name.startsWith("putMany (")
       ? (1 / ratio >= 0.75 ? "PASS" : "FAIL")
       : "";
     rows.push([

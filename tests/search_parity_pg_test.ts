@@ -167,8 +167,11 @@ describe(
           );
         }
       }
+      // Array indexes too, one of them in the documents holding U+0000 (title.1).
+      const indexed = ["mixed.0", "title.1", "body.2.0"];
       for (const query of FACET_QUERIES) {
         await compare(stores, query, { limit: 5, facets: FACETS }, JSON.stringify(query));
+        await compare(stores, query, { limit: 5, facets: indexed }, JSON.stringify(query));
       }
       assertIdentical(differed);
     });

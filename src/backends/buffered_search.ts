@@ -17,7 +17,6 @@
  */
 
 import { compareCodePoints } from "../names.ts";
-import type { Field } from "../query/ast.ts";
 import { compileFilter, fieldReader, type QueryEntry } from "../query/evaluate.ts";
 import { compareSqlValues, sqlValueOf } from "../query/sql_value.ts";
 import { parsePath, type PathSegment } from "../query/path.ts";
@@ -199,7 +198,10 @@ export function searchPage<E extends QueryEntry>(
   const page = pageAfter(hits, request);
   return {
     hits: page.map(({ id, rank }) => ({ entry: decode(entryOf(id)), rank })),
-    facets: request.facets.map((field) => facetCounts(hits.map(({ id }) => entryOf(id)), field)),
+    facets: request.facets.map((field) => {
+      const read = fieldReader(field);
+      return facetCounts(hits.map(({ id }) => read(entryOf(id))));
+    }),
   };
 }
 
@@ -245,15 +247,14 @@ export function textsOf(doc: unknown, paths: readonly PathSegment[][]): (string 
 }
 
 /**
- * Counts like the SQLite facet query: `json_each` over the value at the field (an array's or
- * object's members, or a scalar itself), scalars only, each document once per value; most
- * frequent first, then by value in SQLite's order, then by JSON type name.
+ * Counts a facet's values (each hit's value at the field, `undefined` where missing) like the
+ * SQLite facet query: `json_each` over the value (an array's or object's members, or a scalar
+ * itself), scalars only, each document once per value; most frequent first, then by value in
+ * SQLite's order, then by JSON type name. The Postgres backend counts the values it reads too.
  */
-function facetCounts(entries: readonly QueryEntry[], field: Field): FacetCount[] {
+export function facetCounts(values: Iterable<unknown>): FacetCount[] {
   const counts = new Map<string, { value: FacetCount["value"]; type: string; count: number }>();
-  const read = fieldReader(field);
-  for (const entry of entries) {
-    const value = read(entry);
+  for (const value of values) {
     const members = typeof value === "object" && value !== null
       ? Object.values(value)
       : value === undefined

@@ -331,21 +331,32 @@ export class SearchIndex {
     for (let i = 1; i < lists.length; i++) {
       if (lists[i]!.size < lists[rarest]!.size) rarest = i;
     }
-    for (const id of lists[rarest]!.keys()) {
-      const postings = lists.map((list) => list!.get(id));
-      if (postings.some((list) => list === undefined)) continue;
-      const counts = new Array<number>(this.columns).fill(0);
-      let total = 0;
-      const rest = postings.slice(1).map((list) => new Set(list));
-      for (const start of postings[0]!) {
+    // Per document, one cursor into each later token's postings: postings ascend, so an
+    // instance at `start` needs `start + k` in the k-th list, found by moving forward only.
+    const postings = new Array<number[]>(lists.length);
+    const cursors = new Array<number>(lists.length);
+    documents: for (const id of lists[rarest]!.keys()) {
+      for (let k = 0; k < lists.length; k++) {
+        const list = lists[k]!.get(id);
+        if (list === undefined) continue documents;
+        postings[k] = list;
+        cursors[k] = 0;
+      }
+      let counts: number[] | undefined;
+      starts: for (const start of postings[0]!) {
         const column = Math.floor(start / POSITION_BITS);
         if (columns !== undefined && !columns.includes(column)) continue;
-        if (rest.every((set, k) => set.has(start + k + 1))) {
-          counts[column] = (counts[column] ?? 0) + 1;
-          total++;
+        for (let k = 1; k < postings.length; k++) {
+          const list = postings[k]!;
+          let at = cursors[k]!;
+          while (at < list.length && list[at]! < start + k) at++;
+          cursors[k] = at;
+          if (list[at] !== start + k) continue starts;
         }
+        counts ??= new Array<number>(this.columns).fill(0);
+        counts[column] = (counts[column] ?? 0) + 1;
       }
-      if (total > 0) result.set(id, counts);
+      if (counts !== undefined) result.set(id, counts);
     }
     return result;
   }
@@ -361,16 +372,23 @@ export class SearchIndex {
       else high = middle;
     }
     const merged = new Map<string, number[]>();
+    // Most documents hold one term of the prefix: their list is the index's own, read as it is;
+    // only the lists of those holding several are copied, joined and sorted.
+    const joined = new Set<string>();
     for (let i = low; i < terms.length; i++) {
       const term = terms[i];
       if (term === undefined || !term.startsWith(prefix)) break;
       for (const [id, list] of this.#postings.get(term)!) {
         const into = merged.get(id);
-        if (into === undefined) merged.set(id, [...list]);
-        else into.push(...list);
+        if (into === undefined) merged.set(id, list);
+        else if (joined.has(id)) into.push(...list);
+        else {
+          merged.set(id, [...into, ...list]);
+          joined.add(id);
+        }
       }
     }
-    for (const list of merged.values()) list.sort((a, b) => a - b);
+    for (const id of joined) merged.get(id)!.sort((a, b) => a - b);
     return merged;
   }
 }

@@ -14,22 +14,24 @@
  * never by Postgres. A search loads the postings of its terms (a prefix is a range scan of the
  * terms in byte order, which is code point order: COLLATE "C"), the lengths of the documents
  * they name, and the row count and total length, into a {@linkcode SearchIndex.loaded} index,
- * which matches and ranks exactly as the memory backend's. The filter is then evaluated here
- * (src/query/evaluate.ts, the semantics the differential test holds equal to SQL) over the
- * matching documents, fetched by id; ranking, the cursor, the page and the facets are the
- * buffered backends' own code (buffered_search.ts `searchPage`). On the pool, a search reads
- * one snapshot (a repeatable-read, read-only transaction).
+ * which matches and ranks exactly as the memory backend's. A filter then runs in Postgres
+ * (pg_query_sql.ts, as `find`'s) over the matching ids, returning ids alone, and with facets the
+ * values at the facets' paths (read from `data`, the text the other backends parse); only the
+ * page's documents are fetched. The order, the cursor and the facet counts are the buffered
+ * backends' own code (buffered_search.ts `pageAfter`, `facetCounts`). On the pool, a search
+ * reads one snapshot (a repeatable-read, read-only transaction).
  *
  * Nothing from a user becomes SQL text: tables are named by catalog id inside the quoted
- * schema, and terms, ids and texts are bound as parameters (lists as one JSON text).
+ * schema, and terms, ids and texts are bound as parameters (lists as one JSON text, or as an
+ * array literal whose elements are all quoted and escaped).
  *
  * @module
  */
 
 import type { SearchRequest, SearchResult, StoredEntry } from "../../backend/types.ts";
 import type { IndexProgress } from "../../backend/types.ts";
-import { isMatchAll } from "../../query/ast.ts";
-import { compileFilter } from "../../query/evaluate.ts";
+import { type Field, isMatchAll, type MetaName } from "../../query/ast.ts";
+import { type FieldReader, fieldReader } from "../../query/evaluate.ts";
 import { parsePath, type PathSegment } from "../../query/path.ts";
 import { phrasesOf } from "../../search/match_node.ts";
 import { type RankedMatch, SearchIndex } from "../../search/search_index.ts";
@@ -40,8 +42,9 @@ import { parseStoredOptions } from "../../collection_options.ts";
 import { QuireError, quote } from "../../errors.ts";
 import { compareCodePoints } from "../../names.ts";
 import { decodeEntry } from "../decode_entry.ts";
-import { pageAfter, searchPage, textsOf } from "../buffered_search.ts";
-import type { PgQueryable } from "./driver.ts";
+import { facetCounts, pageAfter, textsOf } from "../buffered_search.ts";
+import type { PgParam, PgQueryable } from "./driver.ts";
+import { pgFilterSql, type PgSqlFragment, pgTextLiteral } from "./pg_query_sql.ts";
 import { documentTable } from "./pg_schema.ts";
 
 /** A posting packs the column above the position (as search_index.ts does). */
@@ -55,9 +58,28 @@ const PROGRESS_EVERY = 10_000;
  * say (a join with, or `IN` over, json_array_elements_text is planned as a scan of the table when
  * it has not been analyzed yet).
  */
-const ANY_OF_LIST = `ANY(ARRAY(SELECT json_array_elements_text($1::text::json) COLLATE "C"))`;
+const ANY_OF_LIST = anyOf("$1");
 /** Ids fetched per statement. */
 const FETCH_CHUNK = 5_000;
+
+/** The row columns of the metadata fields a facet may count. */
+const META_COLUMNS: Readonly<Record<MetaName, string>> = Object.freeze({
+  id: "id",
+  rev: "rev",
+  createdAt: "created_at",
+  updatedAt: "updated_at",
+});
+
+/** A row of `#passing`: the columns after `id` are there only when facets are counted. */
+interface FacetRow {
+  [column: string]: string | number | null | undefined;
+  id: string;
+  rev?: number;
+  created_at?: string;
+  updated_at?: string;
+  /** The document's text, only where it holds the escape \u0000. */
+  whole?: string | null;
+}
 
 /** A collection's search index tables and how its documents are tokenized. */
 export class PgSearchIndex {
@@ -93,7 +115,9 @@ export class PgSearchIndex {
     fresh = false,
   ): Promise<void> {
     if (documents.length === 0) return;
-    const postings: [string, string][] = [];
+    // Each term's rows together: the rows go in in term order, which the primary key's btree
+    // takes best (sorting the distinct terms costs far less than sorting every row).
+    const rows = new Map<string, { ids: string[]; postings: string[] }>();
     const lengths: string[] = [];
     for (const [id, data] of documents) {
       const texts = textsOf(JSON.parse(data), this.#paths);
@@ -110,23 +134,39 @@ export class PgSearchIndex {
         });
         length += tokens.length;
       });
-      const key = JSON.stringify(id);
+      const key = arrayElement(id);
       for (const [term, list] of byTerm) {
-        postings.push([term, `{"t":${JSON.stringify(term)},"i":${key},"p":"${list.join(",")}"}`]);
+        const same = rows.get(term);
+        if (same === undefined) rows.set(term, { ids: [key], postings: [`"${list.join(",")}"`] });
+        else {
+          same.ids.push(key);
+          same.postings.push(`"${list.join(",")}"`);
+        }
       }
-      lengths.push(`{"i":${key},"n":${length}}`);
+      lengths.push(`{"i":${JSON.stringify(id)},"n":${length}}`);
+    }
+    const columns: [string[], string[], string[]] = [[], [], []];
+    // Code unit order, which differs from the btree's code point order only in rare places.
+    for (const term of [...rows.keys()].sort()) {
+      const { ids, postings } = rows.get(term)!;
+      const element = arrayElement(term);
+      for (let i = 0; i < ids.length; i++) {
+        columns[0].push(element);
+        columns[1].push(ids[i]!);
+        columns[2].push(postings[i]!);
+      }
     }
     if (!fresh) await this.remove(on, documents.map(([id]) => id), false);
+    // The rows as three text arrays (Postgres reads an array literal faster than JSON objects).
     await on.query(
       `WITH l AS (
          INSERT INTO ${this.lengths} (id, length)
-         SELECT r.i, r.n FROM json_to_recordset($2::text::json) AS r(i text, n integer)
+         SELECT r.i, r.n FROM json_to_recordset($4::text::json) AS r(i text, n integer)
          ON CONFLICT (id) DO UPDATE SET length = excluded.length
        )
        INSERT INTO ${this.terms} (term, id, postings)
-       SELECT r.t, r.i, r.p FROM json_to_recordset($1::text::json) AS r(t text, i text, p text)`,
-      // In term order, which the primary key's btree takes best.
-      [`[${postings.sort(byTerm).map(([, row]) => row).join(",")}]`, `[${lengths.join(",")}]`],
+       SELECT * FROM unnest($1::text::text[], $2::text::text[], $3::text::text[])`,
+      [...columns.map((column) => `{${column.join(",")}}`), `[${lengths.join(",")}]`],
     );
   }
 
@@ -265,7 +305,7 @@ export class PgSearchIndex {
     for (const row of rows) {
       let byId = postings.get(row.term);
       if (byId === undefined) postings.set(row.term, byId = new Map());
-      byId.set(row.id, row.postings.split(",").map(Number));
+      byId.set(row.id, parsePostings(row.postings));
       lengths.set(row.id, row.length);
     }
     const index = SearchIndex.loaded(
@@ -276,23 +316,95 @@ export class PgSearchIndex {
       Number(stats?.total ?? 0),
     );
     const matches = index.search(query, this.options.weights);
-    const decode = (entry: StoredEntry) => entry;
-    if (isMatchAll(request.filter) && request.facets.length === 0) {
-      // Only the page's documents are read.
-      matches.sort((a, b) => a.rank - b.rank || compareCodePoints(a.id, b.id));
-      const page = pageAfter(matches, request);
-      const entries = await this.#entries(on, collection, page.map(({ id }) => id));
-      const found = page.filter(({ id }) => entries.has(id));
-      return searchPage(found, request, (id) => entries.get(id)!, decode);
+    // Compiled even when nothing matched: an invalid filter or facet fails as on the others.
+    const filter = isMatchAll(request.filter) ? undefined : pgFilterSql(request.filter);
+    const readers = request.facets.map((field) => fieldReader(field));
+    const facetValues = readers.map(() => [] as unknown[]);
+    let hits: RankedMatch[] = matches;
+    if (filter !== undefined || readers.length > 0) {
+      hits = [];
+      const byId = new Map(matches.map((match) => [match.id, match]));
+      const ids = [...byId.keys()];
+      await this.#passing(on, collection, ids, filter, request.facets, readers, (id, values) => {
+        hits.push(byId.get(id)!);
+        values.forEach((value, i) => facetValues[i]!.push(value));
+      });
     }
-    // The filter, evaluated over the matching documents (for SQL later: the same ids, filtered).
-    const entries = await this.#entries(on, collection, matches.map(({ id }) => id));
-    const wanted = compileFilter(request.filter);
-    const hits: RankedMatch[] = matches.filter(({ id }) => {
-      const entry = entries.get(id);
-      return entry !== undefined && wanted(entry);
-    });
-    return searchPage(hits, request, (id) => entries.get(id)!, decode);
+    // Only the page's documents are read.
+    hits.sort((a, b) => a.rank - b.rank || compareCodePoints(a.id, b.id));
+    const page = pageAfter(hits, request);
+    const entries = await this.#entries(on, collection, page.map(({ id }) => id));
+    return {
+      hits: page.filter(({ id }) => entries.has(id))
+        .map(({ id, rank }) => ({ entry: entries.get(id)!, rank })),
+      facets: facetValues.map((values) => facetCounts(values)),
+    };
+  }
+
+  /**
+   * Calls `found` with each of `ids` whose document passes `filter` (all of them without one),
+   * and with the document's value at each of the `facets` (`readers` reads them from an entry):
+   * the filter runs in Postgres, one statement per chunk of ids, which returns those values
+   * alone, not whole documents.
+   */
+  async #passing(
+    on: PgQueryable,
+    collection: string,
+    ids: readonly string[],
+    filter: PgSqlFragment | undefined,
+    facets: readonly Field[],
+    readers: readonly FieldReader[],
+    found: (id: string, values: unknown[]) => void,
+  ): Promise<void> {
+    const columns = ["id"];
+    if (facets.length > 0) {
+      columns.push(
+        "rev",
+        "created_at",
+        "updated_at",
+        // json's operators refuse a text holding the escape \u0000: then the whole text.
+        `CASE WHEN nul THEN data::text END AS whole`,
+        ...facets.flatMap((field, i) =>
+          field.kind === "path"
+            ? [`CASE WHEN NOT nul THEN ${facetColumn(field.segments)} END AS f${i}`]
+            : []
+        ),
+      );
+    }
+    const params: PgParam[] = [...filter?.params ?? []];
+    const list = `$${params.length + 1}`;
+    const sql = `SELECT ${columns.join(", ")} FROM ${this.documents}${
+      facets.length === 0 ? "" : `, LATERAL (SELECT strpos(data::text, E'\\\\u0000') > 0 AS nul) n`
+    } WHERE id = ${anyOf(list)}${filter === undefined ? "" : ` AND ${filter.sql}`}`;
+    for (let from = 0; from < ids.length; from += FETCH_CHUNK) {
+      const rows = await on.query<FacetRow>(sql, [
+        ...params,
+        JSON.stringify(ids.slice(from, from + FETCH_CHUNK)),
+      ]);
+      for (const row of rows) {
+        if (facets.length === 0) {
+          found(row.id, []);
+          continue;
+        }
+        const entry = row.whole === null || row.whole === undefined ? undefined : decodeEntry(
+          collection,
+          row.id,
+          row.rev!,
+          row.created_at!,
+          row.updated_at!,
+          row.whole,
+        );
+        found(
+          row.id,
+          facets.map((field, i) => {
+            if (entry !== undefined) return readers[i]!(entry);
+            if (field.kind === "meta") return row[META_COLUMNS[field.name]];
+            const text = row[`f${i}`];
+            return text === null || text === undefined ? undefined : JSON.parse(String(text));
+          }),
+        );
+      }
+    }
   }
 
   /** The entries of some documents, by id. */
@@ -319,6 +431,26 @@ export class PgSearchIndex {
     }
     return entries;
   }
+}
+
+/** `ANY(...)` of the strings of the JSON array in the parameter `placeholder` (see ANY_OF_LIST). */
+function anyOf(placeholder: string): string {
+  return `ANY(ARRAY(SELECT json_array_elements_text(${placeholder}::text::json) COLLATE "C"))`;
+}
+
+/**
+ * The JSON text at a facet's path, read from `data` (the document's text, which `decodeEntry`
+ * parses: exactly the values the other backends count), SQL NULL where missing. `-> 'key'`
+ * reads objects only and `-> n` arrays only, as the path semantics say.
+ */
+function facetColumn(segments: readonly PathSegment[]): string {
+  let json = "data";
+  for (const segment of segments) {
+    // An index beyond int4 finds nothing (no array is that long).
+    if (typeof segment === "number" && segment > 0x7fffffff) return "NULL";
+    json = `(${json} -> ${typeof segment === "number" ? segment : pgTextLiteral(segment)})`;
+  }
+  return `${json}::text`;
 }
 
 /** The terms table of a collection. */
@@ -488,6 +620,22 @@ export class PgSearches {
   }
 }
 
-function byTerm(a: readonly [string, string], b: readonly [string, string]): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+/** A postings text (whole numbers below 2^53, comma-separated) as numbers, without `split`. */
+function parsePostings(text: string): number[] {
+  const postings: number[] = [];
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 44) { // ","
+      postings.push(value);
+      value = 0;
+    } else value = value * 10 + code - 48;
+  }
+  postings.push(value);
+  return postings;
+}
+
+/** A string as an element of an array literal: quoted, with `\` and `"` escaped. */
+function arrayElement(text: string): string {
+  return `"${text.replace(/[\\"]/g, "\\$&")}"`;
 }
