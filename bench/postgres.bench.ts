@@ -9,7 +9,7 @@
  * - put: one document per call (autocommit), against the same UPSERT with JSON.stringify and
  *   one `new Date().toISOString()` per call;
  * - putMany: 1,000 documents in one transaction, against the same one-statement INSERT … SELECT
- *   FROM json_to_recordset in a transaction;
+ *   FROM json_to_recordset in a transaction of the same isolation (SERIALIZABLE, as quire's);
  * - indexed find: `find({ year }, { limit: 50 })` on a collection of the same documents with
  *   `indexes: ["year"]`, against the statement quire runs for it (read from `explain`, on the
  *   same table) + `JSON.parse` of each row;
@@ -59,6 +59,8 @@ const QUICK = process.argv.includes("--quick");
 const DOCUMENTS = QUICK ? 10_000 : 100_000;
 const ROUNDS = QUICK ? 5 : 15;
 const CHUNK = { get: 1_000, put: 250, putMany: 1_000, search: 5 };
+/** quire's transactions run SERIALIZABLE (postgres_backend.ts): the raw side's do too. */
+const SERIALIZABLE = { isolation: "serializable" } as const;
 
 /** A statement as quire ran it. */
 interface Statement {
@@ -255,7 +257,7 @@ async function main(): Promise<void> {
       },
       raw: async (round) => {
         const from = (round * CHUNK.putMany) % (DOCUMENTS - CHUNK.putMany);
-        await raw.transaction((tx) => rawPutMany(tx, from, CHUNK.putMany));
+        await raw.transaction((tx) => rawPutMany(tx, from, CHUNK.putMany), SERIALIZABLE);
       },
     },
     {
@@ -297,7 +299,7 @@ async function main(): Promise<void> {
         await raw.transaction(async (tx) => {
           await rawPutMany(tx, from, CHUNK.putMany);
           for (const { sql, params } of indexWrites[round]!) await tx.query(sql, params);
-        });
+        }, SERIALIZABLE);
       },
     },
   ];
