@@ -8,9 +8,12 @@
 
 /** A benchmark document (bench/suite/data.ts): about 500 bytes of JSON. */
 export interface BenchDocument {
-  [key: string]: string | number | string[] | null;
-  /** A reference to another document of the same collection (`get` with `resolve`). */
-  related: string | null;
+  [key: string]: string | number | string[] | BenchRef | null;
+  /**
+   * An earlier document of the same collection, as a quire reference (what `get` with
+   * `resolve` follows; peers follow `$id` with a second get).
+   */
+  related: BenchRef | null;
   speech: string;
   year: number;
   president: string;
@@ -20,6 +23,15 @@ export interface BenchDocument {
   words: number;
   keywords: string[];
 }
+
+/** A reference to a document: quire's shape (`ref(collection, id)`). */
+export interface BenchRef {
+  $ref: string;
+  $id: string;
+}
+
+/** The collection the suite's documents are in. */
+export const COLLECTION = "docs";
 
 /** The runtimes the suite runs on. */
 export type RuntimeName = "bun" | "deno" | "node";
@@ -87,6 +99,8 @@ export interface Subject {
   group: SubjectGroup;
   /** Where it runs; every runtime when absent. */
   runtimes?: readonly RuntimeName[];
+  /** The largest document count it is run at, and why not more (the tables say so). */
+  maxSize?: { size: number; reason: string };
   /**
    * Operations it cannot do, with the reason the tables print ("no full-text search", "no
    * transactions: putMany is a loop"): these are shown as such, never left out.
