@@ -92,6 +92,12 @@ export interface Instance {
   close(): unknown;
 }
 
+/** How to open a subject's instance. */
+export interface OpenOptions {
+  /** Whether its search index is made too (only the searches need it). @default true */
+  search?: boolean;
+}
+
 /** Something measured: a quire backend, a floor or a peer. */
 export interface Subject {
   /** Its name in tables: "quire sqlite", "raw bun:sqlite", "nedb", … */
@@ -110,7 +116,11 @@ export interface Subject {
    * Opens an instance in `dir` (an empty directory of its own), holding `docs` (ids are
    * `docs[i][0]`), with `year` indexed and `text` searchable where the subject has such things.
    */
-  open(dir: string, docs: readonly (readonly [string, BenchDocument])[]): Promise<Instance>;
+  open(
+    dir: string,
+    docs: readonly (readonly [string, BenchDocument])[],
+    options?: OpenOptions,
+  ): Promise<Instance>;
   /**
    * Opens what an earlier instance left in `dir` (for the cold-start operations); absent for
    * subjects that keep nothing on disk.
