@@ -206,7 +206,7 @@ async function measureSubject(
   }
   const dir = freshDir();
   progress.note(`loading ${subject.name}`);
-  let instance = await subject.open(dir, docs);
+  const instance = await subject.open(dir, docs);
   try {
     for (const operation of operations) {
       const label = `${subject.name} · ${operation}`;
