@@ -181,6 +181,16 @@ describe("bench report: RESULTS.md", () => {
     assert.deepEqual([...why], [["a", "A.\n\n```md\n## not-a-target\n```"], ["b", "B."]]);
   });
 
+  test("a target checked at several sizes has one note, from the section of its id before @", () => {
+    const sized = RUNS.map((r) => ({
+      ...r,
+      targets: [10_000, 100_000].map((size) => ({ ...r.targets[0]!, id: `get-raw@${size}` })),
+    }));
+    const text = renderResults(sized, WHY);
+    assert.equal(text.match(/### get-raw: MISS on Deno/g)?.length, 1);
+    assert.match(text, /Deno's binding copies each row twice\./);
+  });
+
   test("a miss without a why.md section says so", () => {
     assert.match(
       renderResults(RUNS, new Map()),

@@ -406,18 +406,19 @@ function targetsSection(runs: readonly RunResult[], why: ReadonlyMap<string, str
       }),
     ];
   });
-  const notes = ids.flatMap((id) => {
+  // One note per target, whatever sizes it was checked at: why.md is keyed by the id before `@`.
+  const notes = [...new Set(ids.map(baseId))].flatMap((base) => {
     const missed = from.filter((run) =>
-      run.targets.some((t) => t.id === id && t.verdict === "MISS")
+      run.targets.some((t) => baseId(t.id) === base && t.verdict === "MISS")
     );
-    const text = why.get(id);
+    const text = why.get(base);
     if (missed.length === 0 && text === undefined) return [];
     const verdict = missed.length === 0
       ? "PASS (a note)"
       : `MISS on ${missed.map((r) => RUNTIME_LABEL[r.runtime.name]).join(", ")}`;
     const body = text ??
-      "No cause written yet: add a `## " + id + "` section to bench/suite/why.md.";
-    return [`### ${id}: ${verdict}`, body];
+      "No cause written yet: add a `## " + base + "` section to bench/suite/why.md.";
+    return [`### ${base}: ${verdict}`, body];
   });
   return [
     "## Targets",
@@ -737,13 +738,18 @@ export function loadRuns(dir: string): RunResult[] {
   });
 }
 
+/** A target's id without the size it was checked at: `put-floor@10000` → `put-floor`. */
+function baseId(id: string): string {
+  return id.split("@")[0]!;
+}
+
 /** Writes RESULTS.md and the charts into `benchDir` from its results/ and suite/why.md. */
 export function writeReport(benchDir: string): string[] {
   const dir = join(benchDir, "results");
   const runs = existsSync(dir) ? loadRuns(dir) : [];
   if (runs.length === 0) throw new Error(`no results in ${dir}: run \`npm run bench\` first`);
   const why = parseWhy(readFileSync(join(benchDir, "suite", "why.md"), "utf8"));
-  const targets = new Set(runs.flatMap((r) => r.targets.map((t) => t.id)));
+  const targets = new Set(runs.flatMap((r) => r.targets.map((t) => baseId(t.id))));
   const warnings = [...why.keys()].filter((id) => !targets.has(id)).map((id) =>
     `bench/suite/why.md: section "## ${id}" names no target of the results`
   );
