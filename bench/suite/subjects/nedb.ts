@@ -10,6 +10,7 @@
  *   (found with one `$in` query on `_id`), so a crash can keep part of a batch.
  * - **Indexes:** `_id` (always) and `year` (`ensureIndex`). Every query runs over documents in
  *   memory; answers are deep copies of them.
+ * - **Import:** one `insert` (one append) per 10,000 documents.
  * - **Cold start:** `reopen` loads and parses the whole file, rebuilds the indexes and
  *   compacts the file before the first get.
  * - **No full-text search.**
@@ -55,6 +56,8 @@ const Datastore = nedbModule as unknown as new <T>(
 ) => Datastore<T>;
 
 const FILE = "nedb.db";
+/** Documents per `insert` in `importAll`. */
+const IMPORT_BATCH = 10_000;
 
 /** NeDB on a file in the subject's directory, with an index on `year`. */
 export const nedb: Subject = {
@@ -98,7 +101,12 @@ async function load(dir: string): Promise<Instance> {
       db.findAsync({ party, words: { $gt: minWords } }).limit(limit).execAsync(),
     count: (party) => db.countAsync({ party }).execAsync(),
     exportAll: () => db.findAsync({}).execAsync(),
-    importAll: (docs) => db.insertAsync(stored(docs)),
+    async importAll(docs) {
+      // NeDB appends a batch as one string: a million documents would pass V8's longest string.
+      for (let from = 0; from < docs.length; from += IMPORT_BATCH) {
+        await db.insertAsync(stored(docs.slice(from, from + IMPORT_BATCH)));
+      }
+    },
     bytesOnDisk: () => directoryBytes(dir),
     // Each write is in the file when its promise resolves, and NeDB holds the file open only
     // while writing: there is nothing to close.
