@@ -1,8 +1,9 @@
 /**
  * The in-memory query engines quire's memory backend is compared with: LokiJS (an in-memory
  * document database; here without indexes, so its `find` scans) and mingo (MongoDB's query
- * language over plain arrays). Both are npm packages without types of their own that Deno's
- * check can use, so the parts used here are declared below.
+ * language over plain arrays); bench/suite/subjects/ uses them too (LokiJS there with its file
+ * adapter and indexes). Both are npm packages without types of their own that Deno's check can
+ * use, so the parts used here are declared below.
  *
  * @module
  */
@@ -22,19 +23,32 @@ export interface LokiResultset<T> {
 /** A LokiJS collection. */
 export interface LokiCollection<T> {
   insert(docs: T[]): unknown;
-  find(query: object): T[];
+  insert(doc: T): unknown;
+  update(doc: T): unknown;
+  /** The document whose `field` (with a unique index) is `value`. */
+  by(field: string, value: unknown): T | undefined;
+  find(query?: object): T[];
   count(query?: object): number;
   chain(): LokiResultset<T>;
 }
 
-interface LokiDatabase {
+/** A LokiJS database. */
+export interface LokiDatabase {
   addCollection<T>(name: string, options?: object): LokiCollection<T>;
-  close(): void;
+  getCollection<T>(name: string): LokiCollection<T> | null;
+  loadDatabase(options: object, callback: (error?: unknown) => void): void;
+  saveDatabase(callback: (error?: unknown) => void): void;
+  close(callback?: (error?: unknown) => void): void;
 }
 
-type LokiClass = (new (name: string, options: object) => LokiDatabase) & {
+/** The LokiJS class with the adapters used. */
+export type LokiClass = (new (name: string, options: object) => LokiDatabase) & {
   LokiMemoryAdapter: new () => object;
+  LokiFsAdapter: new () => object;
 };
+
+/** LokiJS's `Loki` class. */
+export const Loki = lokiModule as unknown as LokiClass;
 
 /** A compiled mingo query. */
 export interface MingoQuery<T> {
@@ -59,7 +73,6 @@ export const MingoQuery = (mingoModule as unknown as { Query: MingoQueryClass })
  * collection of `docs` and no indexes besides LokiJS's own `$loki` id.
  */
 export function lokiCollection<T extends object>(name: string, docs: T[]): LokiCollection<T> {
-  const Loki = lokiModule as unknown as LokiClass;
   const db = new Loki(`${name}.db`, { adapter: new Loki.LokiMemoryAdapter() });
   const collection = db.addCollection<T>(name);
   collection.insert(docs);

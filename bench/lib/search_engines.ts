@@ -397,14 +397,44 @@ export function matchOf(query: BenchQuery): string {
   return toFts5Expression(compileSearch(quireText(query), FTS_OPTIONS)!, columns);
 }
 
+// --- the in-memory engines -----------------------------------------------------------------------
+
+/**
+ * What an in-memory engine is told about its documents: the fields it searches, with their
+ * weights, the fields its hits carry, and the number field a search can be limited by (Orama's
+ * schema must name it). The search benchmark gives its own (below); bench/suite/ gives others.
+ */
+export interface EngineFields {
+  weights: Record<string, number>;
+  stored: string[];
+  range?: string;
+}
+
+/** The search benchmark's documents: `title` (weight 2) and `body`, both carried by hits. */
+const CORPUS_FIELDS: EngineFields = { weights: SEARCH_OPTION.fields, stored: ["title", "body"] };
+
+/** How many hits a search returns and, when `min` is given, the least value of `range`. */
+export interface SearchLimits {
+  limit: number;
+  min?: number;
+}
+
+const TOP_LIMITS: SearchLimits = { limit: TOP };
+
+/** The `range` field, which a search with `min` needs. */
+function rangeOf(fields: EngineFields): string {
+  if (fields.range === undefined) throw new Error("These fields have no range field to filter");
+  return fields.range;
+}
+
 // --- MiniSearch ----------------------------------------------------------------------------------
 
-interface MiniSearchResult {
+type MiniSearchResult = Record<string, unknown> & {
   id: string;
   score: number;
   terms: string[];
   match: Record<string, string[]>;
-}
+};
 
 interface MiniSearchIndex {
   addAll(docs: object[]): void;
@@ -414,25 +444,31 @@ interface MiniSearchIndex {
 type MiniSearchClass = new (options: object) => MiniSearchIndex;
 
 /**
- * MiniSearch 7: fields title and body, both stored (so hits carry their document, as quire's
- * do), `boost: { title: 2 }`, `combineWith: "AND"`. It has no limit: every match is scored and
- * sorted, then the first 20 are kept. No snippets: every result carries its match info (which
- * terms matched in which fields), with or without highlighting.
+ * MiniSearch 7: the fields searched and stored (so hits carry their document, as quire's do),
+ * the weights as `boost`, `combineWith: "AND"`. It has no limit: every match is scored and
+ * sorted, then the first `limit` are kept; a minimum is its `filter` callback over the stored
+ * fields (run on every match before sorting). No snippets: every result carries its match info
+ * (which terms matched in which fields), with or without highlighting.
  */
 export class MiniSearchEngine implements SearchEngine {
   readonly name = "MiniSearch";
   readonly highlights = false;
+  #fields: EngineFields;
   #index?: MiniSearchIndex;
 
-  async build(docs: SearchDocument[], ids: string[]): Promise<BuildTimings> {
+  constructor(fields: EngineFields = CORPUS_FIELDS) {
+    this.#fields = fields;
+  }
+
+  async build(docs: object[], ids: string[]): Promise<BuildTimings> {
     const { default: MiniSearch } = await import("minisearch") as unknown as {
       default: MiniSearchClass;
     };
     const start = performance.now();
     this.#index = new MiniSearch({
-      fields: ["title", "body"],
-      storeFields: ["title", "body"],
-      searchOptions: { boost: { title: 2 }, combineWith: "AND" },
+      fields: Object.keys(this.#fields.weights),
+      storeFields: this.#fields.stored,
+      searchOptions: { boost: this.#fields.weights, combineWith: "AND" },
     });
     this.#index.addAll(docs.map((doc, i) => ({ id: ids[i], ...doc })));
     return { total: performance.now() - start };
@@ -442,11 +478,16 @@ export class MiniSearchEngine implements SearchEngine {
     return true;
   }
 
-  search(query: BenchQuery): MiniSearchResult[] {
-    const results = query.kind === "prefix"
-      ? this.#index!.search(query.words, PREFIX)
-      : this.#index!.search(query.words);
-    return results.length > TOP ? results.slice(0, TOP) : results;
+  search(query: BenchQuery, _highlight = false, limits = TOP_LIMITS): MiniSearchResult[] {
+    const results = this.#index!.search(query.words, this.#options(query, limits));
+    return results.length > limits.limit ? results.slice(0, limits.limit) : results;
+  }
+
+  #options(query: BenchQuery, { min }: SearchLimits): object {
+    const prefix = query.kind === "prefix";
+    if (min === undefined) return prefix ? PREFIX : NO_OPTIONS;
+    const range = rangeOf(this.#fields);
+    return { prefix, filter: (result: MiniSearchResult) => (result[range] as number) >= min };
   }
 
   answer(result: unknown): Answer {
@@ -455,19 +496,18 @@ export class MiniSearchEngine implements SearchEngine {
   }
 
   total(query: BenchQuery): number {
-    return (query.kind === "prefix"
-      ? this.#index!.search(query.words, PREFIX)
-      : this.#index!.search(query.words)).length;
+    return this.#index!.search(query.words, this.#options(query, TOP_LIMITS)).length;
   }
 }
 
 const PREFIX = { prefix: true };
+const NO_OPTIONS = {};
 
 // --- Orama ---------------------------------------------------------------------------------------
 
 interface OramaResults {
   count: number;
-  hits: { id: string; score: number; document: SearchDocument }[];
+  hits: { id: string; score: number; document: Record<string, unknown> }[];
 }
 
 interface OramaModule {
@@ -477,23 +517,42 @@ interface OramaModule {
 }
 
 /**
- * Orama 3: schema `{ id, title, body }` (strings), `boost: { title: 2 }`, `limit: 20`,
- * `threshold: 0` (only documents holding every term — in one property: Orama's AND is per
- * property). Orama matches every query term as a prefix (`film` also finds `films`); its
- * `exact: true` would instead filter the hits by a case-sensitive regular expression over
- * the original text, so the default is used. No highlighting (a separate package,
- * `@orama/highlight`, does it; not measured).
+ * Orama 3: a schema of the searched fields (strings), the range field (a number) and `id`; the
+ * weights as `boost`, `limit`, `threshold: 0` (only documents holding every term — in one
+ * property: Orama's AND is per property — as Orama counts: it counts the words of a document
+ * that match, so with prefix matching a document holding `congress` and `congressman` passes
+ * for `congress war`); a minimum is a `where` clause (`gte`) on the range
+ * field, answered by Orama's own index of it. Orama matches every query term as a prefix
+ * (`film` also finds `films`); its `exact: true` would instead filter the hits by a
+ * case-sensitive regular expression over the original text, so the default is used. Hits carry
+ * the whole document as inserted. No highlighting (a separate package, `@orama/highlight`, does
+ * it; not measured).
  */
 export class OramaEngine implements SearchEngine {
   readonly name = "Orama";
   readonly highlights = false;
+  #fields: EngineFields;
+  #params: object;
   #orama?: OramaModule;
   #db: unknown;
 
-  async build(docs: SearchDocument[], ids: string[]): Promise<BuildTimings> {
+  constructor(fields: EngineFields = CORPUS_FIELDS) {
+    this.#fields = fields;
+    this.#params = {
+      properties: Object.keys(fields.weights),
+      boost: fields.weights,
+      limit: TOP,
+      threshold: 0,
+    };
+  }
+
+  async build(docs: object[], ids: string[]): Promise<BuildTimings> {
     this.#orama = await import("@orama/orama") as unknown as OramaModule;
     const start = performance.now();
-    this.#db = this.#orama.create({ schema: { id: "string", title: "string", body: "string" } });
+    const schema: Record<string, string> = { id: "string" };
+    for (const field of Object.keys(this.#fields.weights)) schema[field] = "string";
+    if (this.#fields.range !== undefined) schema[this.#fields.range] = "number";
+    this.#db = this.#orama.create({ schema });
     await this.#orama.insertMultiple(
       this.#db,
       docs.map((doc, i) => ({ id: ids[i], ...doc })),
@@ -506,8 +565,16 @@ export class OramaEngine implements SearchEngine {
     return true;
   }
 
-  search(query: BenchQuery): OramaResults | Promise<OramaResults> {
-    return this.#orama!.search(this.#db, { ...ORAMA_PARAMS, term: query.words });
+  search(
+    query: BenchQuery,
+    _highlight = false,
+    { limit, min } = TOP_LIMITS,
+  ): OramaResults | Promise<OramaResults> {
+    const params = { ...this.#params, term: query.words, limit };
+    return this.#orama!.search(
+      this.#db,
+      min === undefined ? params : { ...params, where: { [rangeOf(this.#fields)]: { gte: min } } },
+    );
   }
 
   answer(result: unknown): Answer {
@@ -516,18 +583,11 @@ export class OramaEngine implements SearchEngine {
   }
 }
 
-const ORAMA_PARAMS = {
-  properties: ["title", "body"],
-  boost: { title: 2 },
-  limit: TOP,
-  threshold: 0,
-};
-
 // --- FlexSearch ----------------------------------------------------------------------------------
 
 interface FlexResult {
   id: string;
-  doc?: SearchDocument;
+  doc?: Record<string, unknown>;
   highlight?: Record<string, string>;
 }
 
@@ -539,11 +599,14 @@ interface FlexDocument {
 type FlexDocumentClass = new (options: object) => FlexDocument;
 
 /**
- * FlexSearch 0.8, a `Document` index over title and body with the documents stored
+ * FlexSearch 0.8, a `Document` index over the searched fields with the documents stored
  * (`store: true`; hits are enriched with them, as quire's carry theirs), searched with
- * `merge: true` (one list over both fields) and `limit: 20`. FlexSearch keeps each term's
+ * `merge: true` (one list over all fields) and `limit`. FlexSearch keeps each term's
  * documents in lists pre-sorted by where the term occurs in the field (its "resolution"): no
  * BM25, no term frequencies, no field weights. Highlighting: its `highlight` option.
+ *
+ * It has no range filters (its tags match exact values only), so a search with a minimum asks
+ * for every match, drops those below it and keeps the first `limit`, as a user would.
  *
  * `tokenize: "strict"` (the default) indexes whole words and cannot answer prefix queries;
  * `"forward"` indexes every prefix of every word, so every query term is then a prefix too.
@@ -552,23 +615,27 @@ export class FlexSearchEngine implements SearchEngine {
   readonly name: string;
   readonly highlights = true;
   #tokenize: "strict" | "forward";
+  #fields: EngineFields;
   #index?: FlexDocument;
+  #size = 0;
 
-  constructor(tokenize: "strict" | "forward") {
+  constructor(tokenize: "strict" | "forward", fields: EngineFields = CORPUS_FIELDS) {
     this.#tokenize = tokenize;
+    this.#fields = fields;
     this.name = `FlexSearch (${tokenize})`;
   }
 
-  async build(docs: SearchDocument[], ids: string[]): Promise<BuildTimings> {
+  async build(docs: object[], ids: string[]): Promise<BuildTimings> {
     const module = await import("flexsearch") as unknown as {
       default: { Document: FlexDocumentClass };
     };
     const start = performance.now();
     this.#index = new module.default.Document({
-      document: { id: "id", index: ["title", "body"], store: true },
+      document: { id: "id", index: Object.keys(this.#fields.weights), store: true },
       tokenize: this.#tokenize,
     });
     for (let i = 0; i < docs.length; i++) this.#index.add({ id: ids[i], ...docs[i] });
+    this.#size = docs.length;
     return { total: performance.now() - start };
   }
 
@@ -576,8 +643,14 @@ export class FlexSearchEngine implements SearchEngine {
     return kind !== "prefix" || this.#tokenize === "forward";
   }
 
-  search(query: BenchQuery, highlight: boolean): FlexResult[] {
-    return this.#index!.search(query.words, highlight ? FLEX_HIGHLIGHT : FLEX_PLAIN);
+  search(query: BenchQuery, highlight: boolean, { limit, min } = TOP_LIMITS): FlexResult[] {
+    const options = highlight ? FLEX_HIGHLIGHT : FLEX_PLAIN;
+    if (min === undefined) {
+      return this.#index!.search(query.words, limit === TOP ? options : { ...options, limit });
+    }
+    const range = rangeOf(this.#fields);
+    return this.#index!.search(query.words, { ...options, limit: this.#size })
+      .filter((hit) => (hit.doc![range] as number) >= min).slice(0, limit);
   }
 
   answer(result: unknown): Answer {
