@@ -28,7 +28,7 @@ const ids = documentIds(COUNT);
 const docs = new Map<string, BenchDocument>(
   buildDocuments(COUNT).map((doc, i) => [
     ids[i],
-    { ...doc, related: i % 3 === 0 ? null : ids[(i + 7) % COUNT] },
+    { ...doc, related: i % 3 === 0 ? null : ids[(i + 7) % COUNT]! },
   ]),
 );
 const entries = [...docs];
@@ -122,9 +122,10 @@ for (const subject of PEERS) {
       return;
     }
     const claims = (operation: Operation) => subject.cannot?.[operation] === undefined;
-    /** A test of `operation`, skipped (with the subject's reason) when it is not claimed. */
-    const check = (operation: Operation, name: string, fn: () => Promise<void>) =>
-      test(`${operation}: ${name}`, { skip: subject.cannot?.[operation] ?? false }, fn);
+    /** A test of `operation`, when the subject claims it (what it cannot do is not a test). */
+    const check = (operation: Operation, name: string, fn: () => Promise<void>) => {
+      if (claims(operation)) test(`${operation}: ${name}`, fn);
+    };
 
     const temp = tempDir("quire-peer-");
     let store: Instance;

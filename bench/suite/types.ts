@@ -8,12 +8,13 @@
 
 /** A benchmark document (bench/suite/data.ts): about 500 bytes of JSON. */
 export interface BenchDocument {
-  [key: string]: string | number | string[] | BenchRef | null;
+  [key: string]: string | number | string[] | null;
   /**
-   * An earlier document of the same collection, as a quire reference (what `get` with
-   * `resolve` follows; peers follow `$id` with a second get).
+   * The id of an earlier document of the same collection, which `getResolved` follows. (quire
+   * stores it as a reference, `{ $ref, $id }`, for `get` with `resolve`; NeDB, like MongoDB,
+   * refuses keys that start with `$`.)
    */
-  related: BenchRef | null;
+  related: string | null;
   speech: string;
   year: number;
   president: string;
@@ -22,12 +23,6 @@ export interface BenchDocument {
   text: string;
   words: number;
   keywords: string[];
-}
-
-/** A reference to a document: quire's shape (`ref(collection, id)`). */
-export interface BenchRef {
-  $ref: string;
-  $id: string;
 }
 
 /** The collection the suite's documents are in. */

@@ -40,7 +40,7 @@ const NO_QUERIES = "no queries or secondary indexes (a user keeps index keys by 
 
 /** Deno KV on a file in the subject's directory. */
 export const denoKv: Subject = {
-  name: "deno kv",
+  name: "Deno KV",
   group: "peer",
   runtimes: ["deno"],
   cannot: {

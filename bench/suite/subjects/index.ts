@@ -6,6 +6,7 @@
 
 import type { Subject } from "../types.ts";
 import { quireFile, quireMemory, quireSqlite, quireSqliteMemory } from "./quire.ts";
+import { PEERS } from "./peers.ts";
 import { rawSqlite } from "./raw_sqlite.ts";
 
 export const SUBJECTS: readonly Subject[] = [
@@ -14,6 +15,7 @@ export const SUBJECTS: readonly Subject[] = [
   quireMemory,
   quireFile,
   rawSqlite,
+  ...PEERS,
 ];
 
 /** The subject named `name`. @throws Error when there is none. */

@@ -30,7 +30,7 @@ const COLLECTION = "docs";
 
 /** LokiJS saved to a file in the subject's directory after every write. */
 export const lokijs: Subject = {
-  name: "lokijs",
+  name: "LokiJS",
   group: "peer",
   cannot: cannotAll(SEARCH_OPERATIONS, "no full-text search"),
   async open(dir, docs) {

@@ -61,7 +61,7 @@ const IMPORT_BATCH = 10_000;
 
 /** NeDB on a file in the subject's directory, with an index on `year`. */
 export const nedb: Subject = {
-  name: "nedb",
+  name: "NeDB",
   group: "peer",
   cannot: cannotAll(SEARCH_OPERATIONS, "no full-text search"),
   async open(dir, docs) {

@@ -8,7 +8,7 @@
  */
 
 import { join } from "node:path";
-import { type Collection, open, type Store } from "../../../mod.ts";
+import { type Collection, type Document, open, type Store } from "../../../mod.ts";
 import { bytesUnder } from "../disk.ts";
 import {
   type BenchDocument,
@@ -21,6 +21,18 @@ import {
 
 /** The search collection. */
 const TEXTS = "texts";
+
+/** A stored document: `related` as a reference, which `get` with `resolve` follows. */
+type Stored = Document;
+
+/** The document as quire stores it (a user would write `ref(COLLECTION, id)`; this skips its checks). */
+function stored(doc: BenchDocument): Stored {
+  return { ...doc, related: doc.related === null ? null : { $ref: COLLECTION, $id: doc.related } };
+}
+
+function storedAll(entries: readonly (readonly [string, BenchDocument])[]): [string, Stored][] {
+  return entries.map(([id, doc]) => [id, stored(doc)]);
+}
 
 /** The text quire's search syntax takes for a query. */
 export function searchText(query: SearchQuery): string {
@@ -42,18 +54,19 @@ async function instance(
   docs?: readonly (readonly [string, BenchDocument])[],
   options: OpenOptions = {},
 ): Promise<Instance> {
-  const core: Collection<BenchDocument> = store.collection(COLLECTION, { indexes: ["year"] });
-  const texts: Collection<BenchDocument> = store.collection(TEXTS, {
+  const core: Collection<Stored> = store.collection(COLLECTION, { indexes: ["year"] });
+  const texts: Collection<Stored> = store.collection(TEXTS, {
     indexes: ["year"],
     search: { fields: ["text"] },
   });
   for (let i = 0; docs !== undefined && i < docs.length; i += 1_000) {
-    await core.putMany(docs.slice(i, i + 1_000));
-    if (options.search !== false) await texts.putMany(docs.slice(i, i + 1_000));
+    const batch = storedAll(docs.slice(i, i + 1_000));
+    await core.putMany(batch);
+    if (options.search !== false) await texts.putMany(batch);
   }
   return {
-    put: (id, doc) => core.put(id, doc),
-    putMany: (entries) => core.putMany(entries),
+    put: (id, doc) => core.put(id, stored(doc)),
+    putMany: (entries) => core.putMany(storedAll(entries)),
     get: (id) => core.get(id),
     getResolved: (id) => core.get(id, { resolve: 1 }),
     findIndexed: (year, limit) => core.find({ year }, { limit }),
@@ -72,7 +85,7 @@ async function instance(
       return count;
     },
     importAll: (entries) =>
-      store.import(entries.map(([id, doc]) => ({ collection: COLLECTION, id, doc }))),
+      store.import(entries.map(([id, doc]) => ({ collection: COLLECTION, id, doc: stored(doc) }))),
     bytesOnDisk: () => bytesUnder(dir),
     close: () => store.close(),
   };

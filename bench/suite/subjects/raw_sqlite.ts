@@ -89,7 +89,7 @@ function instance(db: RawDatabase, dir: string): Instance {
     get,
     getResolved: (id) => {
       const doc = get(id);
-      if (doc?.related != null) return { ...doc, related: get(doc.related.$id) ?? null };
+      if (doc?.related != null) return { ...doc, related: get(doc.related) ?? null };
       return doc;
     },
     findIndexed: (year, limit) => parsed(byYear.all(year, limit)),

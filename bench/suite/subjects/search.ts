@@ -15,7 +15,7 @@
  *   (the rule of bench/search.bench.ts), so it finds more documents than quire's phrase does.
  * - **Prefixes:** MiniSearch with `prefix: true`; Orama matches every term as a prefix anyway
  *   (a term query finds `films` for `film` too); FlexSearch only with `tokenize: "forward"`,
- *   which indexes every prefix of every word (the "flexsearch forward" subject): the default
+ *   which indexes every prefix of every word (the "FlexSearch (forward)" subject): the default
  *   `"strict"` cannot.
  * - **Filters (`year ≥ Y`):** MiniSearch's `filter` callback over every match; Orama's
  *   `where` on its own index of `year`; FlexSearch has no range filters: all matches are
@@ -103,18 +103,18 @@ function searchSubject(
 }
 
 /** MiniSearch 7. */
-export const minisearch = searchSubject("minisearch", () => new MiniSearchEngine(FIELDS), {
+export const minisearch = searchSubject("MiniSearch", () => new MiniSearchEngine(FIELDS), {
   searchHighlighted: NO_HIGHLIGHTS,
 });
 
 /** Orama 3. */
-export const orama = searchSubject("orama", () => new OramaEngine(FIELDS), {
+export const orama = searchSubject("Orama", () => new OramaEngine(FIELDS), {
   searchHighlighted: NO_HIGHLIGHTS,
 });
 
 /** FlexSearch 0.8, whole words (its default). */
 export const flexsearch = searchSubject(
-  "flexsearch",
+  "FlexSearch",
   () => new FlexSearchEngine("strict", FIELDS),
   {
     searchPrefix: 'no prefix search with tokenize: "strict" (see flexsearch forward)',
@@ -123,7 +123,7 @@ export const flexsearch = searchSubject(
 
 /** FlexSearch 0.8 indexing every prefix of every word. */
 export const flexsearchForward = searchSubject(
-  "flexsearch forward",
+  "FlexSearch (forward)",
   () => new FlexSearchEngine("forward", FIELDS),
   {},
 );
