@@ -193,10 +193,14 @@ for (const subject of PEERS) {
       });
     }
 
-    check("export", "returns every document", async () => {
-      const exported = await store.exportAll!() as BenchDocument[];
+    check("export", "gives every document as a line of JSON with its id", async () => {
+      const lines = await store.exportAll!() as string[];
       const key = (doc: BenchDocument) => `${doc.speech} ${doc.part}`;
+      const exported = lines.map((line) => JSON.parse(line) as BenchDocument);
       assert.deepEqual(exported.map(key).sort(), [...docs.values()].map(key).sort());
+      for (const id of ids.slice(0, 3)) {
+        assert.ok(lines.some((line) => line.includes(JSON.stringify(id))), `${id} is there`);
+      }
     });
 
     check("import", "fills an empty store", async () => {

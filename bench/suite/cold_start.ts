@@ -3,12 +3,13 @@
  * line of JSON and exits.
  *
  * - `cold <subject> <dir> <get|search>`: opens what the subject left in `dir` and answers one
- *   get (of the first document) or one search; prints `{ ms, rss }`, the time from before the
- *   open to the answer and the process's resident memory then.
- * - `serve <subject> <size> <dir>`: the process that serves: opens the subject (what it left in
- *   `dir` when it can open that, else loaded with the first `size` documents, which are then
- *   dropped), answers 100 gets, 10 finds and 10 searches, and prints `{ rss }` after a garbage
- *   collection.
+ *   get (of the first document) or one search; then serves a little (below). Prints `{ ms, rss }`:
+ *   the time from before the open to the first answer, and the resident memory after serving.
+ * - `serve <subject> <size> <dir>`: the same for a subject that keeps nothing on disk: loaded with
+ *   the first `size` documents (which are then dropped), it serves; prints `{ rss }`.
+ *
+ * Serving: 100 gets, 10 finds and 10 searches, as far as the subject offers them, then a
+ * garbage collection: the resident memory is then what a process serving the store holds.
  *
  * @module
  */
@@ -23,8 +24,17 @@ import type { Instance } from "./types.ts";
 const [mode, name, ...rest] = process.argv.slice(2);
 const subject = subjectNamed(name!);
 
+/** Serves a little (see above) and gives the resident memory after a garbage collection. */
+async function serve(instance: Instance, size: number): Promise<number> {
+  for (let i = 0; i < 100; i++) await instance.get?.(documentId((i * 7919) % size));
+  for (let i = 0; i < 10; i++) await instance.findIndexed?.(1901 + i, 50);
+  for (const query of QUERIES.slice(0, 10)) await instance.search?.(query, { limit: 20 });
+  collectGarbage();
+  return memoryFigures().rss;
+}
+
 if (mode === "cold") {
-  const [dir, operation] = rest as [string, string];
+  const [dir, operation, size] = rest as [string, string, string];
   if (subject.reopen === undefined) throw new Error(`${subject.name} keeps nothing to reopen`);
   const start = performance.now();
   const instance = await subject.reopen(dir);
@@ -34,21 +44,15 @@ if (mode === "cold") {
     await instance.get!(documentId(0));
   }
   const ms = performance.now() - start;
-  console.log(JSON.stringify({ ms, rss: memoryFigures().rss }));
+  console.log(JSON.stringify({ ms, rss: await serve(instance, Number(size)) }));
   await instance.close();
 } else if (mode === "serve") {
   const [size, dir] = rest as [string, string];
-  let instance: Instance;
-  if (subject.reopen !== undefined) instance = await subject.reopen(dir);
-  else instance = await subject.open(dir, await documents(Number(size)));
-  for (let i = 0; i < 100; i++) await instance.get?.(documentId((i * 7919) % Number(size)));
-  for (let i = 0; i < 10; i++) await instance.findIndexed?.(1901 + i, 50);
-  for (const query of QUERIES.slice(0, 10)) await instance.search?.(query, { limit: 20 });
-  collectGarbage();
-  console.log(JSON.stringify({ rss: memoryFigures().rss }));
+  const instance = await subject.open(dir, await documents(Number(size)));
+  console.log(JSON.stringify({ rss: await serve(instance, Number(size)) }));
   await instance.close();
 } else {
   throw new Error(
-    "usage: cold_start.ts cold <subject> <dir> <get|search> | serve <subject> <size> <dir>",
+    "usage: cold_start.ts cold <subject> <dir> <get|search> <size> | serve <subject> <size> <dir>",
   );
 }

@@ -25,7 +25,7 @@ export interface Budget {
   rounds: number;
 }
 
-export const QUICK_BUDGET: Budget = { minMs: 150, minSamples: 6, rounds: 9 };
+export const QUICK_BUDGET: Budget = { minMs: 100, minSamples: 5, rounds: 9 };
 export const FULL_BUDGET: Budget = { minMs: 400, minSamples: 10, rounds: 15 };
 
 /**
@@ -56,8 +56,9 @@ export async function timeCase(
  * Times work that changes what it runs on (writes, which grow the store; an import, which needs
  * an empty one) in samples of one call each, with `prepare` (untimed) before each: at least
  * `budget.minSamples` samples or `budget.minMs`, whichever is more, but never more than 30
- * samples, nor past 10 × `budget.minMs` once 3 samples are in. So a slow subject does less work
- * rather than the run taking hours, and a write adds a bounded number of documents.
+ * samples, nor past 10 × `budget.minMs` once one sample is in. So a slow subject does less work
+ * (its spread then says how little) rather than the run taking hours, and a write adds a bounded
+ * number of documents.
  */
 export async function timeSamples(
   call: () => unknown,
@@ -70,7 +71,7 @@ export async function timeSamples(
   while (
     samples.length < 30 &&
     (samples.length < budget.minSamples || spent < budget.minMs) &&
-    (samples.length < 3 || spent < 10 * budget.minMs)
+    (samples.length < 1 || spent < 10 * budget.minMs)
   ) {
     await prepare?.();
     const start = performance.now();

@@ -261,6 +261,9 @@ async function measureSubject(
       progress.step(size, `${subject.name} · import`, `${formatMicros(stats.median)}/doc`);
     }
   }
+  // Cold starts, each in a new process; the resident memory of the process that serves comes
+  // from the last one (or, for a subject that keeps nothing on disk, from one loaded anew).
+  let rss: number | undefined;
   for (const operation of ["coldStartGet", "coldStartSearch"] as const) {
     if (!operations.includes(operation) || subject.cannot?.[operation] !== undefined) continue;
     if (subject.reopen === undefined) {
@@ -271,20 +274,19 @@ async function measureSubject(
       unsupported(operation, subject.cannot.searchTerm);
       continue;
     }
+    const what = operation === "coldStartGet" ? "get" : "search";
     const runs = Array.from(
-      { length: 5 },
-      () =>
-        child(["cold", subject.name, dir, operation === "coldStartGet" ? "get" : "search"]) as {
-          ms: number;
-        },
+      { length: kind === "full" ? 5 : 3 },
+      () => child(["cold", subject.name, dir, what, String(size)]) as { ms: number; rss: number },
     );
+    rss = runs.at(-1)!.rss;
     const samples = runs.map((run) => run.ms * 1e3);
     const stats = statsOf(samples);
     cases.push({ ...base, operation, unit: "op", samples, ...stats });
     progress.step(size, `${subject.name} · ${operation}`, formatMicros(stats.median));
   }
-  const served = child(["serve", subject.name, String(size), dir]) as { rss: number };
-  measures.push({ metric: "rssBytes", subject: subject.name, size, value: served.rss });
+  rss ??= (child(["serve", subject.name, String(size), dir]) as { rss: number }).rss;
+  measures.push({ metric: "rssBytes", subject: subject.name, size, value: rss });
   rmSync(dir, { recursive: true, force: true });
   collectGarbage();
 }

@@ -80,6 +80,7 @@ export interface Instance {
     query: SearchQuery,
     options: { limit: number; minYear?: number; highlight?: boolean },
   ): unknown;
+  /** Every document as a line of JSON holding its id (NDJSON, as a backup or a copy would be). */
   exportAll?(): unknown;
   importAll?(docs: readonly (readonly [string, BenchDocument])[]): unknown;
   /** The bytes the instance keeps on disk (files, WAL, directories). */

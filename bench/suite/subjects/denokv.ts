@@ -82,11 +82,11 @@ async function load(dir: string): Promise<Instance> {
       return [doc, doc?.related == null ? null : await get(doc.related)];
     },
     async exportAll() {
-      const docs: BenchDocument[] = [];
+      const lines: string[] = [];
       for await (const entry of kv.list<BenchDocument>({ prefix: [PREFIX] })) {
-        docs.push(entry.value);
+        lines.push(JSON.stringify({ id: entry.key[1], ...entry.value }));
       }
-      return docs;
+      return lines;
     },
     importAll: putAll,
     bytesOnDisk: () => directoryBytes(dir),

@@ -82,7 +82,7 @@ function loaded(dir: string, db: LokiDatabase, collection: LokiCollection<Stored
       collection.chain().find({ $and: [{ party }, { words: { $gt: minWords } }] }).limit(limit)
         .data(),
     count: (party) => collection.count({ party }),
-    exportAll: () => collection.find(),
+    exportAll: () => collection.find().map((doc) => JSON.stringify(doc)),
     async importAll(docs) {
       collection.insert(docs.map(([id, doc]): Stored => ({ ...doc, id })));
       await save();

@@ -100,7 +100,8 @@ async function load(dir: string): Promise<Instance> {
     findUnindexed: (party, minWords, limit) =>
       db.findAsync({ party, words: { $gt: minWords } }).limit(limit).execAsync(),
     count: (party) => db.countAsync({ party }).execAsync(),
-    exportAll: () => db.findAsync({}).execAsync(),
+    exportAll: async () =>
+      (await db.findAsync({}).execAsync()).map((doc: Stored) => JSON.stringify(doc)),
     async importAll(docs) {
       // NeDB appends a batch as one string: a million documents would pass V8's longest string.
       for (let from = 0; from < docs.length; from += IMPORT_BATCH) {

@@ -80,9 +80,11 @@ async function instance(
         ...(highlight === true ? { highlight: true } : {}),
       }),
     exportAll: async () => {
-      let count = 0;
-      for await (const _ of store.export({ collections: [COLLECTION] })) count++;
-      return count;
+      const lines: string[] = [];
+      for await (const record of store.export({ collections: [COLLECTION] })) {
+        lines.push(JSON.stringify(record));
+      }
+      return lines;
     },
     importAll: (entries) =>
       store.import(entries.map(([id, doc]) => ({ collection: COLLECTION, id, doc: stored(doc) }))),
