@@ -2,9 +2,10 @@
  * A fresh process for what must start cold: run by run.ts on the same runtime, it prints one
  * line of JSON and exits.
  *
- * - `cold <subject> <dir> <get|search>`: opens what the subject left in `dir` and answers one
- *   get (of the first document) or one search; then serves a little (below). Prints `{ ms, rss }`:
- *   the time from before the open to the first answer, and the resident memory after serving.
+ * - `cold <subject> <dir> <get|search> <size> [serve]`: opens what the subject left in `dir` and
+ *   answers one get (of the first document) or one search. Prints `{ ms }`, the time from before
+ *   the open to the answer; with `serve`, it then serves a little (below) and adds `rss`, the
+ *   resident memory after serving.
  * - `serve <subject> <size> <dir>`: the same for a subject that keeps nothing on disk: loaded with
  *   the first `size` documents (which are then dropped), it serves; prints `{ rss }`.
  *
@@ -34,7 +35,7 @@ async function serve(instance: Instance, size: number): Promise<number> {
 }
 
 if (mode === "cold") {
-  const [dir, operation, size] = rest as [string, string, string];
+  const [dir, operation, size, then] = rest as [string, string, string, string | undefined];
   if (subject.reopen === undefined) throw new Error(`${subject.name} keeps nothing to reopen`);
   const start = performance.now();
   const instance = await subject.reopen(dir);
@@ -44,7 +45,8 @@ if (mode === "cold") {
     await instance.get!(documentId(0));
   }
   const ms = performance.now() - start;
-  console.log(JSON.stringify({ ms, rss: await serve(instance, Number(size)) }));
+  const rss = then === "serve" ? await serve(instance, Number(size)) : undefined;
+  console.log(JSON.stringify({ ms, rss }));
   await instance.close();
 } else if (mode === "serve") {
   const [size, dir] = rest as [string, string];
@@ -53,6 +55,7 @@ if (mode === "cold") {
   await instance.close();
 } else {
   throw new Error(
-    "usage: cold_start.ts cold <subject> <dir> <get|search> <size> | serve <subject> <size> <dir>",
+    "usage: cold_start.ts cold <subject> <dir> <get|search> <size> [serve] | " +
+      "serve <subject> <size> <dir>",
   );
 }

@@ -235,10 +235,6 @@ async function measureSubject(
       cases.push({ ...base, operation, unit: load.unit, ...stats });
       progress.step(size, label, `${formatMicros(stats.median)}/${load.unit}`);
     }
-    const bytes = instance.bytesOnDisk?.();
-    if (bytes !== undefined) {
-      measures.push({ metric: "bytesOnDisk", subject: subject.name, size, value: bytes });
-    }
   } finally {
     await instance.close();
   }
@@ -254,6 +250,11 @@ async function measureSubject(
         target = await subject.open(freshDir(), [], { search: false });
       },
     );
+    // The bytes of the documents alone (no search index, nothing written by other operations).
+    const bytes = target?.bytesOnDisk?.();
+    if (bytes !== undefined) {
+      measures.push({ metric: "bytesOnDisk", subject: subject.name, size, value: bytes });
+    }
     await target?.close();
     if (target?.importAll === undefined) unsupported("import", "not offered");
     else {
@@ -275,11 +276,17 @@ async function measureSubject(
       continue;
     }
     const what = operation === "coldStartGet" ? "get" : "search";
-    const runs = Array.from(
-      { length: kind === "full" ? 5 : 3 },
-      () => child(["cold", subject.name, dir, what, String(size)]) as { ms: number; rss: number },
-    );
-    rss = runs.at(-1)!.rss;
+    const count = kind === "full" ? 5 : 3;
+    const runs = Array.from({ length: count }, (_, i) =>
+      child([
+        "cold",
+        subject.name,
+        dir,
+        what,
+        String(size),
+        ...(i === count - 1 && rss === undefined ? ["serve"] : []),
+      ]) as { ms: number; rss?: number });
+    rss ??= runs.at(-1)!.rss;
     const samples = runs.map((run) => run.ms * 1e3);
     const stats = statsOf(samples);
     cases.push({ ...base, operation, unit: "op", samples, ...stats });

@@ -49,11 +49,12 @@ export function searchText(query: SearchQuery): string {
 
 /** An instance on an opened store (its collections made, holding `docs` when given). */
 async function instance(
-  store: Store,
+  url: string,
   dir: string,
   docs?: readonly (readonly [string, BenchDocument])[],
   options: OpenOptions = {},
 ): Promise<Instance> {
+  const store: Store = await open(url);
   const core: Collection<Stored> = store.collection(COLLECTION, { indexes: ["year"] });
   const texts: Collection<Stored> = store.collection(TEXTS, {
     indexes: ["year"],
@@ -88,7 +89,10 @@ async function instance(
     },
     importAll: (entries) =>
       store.import(entries.map(([id, doc]) => ({ collection: COLLECTION, id, doc: stored(doc) }))),
-    bytesOnDisk: () => bytesUnder(dir),
+    // Files only where the store keeps them (memory://, sqlite::memory: keep none).
+    ...(url.startsWith("memory:") || url === "sqlite::memory:"
+      ? {}
+      : { bytesOnDisk: () => bytesUnder(dir) }),
     close: () => store.close(),
   };
 }
@@ -103,7 +107,7 @@ function quireSubject(
     name,
     group: "quire",
     ...extra,
-    open: async (dir, docs, options) => await instance(await open(url(dir)), dir, docs, options),
+    open: async (dir, docs, options) => await instance(url(dir), dir, docs, options),
   };
 }
 
@@ -113,11 +117,11 @@ export const quireSqlite = quireSubject(
   "quire sqlite",
   (dir) => `sqlite://${join(dir, "quire.db")}`,
   {
-    reopen: async (dir) => await instance(await open(`sqlite://${join(dir, "quire.db")}`), dir),
+    reopen: async (dir) => await instance(`sqlite://${join(dir, "quire.db")}`, dir),
   },
 );
 export const quireFile = quireSubject("quire file", (dir) => `file://${join(dir, "store")}`, {
-  reopen: async (dir) => await instance(await open(`file://${join(dir, "store")}`), dir),
+  reopen: async (dir) => await instance(`file://${join(dir, "store")}`, dir),
   maxSize: {
     size: 100_000,
     reason: "a file per document, each write flushed to disk: 1,000,000 take hours to load",
