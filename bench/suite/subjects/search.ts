@@ -1,9 +1,8 @@
 /**
  * The in-memory full-text search engines MiniSearch, Orama and FlexSearch as search-only
- * subjects, through the adapters of the search benchmark (bench/lib/search_engines.ts, whose
- * class comments give each engine's configuration). Each indexes `text` and carries the whole
- * document in its hits (as quire's do); `year` is the field a filtered search limits. How they
- * differ from quire:
+ * subjects, loaded and asked by search_engines.ts (whose comments give each engine's
+ * configuration). Each indexes `text` and carries the whole document in its hits (as quire's
+ * do); `year` is the field a filtered search limits. How they differ from quire:
  *
  * - **No storage:** an index lives in the process's memory and is built anew from the
  *   documents each time (nothing to reopen: no cold start); every storage operation is
@@ -11,8 +10,8 @@
  * - **Two terms:** every engine asks for both (AND); Orama counts matched words rather than
  *   terms, so a document where one term matches two words (`congress`, `congressman`) passes
  *   without the other.
- * - **Phrases:** none of them has phrase queries: a phrase is asked as the AND of its words
- *   (the rule of bench/search.bench.ts), so it finds more documents than quire's phrase does.
+ * - **Phrases:** none of them has phrase queries: a phrase is asked as the AND of its words,
+ *   so it finds more documents than quire's phrase does.
  * - **Prefixes:** MiniSearch with `prefix: true`; Orama matches every term as a prefix anyway
  *   (a term query finds `films` for `film` too); FlexSearch only with `tokenize: "forward"`,
  *   which indexes every prefix of every word (the "FlexSearch (forward)" subject): the default
@@ -28,50 +27,15 @@
  * @module
  */
 
-import {
-  type BuildTimings,
-  type EngineFields,
-  FlexSearchEngine,
-  MiniSearchEngine,
-  OramaEngine,
-  type QueryKind,
-  type SearchLimits,
-} from "../../lib/search_engines.ts";
-import type { Operation, SearchQuery, Subject } from "../types.ts";
+import type { Operation, Subject } from "../types.ts";
 import { cannotAll, STORAGE_OPERATIONS } from "./peer_support.ts";
-
-/** Every field of a benchmark document: all are carried by the hits. */
-const DOCUMENT_FIELDS: string[] = [
-  "related",
-  "speech",
-  "year",
-  "president",
-  "party",
-  "part",
-  "text",
-  "words",
-  "keywords",
-];
-
-const FIELDS: EngineFields = { weights: { text: 1 }, stored: DOCUMENT_FIELDS, range: "year" };
-
-/** The search benchmark's names of the query kinds. */
-const KINDS: Record<SearchQuery["kind"], QueryKind> = {
-  term: "single term",
-  twoTerms: "two terms",
-  phrase: "phrase",
-  prefix: "prefix",
-};
-
-/** What is used of an adapter of bench/lib/search_engines.ts. */
-interface Engine {
-  build(docs: object[], ids: string[]): Promise<BuildTimings>;
-  search(
-    query: { kind: QueryKind; words: string },
-    highlight: boolean,
-    limits: SearchLimits,
-  ): unknown;
-}
+import {
+  type Entries,
+  loadFlexSearch,
+  loadMiniSearch,
+  loadOrama,
+  type SearchIndex,
+} from "./search_engines.ts";
 
 const STORAGE = cannotAll(STORAGE_OPERATIONS, "a search index in memory: it stores nothing");
 const COLD_START = "kept in memory only: nothing to reopen";
@@ -79,7 +43,7 @@ const NO_HIGHLIGHTS = "no highlighting";
 
 function searchSubject(
   name: string,
-  engine: () => Engine,
+  load: (entries: Entries) => Promise<SearchIndex>,
   cannot: Partial<Record<Operation, string>>,
 ): Subject {
   return {
@@ -87,35 +51,26 @@ function searchSubject(
     group: "peer",
     cannot: { ...STORAGE, coldStartSearch: COLD_START, ...cannot },
     async open(_dir, entries) {
-      const index = engine();
-      await index.build(entries.map(([, doc]) => doc), entries.map(([id]) => id));
-      return {
-        search: (query, { limit, minYear, highlight = false }) =>
-          index.search(
-            { kind: KINDS[query.kind], words: query.words },
-            highlight,
-            minYear === undefined ? { limit } : { limit, min: minYear },
-          ),
-        close() {},
-      };
+      const { search } = await load(entries);
+      return { search, close() {} };
     },
   };
 }
 
 /** MiniSearch 7. */
-export const minisearch = searchSubject("MiniSearch", () => new MiniSearchEngine(FIELDS), {
+export const minisearch = searchSubject("MiniSearch", loadMiniSearch, {
   searchHighlighted: NO_HIGHLIGHTS,
 });
 
 /** Orama 3. */
-export const orama = searchSubject("Orama", () => new OramaEngine(FIELDS), {
+export const orama = searchSubject("Orama", loadOrama, {
   searchHighlighted: NO_HIGHLIGHTS,
 });
 
 /** FlexSearch 0.8, whole words (its default). */
 export const flexsearch = searchSubject(
   "FlexSearch",
-  () => new FlexSearchEngine("strict", FIELDS),
+  (entries) => loadFlexSearch(entries, "strict"),
   {
     searchPrefix: 'no prefix search with tokenize: "strict" (see flexsearch forward)',
   },
@@ -124,6 +79,6 @@ export const flexsearch = searchSubject(
 /** FlexSearch 0.8 indexing every prefix of every word. */
 export const flexsearchForward = searchSubject(
   "FlexSearch (forward)",
-  () => new FlexSearchEngine("forward", FIELDS),
+  (entries) => loadFlexSearch(entries, "forward"),
   {},
 );
