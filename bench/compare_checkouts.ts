@@ -2,7 +2,7 @@
  * Before and after: quire from another checkout (the base) against this one, in one process, on
  * the same documents and the same operations, their chunks alternating so that the load of a
  * shared machine hits both alike. It answers "did this change make the core slower?" more
- * finely than two runs of core.bench.ts can, whose target ratios move by ±10% between runs here.
+ * finely than two separate benchmark runs can, whose ratios move by ±10% between runs here.
  *
  * Each round times one chunk of each side (which goes first alternates); the verdict per
  * operation is the median of the rounds' time ratios (this / base: below 1 is faster).
@@ -12,9 +12,9 @@
  *   bun bench/compare_checkouts.ts /tmp/quire-base [--ops get,put,putMany,find,search] [--rounds 21]
  *   deno run -A bench/compare_checkouts.ts /tmp/quire-base
  *
- * Both sides open SQLite files in one temporary directory (removed at the end), with the
- * collection options of core.bench.ts and query.bench.ts: ≈500-byte State of the Union
- * documents, an index on `year`, search over `text`.
+ * Both sides open SQLite files in one temporary directory (removed at the end), holding the
+ * ≈500-byte State of the Union documents of lib/documents.ts, with an index on `year` and search
+ * over `text` (as the suite's quire subjects have).
  *
  * @module
  */

@@ -3,11 +3,11 @@
  * `Deno.serve` on Deno) under a bounded loopback load from autocannon, beside a bare Hono route
  * (the ceiling) and json-server (npm, on Node) serving the same documents.
  *
- * - **Corpus:** the query benchmark's 100,000 documents (lib/corpus.ts: one `nlp-corpus`
- *   sentence each, `text`, `words`, `kind`, `year`, `genre`, `rating`, `score`; mean ≈ 180 B of
- *   JSON), loaded with `putMany` (1,000 a batch) into a SQLite file in a temp dir, collection
- *   `sentences` with `search: { fields: ["text"] }` and `indexes: [["genre", "year"], "year"]`,
- *   FTS5 `optimize`d; the store is then closed and opened again, as `quire serve` would find it.
+ * - **Corpus:** the 100,000 documents of lib/corpus.ts (one `nlp-corpus` sentence each, `text`,
+ *   `words`, `kind`, `year`, `genre`, `rating`, `score`; mean ≈ 180 B of JSON), loaded with
+ *   `putMany` (1,000 a batch) into a SQLite file in a temp dir, collection `sentences` with
+ *   `search: { fields: ["text"] }` and `indexes: [["genre", "year"], "year"]`, FTS5
+ *   `optimize`d; the store is then closed and opened again, as `quire serve` would find it.
  * - **Servers:** quire and the bare route (`new Hono().get("/bare", (c) => c.json({ ok: true }))`)
  *   are served by this process through `serve()` (127.0.0.1, a free port, no request log): the
  *   runtime under test. json-server 0.17 runs in a Node child (lib/json_server_runner.mjs) on a
@@ -19,8 +19,8 @@
  *   - GET by id: `GET /v1/collections/sentences/docs/:id`, 10,000 ids in a fixed shuffled order;
  *   - indexed find: `GET …/docs?filter=genre = "news" and year = 1950&limit=10` over 8 genres ×
  *     12 years (≈ 100 matches each; the (genre, year) index answers, sorted by id);
- *   - single-term search: `GET …/search?q=film&limit=10` over the search benchmark's 16 single
- *     terms (lib/search_engines.ts), ranked by bm25;
+ *   - single-term search: `GET …/search?q=film&limit=10` over the 16 single terms of
+ *     lib/search_queries.ts, ranked by bm25;
  *   - PUT: `PUT …/docs/:id` of the corpus's own document for one of 1,000 ids (every write a new
  *     revision and an FTS update; the collection stays at 100,000 documents);
  *   - the bare route: `GET /bare`;
@@ -66,7 +66,7 @@ import { buildCorpus, CORPUS_SIZE, type CorpusDocument, corpusIds, GENRES } from
 import { shuffled } from "./lib/documents.ts";
 import { machine, median, printTable, runtimeName, TempWorkspace } from "./lib/measure.ts";
 import { bindingName } from "./lib/raw_sqlite.ts";
-import { QUERIES } from "./lib/search_engines.ts";
+import { QUERIES } from "./lib/search_queries.ts";
 
 const args = process.argv.slice(2);
 const QUICK = args.includes("--quick");

@@ -14,7 +14,7 @@
  * | layer    | what runs per document                                                        |
  * | -------- | ----------------------------------------------------------------------------- |
  * | raw      | the binding's prepared statement (quire's SQL) + JSON.stringify / JSON.parse; |
- * |          | one timestamp per call (put) or per transaction (putMany), as core.bench.ts   |
+ * |          | one timestamp per call (put) or per transaction (putMany)                     |
  * | driver   | quire's driver Statement: rest parameters, toSqlValues (NUL check), try/catch |
  * | backend  | SqliteBackend.put/get: statement lookup by collection, Meta / entry object    |
  * | +checks  | put: checkId + encodeDocument (walks the document); get: checkId              |

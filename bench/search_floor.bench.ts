@@ -1,20 +1,20 @@
 /**
- * What FTS5 itself costs, with no quire code in the way: the floor under quire's search figures
- * in bench/search.bench.ts. Everything runs through the runtime's own binding (`bun:sqlite`,
- * `node:sqlite`) on quire's schema, with quire's pragmas, on the same 100,000 `nlp-corpus`
- * documents (lib/search_corpus.ts).
+ * What FTS5 itself costs, with no quire code in the way: the floor under quire's search figures.
+ * Everything runs through the runtime's own binding (`bun:sqlite`, `node:sqlite`) on quire's
+ * schema, with quire's pragmas, on 100,000 documents made of `nlp-corpus` sentences
+ * (lib/search_corpus.ts: a title and a body each).
  *
  * - **Build** (median of 3): the documents written in batches of 1,000, each batch one
  *   transaction and one `INSERT … SELECT … FROM json_each(?)` statement (what quire's
  *   `putMany` runs): without a search index; with quire's FTS5 table and insert trigger; and
  *   loaded first, then indexed with one `INSERT … SELECT` and a 64 MiB FTS5 buffer (what quire
  *   runs when a search option is added). Each build with an index ends with FTS5's `optimize`.
- * - **Queries** (medians of 7 rounds of ≥ 200 ms), the four query sets of the search benchmark
- *   as quire compiles them: only counting the matches (`count(*) … MATCH`); ranking them with
- *   `bm25()` and the field weights, keeping the best 37 rowids (quire's first step); the same
- *   ranking on a copy of the index built with `columnsize=0`, where FTS5 has no per-document
- *   length to read (bm25 is then wrong, since it needs that length: this only shows what reading
- *   it costs).
+ * - **Queries** (medians of 7 rounds of ≥ 200 ms), the four query sets of lib/search_queries.ts
+ *   (16 queries each) as quire compiles them: only counting the matches (`count(*) … MATCH`);
+ *   ranking them with `bm25()` and the field weights, keeping the best 37 rowids (quire's first
+ *   step); the same ranking on a copy of the index built with `columnsize=0`, where FTS5 has no
+ *   per-document length to read (bm25 is then wrong, since it needs that length: this only shows
+ *   what reading it costs).
  *
  * Usage: `bun bench/search_floor.bench.ts [--quick]`, `deno run -A bench/search_floor.bench.ts`
  * (`--quick`: 10,000 documents, fewer rounds; a smoke run).
@@ -30,19 +30,20 @@ import { machine, median, printTable, runtimeName, TempWorkspace } from "./lib/m
 import { openRawDocsDatabase, type RawDatabase, rawDocsTable } from "./lib/raw_sqlite.ts";
 import { buildSearchCorpus, SEARCH_CORPUS_SIZE, searchCorpusIds } from "./lib/search_corpus.ts";
 import {
-  BATCH,
   type BenchQuery,
   matchOf,
   QUERIES,
   QUERY_KINDS,
   SEARCH_OPTION,
-} from "./lib/search_engines.ts";
+} from "./lib/search_queries.ts";
 
 const QUICK = process.argv.includes("--quick");
 const DOCUMENTS = QUICK ? 10_000 : SEARCH_CORPUS_SIZE;
 const BUILDS = QUICK ? 1 : 3;
 const ROUNDS = QUICK ? 3 : 7;
 const ROUND_MS = QUICK ? 20 : 200;
+/** Documents per batch: per transaction and per `INSERT … SELECT` (quire's `putMany` batch). */
+const BATCH = 1_000;
 /** Rows quire's first step ranks: a page of 21 and 16 more. */
 const FETCH = 37;
 

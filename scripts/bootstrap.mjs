@@ -9,7 +9,8 @@
 //
 // Usage: node scripts/bootstrap.mjs <start|test|bench|quire|pg|deno> [args...]
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -94,25 +95,46 @@ function run(cmd, args) {
   });
 }
 
+/**
+ * `npm run bench` (quick: 10,000 documents), `bench:full` (1,000 to 1,000,000), `bench:check`
+ * (a quick run compared with the committed one) and `bench:report` (bench/RESULTS.md and the
+ * charts from bench/results/*.json): the suite (bench/suite/run.ts) on Bun, Deno and Node in
+ * turn. Runs and the report rewrite bench/results/, bench/RESULTS.md and bench/charts/: commit
+ * them to publish a run; `bench:check` writes only to a temporary directory.
+ */
 async function bench(args) {
-  const dir = join(ROOT, "bench");
-  const files = existsSync(dir)
-    ? readdirSync(dir).filter((f) => f.endsWith(".bench.ts")).sort()
-    : [];
-  if (files.length === 0) {
-    console.log("quire: there are no benchmarks (bench/*.bench.ts).");
-    return 0;
-  }
-  // Run everything even if one benchmark fails; report the first failure's exit code.
+  const mode = ["--full", "--check", "--report"].find((flag) => args.includes(flag))?.slice(2) ??
+    "quick";
+  const rest = args.filter((arg) => !["--full", "--check", "--report"].includes(arg));
+  // A million documents and the stores that hold them in memory need more than V8's default heap.
+  const heap = "--max-old-space-size=16384";
+  const runtimes = [
+    ["bun", BUN, []],
+    ["deno", DENO, ["run", "-A", `--v8-flags=${heap},--expose-gc`]],
+    ["node", NODE, [heap, "--expose-gc"]],
+  ];
+  const suite = join("bench", "suite");
   let status = 0;
-  for (const f of files) {
-    const file = join("bench", f);
-    console.log(`\n=== bun ${file} ===`);
-    const bunCode = await run(BUN, [file, ...args]);
-    console.log(`\n=== deno run -A ${file} ===`);
-    const denoCode = await run(DENO, ["run", "-A", file, ...args]);
-    status = status || bunCode || denoCode;
+  if (mode === "report") return await run(BUN, [join(suite, "report.ts")]);
+  const scratch = mode === "check" ? mkdtempSync(join(tmpdir(), "quire-bench-check-")) : undefined;
+  for (const [name, cmd, flags] of runtimes) {
+    console.log(`\n=== ${name}: bench/suite/run.ts ${mode} ===`);
+    const out = scratch && join(scratch, `quick-${name}.json`);
+    const code = await run(cmd, [
+      ...flags,
+      join(suite, "run.ts"),
+      ...(mode === "full" ? ["--full"] : []),
+      ...(out ? ["--out", out] : []),
+      ...rest,
+    ]);
+    status ||= code;
+    if (out && code === 0) {
+      const committed = join(ROOT, "bench", "results", `quick-${name}.json`);
+      status ||= await run(BUN, [join(suite, "check.ts"), committed, out]);
+    }
   }
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  else status ||= await run(BUN, [join(suite, "report.ts")]);
   return status;
 }
 

@@ -1,7 +1,8 @@
 /**
- * Query benchmark documents: the 100,000 English sentences of `nlp-corpus` (film reviews, NAFTA,
- * Erowid reports, SMS, lyrics, Jeopardy questions, …), one document per sentence, with fields
- * derived from the sentence deterministically (the same on every runtime and every run):
+ * The documents of bench/http.bench.ts: the 100,000 English sentences of `nlp-corpus` (film
+ * reviews, NAFTA, Erowid reports, SMS, lyrics, Jeopardy questions, …), one document per sentence,
+ * with fields derived from the sentence deterministically (the same on every runtime and every
+ * run):
  *
  * - `text`: the sentence; `words`: its number of words (whitespace-separated);
  * - `kind`: `"question"` (ends with `?`), `"exclamation"` (`!`), `"statement"` (`.`) or
@@ -18,7 +19,7 @@
 
 import { all } from "nlp-corpus";
 
-/** A query benchmark document. */
+/** A document: one sentence and the fields derived from it. */
 export interface CorpusDocument {
   [key: string]: string | number;
   year: number;

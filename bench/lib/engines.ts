@@ -1,8 +1,8 @@
 /**
- * The in-memory query engines quire's memory backend is compared with: LokiJS (an in-memory
- * document database; here without indexes, so its `find` scans) and mingo (MongoDB's query
- * language over plain arrays). Both are npm packages without types of their own that Deno's
- * check can use, so the parts used here are declared below.
+ * LokiJS (an in-memory document database) and mingo (MongoDB's query language over plain
+ * arrays), as the peer subjects bench/suite/subjects/lokijs.ts and mingo.ts use them. Both are
+ * npm packages without types of their own that Deno's check can use, so the parts used there are
+ * declared below.
  *
  * @module
  */
@@ -13,28 +13,38 @@ import * as mingoModule from "mingo";
 /** A LokiJS result set (the chain returned by `collection.chain()`). */
 export interface LokiResultset<T> {
   find(query: object): LokiResultset<T>;
-  simplesort(field: string): LokiResultset<T>;
   limit(count: number): LokiResultset<T>;
   data(): T[];
-  count(): number;
 }
 
 /** A LokiJS collection. */
 export interface LokiCollection<T> {
   insert(docs: T[]): unknown;
-  find(query: object): T[];
+  insert(doc: T): unknown;
+  update(doc: T): unknown;
+  /** The document whose `field` (with a unique index) is `value`. */
+  by(field: string, value: unknown): T | undefined;
+  find(query?: object): T[];
   count(query?: object): number;
   chain(): LokiResultset<T>;
 }
 
-interface LokiDatabase {
+/** A LokiJS database. */
+export interface LokiDatabase {
   addCollection<T>(name: string, options?: object): LokiCollection<T>;
-  close(): void;
+  getCollection<T>(name: string): LokiCollection<T> | null;
+  loadDatabase(options: object, callback: (error?: unknown) => void): void;
+  saveDatabase(callback: (error?: unknown) => void): void;
+  close(callback?: (error?: unknown) => void): void;
 }
 
-type LokiClass = (new (name: string, options: object) => LokiDatabase) & {
-  LokiMemoryAdapter: new () => object;
+/** The LokiJS class with the adapter used. */
+export type LokiClass = (new (name: string, options: object) => LokiDatabase) & {
+  LokiFsAdapter: new () => object;
 };
+
+/** LokiJS's `Loki` class. */
+export const Loki = lokiModule as unknown as LokiClass;
 
 /** A compiled mingo query. */
 export interface MingoQuery<T> {
@@ -44,7 +54,6 @@ export interface MingoQuery<T> {
 
 /** A mingo cursor. */
 export interface MingoCursor<T> {
-  sort(spec: Record<string, 1 | -1>): MingoCursor<T>;
   limit(count: number): MingoCursor<T>;
   all(): T[];
 }
@@ -53,15 +62,3 @@ type MingoQueryClass = new <T>(criteria: object) => MingoQuery<T>;
 
 /** mingo's `Query` class. */
 export const MingoQuery = (mingoModule as unknown as { Query: MingoQueryClass }).Query;
-
-/**
- * A LokiJS database in memory (the memory adapter: nothing is ever written to disk) with one
- * collection of `docs` and no indexes besides LokiJS's own `$loki` id.
- */
-export function lokiCollection<T extends object>(name: string, docs: T[]): LokiCollection<T> {
-  const Loki = lokiModule as unknown as LokiClass;
-  const db = new Loki(`${name}.db`, { adapter: new Loki.LokiMemoryAdapter() });
-  const collection = db.addCollection<T>(name);
-  collection.insert(docs);
-  return collection;
-}

@@ -68,12 +68,8 @@ export function sqliteVersion(db: RawDatabase): string {
 export interface RawDocs {
   /** quire's own put statement: `INSERT … ON CONFLICT (id) DO UPDATE … RETURNING rev, created_at`. */
   upsert: RawStatement;
-  /** A plain `INSERT` of the five columns (no conflict clause, nothing returned). */
-  insert: RawStatement;
   /** quire's own get statement: the five columns by id. */
   select: RawStatement;
-  /** Only the JSON text, by id. */
-  selectData: RawStatement;
   /** `DELETE FROM` the table. */
   clear: RawStatement;
 }
@@ -96,9 +92,7 @@ export function rawDocsTable(db: RawDatabase, table: string): RawDocs {
        ON CONFLICT (id) DO UPDATE SET rev = rev + 1, updated_at = excluded.updated_at, data = excluded.data
        RETURNING rev, created_at`,
     ),
-    insert: db.prepare(`INSERT INTO ${table} (${COLUMNS}) VALUES (?, 1, ?, ?, ?)`),
     select: db.prepare(`SELECT ${COLUMNS} FROM ${table} WHERE id = ?`),
-    selectData: db.prepare(`SELECT data FROM ${table} WHERE id = ?`),
     clear: db.prepare(`DELETE FROM ${table}`),
   };
 }

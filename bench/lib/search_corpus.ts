@@ -1,21 +1,21 @@
 /**
- * Search benchmark documents: the 100,000 English sentences of `nlp-corpus` (film reviews,
- * NAFTA, Erowid reports, SMS, lyrics, Jeopardy questions, …) made into documents with a title
- * and a body, deterministically (the same on every runtime and every run):
+ * The documents of bench/search_floor.bench.ts: the 100,000 English sentences of `nlp-corpus`
+ * (film reviews, NAFTA, Erowid reports, SMS, lyrics, Jeopardy questions, …) made into documents
+ * with a title and a body, deterministically (the same on every runtime and every run):
  *
  * - `body`: sentence i followed by sentence i + 1 (the last document wraps around to the first
  *   sentence), so each body is two neighbouring sentences of one source;
  * - `title`: the first eight words of sentence i (whitespace-separated, trailing punctuation
  *   removed), like a headline that repeats the start of its article.
  *
- * Ids are `doc-000001`… in the corpus's order (the order the engines are loaded in).
+ * Ids are `doc-000001`… in the corpus's order (the order the documents are loaded in).
  *
  * @module
  */
 
 import { all } from "nlp-corpus";
 
-/** A search benchmark document. */
+/** A document: a title and a body. */
 export interface SearchDocument {
   [key: string]: string;
   title: string;

@@ -1,0 +1,341 @@
+/**
+ * One run of the benchmark suite on this runtime: every subject (subjects/index.ts) and every
+ * operation (types.ts) at each size, then the target pairs side by side; writes the result to
+ * bench/results/<quick|full>-<runtime>.json (report.ts makes bench/RESULTS.md from those).
+ *
+ * Usage (npm run bench runs it on each runtime, then the report):
+ *   bun bench/suite/run.ts [--full] [--sizes 1000,10000] [--subjects "quire sqlite,raw SQLite"]
+ *                          [--operations get,put] [--out file.json]
+ *   deno run -A bench/suite/run.ts …     node bench/suite/run.ts …
+ *
+ * Quick runs are 10,000 documents; full runs 1,000, 10,000, 100,000 and 1,000,000. Every
+ * subject's instance lives in a temporary directory, removed at the end (and on Ctrl-C).
+ *
+ * @module
+ */
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { shuffled } from "../lib/documents.ts";
+import { documents, type Entry } from "./data.ts";
+import {
+  type Budget,
+  FULL_BUDGET,
+  QUICK_BUDGET,
+  statsOf,
+  timeCase,
+  timeRatio,
+  timeSamples,
+} from "./measure.ts";
+import { Progress } from "./progress.ts";
+import { childCommand, collectGarbage, runtimeName, runtimeVersion } from "./runtime.ts";
+import { SUBJECTS } from "./subjects/index.ts";
+import { evaluateTargets, TARGET_PAIRS } from "./targets.ts";
+import {
+  type CaseResult,
+  type Instance,
+  type MeasureResult,
+  type Operation,
+  OPERATIONS,
+  type RatioResult,
+  type RunResult,
+  type Subject,
+} from "./types.ts";
+import { workload } from "./workloads.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, "..", "..");
+
+const { values } = parseArgs({
+  options: {
+    full: { type: "boolean", default: false },
+    sizes: { type: "string" },
+    subjects: { type: "string" },
+    operations: { type: "string" },
+    out: { type: "string" },
+  },
+  strict: true,
+});
+
+const kind = values.full ? "full" : "quick";
+const sizes = values.sizes?.split(",").map(Number) ??
+  (kind === "full" ? [1_000, 10_000, 100_000, 1_000_000] : [10_000]);
+const budget: Budget = kind === "full" ? FULL_BUDGET : QUICK_BUDGET;
+const runtime = runtimeName();
+const subjects = SUBJECTS.filter((s) =>
+  (s.runtimes === undefined || s.runtimes.includes(runtime)) &&
+  (values.subjects === undefined || values.subjects.split(",").includes(s.name))
+);
+/**
+ * The operations in the order they run on an instance: reads first, on the documents as loaded;
+ * then the export; then the writes, which add documents.
+ */
+const PHASES: readonly (readonly Operation[])[] = [
+  OPERATIONS.filter((o) => !["put", "putMany", "export", "import"].includes(o)),
+  ["export", "put", "putMany", "import"],
+];
+const operations = PHASES.flat().filter((o) =>
+  values.operations === undefined || values.operations.split(",").includes(o)
+);
+/** Writes are timed in chunks of this many calls (a put alone is too short to time). */
+const PUTS_PER_SAMPLE = 20;
+const out = values.out ?? join(ROOT, "bench", "results", `${kind}-${runtime}.json`);
+const work = mkdtempSync(join(tmpdir(), "quire-bench-"));
+let dirs = 0;
+const removeWork = () => rmSync(work, { recursive: true, force: true });
+process.on("SIGINT", () => {
+  removeWork();
+  process.exit(130);
+});
+
+const cases: CaseResult[] = [];
+const ratios: RatioResult[] = [];
+const measures: MeasureResult[] = [];
+const pairs = TARGET_PAIRS.filter(([operation, a, b]) =>
+  operations.includes(operation) && subjects.some((s) => s.name === a) &&
+  subjects.some((s) => s.name === b)
+);
+const progress = new Progress(
+  sizes.map((size) => ({ size, steps: subjects.length * operations.length + pairs.length })),
+  budget,
+);
+const loadBefore = loadavg();
+progress.announce(
+  `${kind} run on ${runtime} ${runtimeVersion()}: ${subjects.length} subjects, ` +
+    `${operations.length} operations, at ${
+      sizes.map((n) => n.toLocaleString("en")).join(", ")
+    } documents`,
+);
+
+try {
+  for (const size of sizes) {
+    const docs = await documents(
+      size,
+      (done, total) => progress.note(`documents ${done}/${total}`),
+    );
+    const readOrder = shuffled(docs.map(([id]) => id));
+    for (const pair of pairs) await measurePair(pair, size, docs, readOrder);
+    for (const subject of subjects) await measureSubject(subject, size, docs, readOrder);
+  }
+} finally {
+  removeWork();
+}
+
+const result: RunResult = {
+  schema: 1,
+  kind,
+  date: new Date().toISOString(),
+  commit: git("rev-parse", "--short", "HEAD"),
+  runtime: { name: runtime, version: runtimeVersion(), sqlite: await sqliteVersion() },
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? "unknown",
+    memoryBytes: totalmem(),
+    load: { before: loadBefore, after: loadavg() },
+  },
+  sizes,
+  cases,
+  ratios,
+  measures,
+  targets: [],
+};
+result.targets = evaluateTargets(result);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
+for (const target of result.targets) {
+  console.log(
+    `${target.verdict}  ${target.text}: ${target.value.toFixed(3)} (limit ${target.limit})`,
+  );
+}
+console.log(`wrote ${out} in ${progress.elapsed()}`);
+
+/** The target pair's ratio at this size: both subjects open, their chunks alternating. */
+async function measurePair(
+  [operation, subjectName, againstName]: readonly [Operation, string, string],
+  size: number,
+  docs: readonly Entry[],
+  readOrder: readonly string[],
+): Promise<void> {
+  const label = `${subjectName} / ${againstName} · ${operation}`;
+  const sides = [subjectName, againstName].map((name) => SUBJECTS.find((s) => s.name === name)!);
+  if (sides.some((s) => s.maxSize !== undefined && size > s.maxSize.size)) {
+    progress.step(size, label, "skipped (past a subject's largest size)");
+    return;
+  }
+  const opened: Instance[] = [];
+  try {
+    for (const side of sides) opened.push(await side.open(freshDir(), docs, { search: false }));
+    // A chunk: 1,000 gets, 250 puts, one putMany batch, 50 finds, 20 counts.
+    const calls = { get: 1_000, put: 250, putMany: 1, findIndexed: 50, count: 20 }[
+      operation as "get"
+    ] ?? 10;
+    const loads = opened.map((instance, i) =>
+      workload(operation, instance, docs, readOrder, `pair${i}-${operation}`)!
+    );
+    const measured = await timeRatio(async (side) => {
+      const { call } = loads[side === "subject" ? 0 : 1]!;
+      for (let i = 0; i < calls; i++) await call();
+    }, budget.rounds);
+    ratios.push({ operation, subject: subjectName, against: againstName, size, ...measured });
+    progress.step(size, label, `${measured.median.toFixed(3)}× time`);
+  } finally {
+    for (const instance of opened) await instance.close();
+  }
+}
+
+/** Every operation of one subject at one size. */
+async function measureSubject(
+  subject: Subject,
+  size: number,
+  docs: readonly Entry[],
+  readOrder: readonly string[],
+): Promise<void> {
+  const base = { subject: subject.name, group: subject.group, size };
+  const unsupported = (operation: Operation, reason: string) => {
+    cases.push({ ...base, operation, unit: "op", unsupported: reason });
+    progress.step(size, `${subject.name} · ${operation}`, `— ${reason}`);
+  };
+  if (subject.maxSize !== undefined && size > subject.maxSize.size) {
+    for (const operation of operations) unsupported(operation, subject.maxSize.reason);
+    return;
+  }
+  const dir = freshDir();
+  progress.note(`loading ${subject.name}`);
+  const instance = await subject.open(dir, docs);
+  try {
+    for (const operation of operations) {
+      const label = `${subject.name} · ${operation}`;
+      const cannot = subject.cannot?.[operation];
+      if (cannot !== undefined) {
+        unsupported(operation, cannot);
+        continue;
+      }
+      if (operation === "import" || operation.startsWith("coldStart")) continue;
+      const load = workload(operation, instance, docs, readOrder, `${operation}-${size}`);
+      if (load === undefined) {
+        unsupported(operation, "not offered");
+        continue;
+      }
+      const stats = operation === "put"
+        ? await timeSamples(
+          async () => {
+            for (let i = 0; i < PUTS_PER_SAMPLE; i++) await load.call();
+          },
+          PUTS_PER_SAMPLE,
+          budget,
+        )
+        : operation === "putMany" || operation === "export"
+        ? await timeSamples(load.call, load.units, budget)
+        : await timeCase(load.call, load.units, budget);
+      cases.push({ ...base, operation, unit: load.unit, ...stats });
+      progress.step(size, label, `${formatMicros(stats.median)}/${load.unit}`);
+    }
+  } finally {
+    await instance.close();
+  }
+  // Work that needs a fresh start: import into an empty instance, and the cold starts.
+  if (operations.includes("import") && subject.cannot?.import === undefined) {
+    let target: Instance | undefined;
+    const stats = await timeSamples(
+      () => target!.importAll?.(docs),
+      docs.length,
+      budget,
+      async () => {
+        await target?.close();
+        target = await subject.open(freshDir(), [], { search: false });
+      },
+    );
+    // The bytes of the documents alone (no search index, nothing written by other operations).
+    const bytes = target?.bytesOnDisk?.();
+    if (bytes !== undefined) {
+      measures.push({ metric: "bytesOnDisk", subject: subject.name, size, value: bytes });
+    }
+    await target?.close();
+    if (target?.importAll === undefined) unsupported("import", "not offered");
+    else {
+      cases.push({ ...base, operation: "import", unit: "doc", ...stats });
+      progress.step(size, `${subject.name} · import`, `${formatMicros(stats.median)}/doc`);
+    }
+  }
+  // Cold starts, each in a new process; the resident memory of the process that serves comes
+  // from the last one (or, for a subject that keeps nothing on disk, from one loaded anew).
+  let rss: number | undefined;
+  for (const operation of ["coldStartGet", "coldStartSearch"] as const) {
+    if (!operations.includes(operation) || subject.cannot?.[operation] !== undefined) continue;
+    if (subject.reopen === undefined) {
+      unsupported(operation, "keeps nothing on disk: each process loads it again");
+      continue;
+    }
+    if (operation === "coldStartSearch" && subject.cannot?.searchTerm !== undefined) {
+      unsupported(operation, subject.cannot.searchTerm);
+      continue;
+    }
+    const what = operation === "coldStartGet" ? "get" : "search";
+    const count = kind === "full" ? 5 : 3;
+    const runs = Array.from({ length: count }, (_, i) =>
+      child([
+        "cold",
+        subject.name,
+        dir,
+        what,
+        String(size),
+        ...(i === count - 1 && rss === undefined ? ["serve"] : []),
+      ]) as { ms: number; rss?: number });
+    rss ??= runs.at(-1)!.rss;
+    const samples = runs.map((run) => run.ms * 1e3);
+    const stats = statsOf(samples);
+    cases.push({ ...base, operation, unit: "op", samples, ...stats });
+    progress.step(size, `${subject.name} · ${operation}`, formatMicros(stats.median));
+  }
+  rss ??= (child(["serve", subject.name, String(size), dir]) as { rss: number }).rss;
+  measures.push({ metric: "rssBytes", subject: subject.name, size, value: rss });
+  rmSync(dir, { recursive: true, force: true });
+  collectGarbage();
+}
+
+/** Runs cold_start.ts on this runtime; its one line of JSON. */
+function child(args: string[]): unknown {
+  const [command, argv] = childCommand(join(HERE, "cold_start.ts"), args);
+  const done = spawnSync(command, argv, { encoding: "utf8", maxBuffer: 1 << 20 });
+  if (done.status !== 0) {
+    throw new Error(`cold_start.ts ${args.join(" ")} failed:\n${done.stderr}`);
+  }
+  return JSON.parse(done.stdout.trim().split("\n").at(-1)!);
+}
+
+function freshDir(): string {
+  const dir = join(work, String(++dirs));
+  mkdirSync(dir);
+  return dir;
+}
+
+function formatMicros(us: number): string {
+  return us >= 1e6
+    ? `${(us / 1e6).toFixed(2)} s`
+    : us >= 1e3
+    ? `${(us / 1e3).toFixed(2)} ms`
+    : `${us.toFixed(2)} µs`;
+}
+
+function git(...args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+async function sqliteVersion(): Promise<string> {
+  const { openRawDatabase, sqliteVersion: version } = await import("../lib/raw_sqlite.ts");
+  const db = await openRawDatabase(":memory:");
+  try {
+    return version(db);
+  } finally {
+    db.close();
+  }
+}
