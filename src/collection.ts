@@ -124,7 +124,7 @@ export class Collection<T extends object = Document> {
   put(id: string, doc: T, options: WriteOptions = {}): Promise<Meta> {
     try {
       const { ifRev } = optionsObject<WriteOptions>(options);
-      const request = this.#putRequest(id, doc, ifRev, new Date().toISOString());
+      const request = this.#putRequest(id, doc, ifRev, isoNow());
       return this.#host.run(this.name, "create", (conn) => conn.put(this.name, request));
     } catch (error) {
       return Promise.reject(error);
@@ -146,7 +146,7 @@ export class Collection<T extends object = Document> {
    * @returns The metadata of each write, in order.
    */
   putMany(entries: Iterable<readonly [string, T]>): Promise<Meta[]> {
-    const now = new Date().toISOString();
+    const now = isoNow();
     let requests;
     try {
       if (
@@ -411,6 +411,24 @@ export class Collection<T extends object = Document> {
       now,
     };
   }
+}
+
+let lastMs = Number.NaN;
+let lastIso = "";
+
+/**
+ * `new Date().toISOString()`, formatted once per millisecond: writes in a loop come several to
+ * the millisecond, and the formatting costs more than the clock (about 1 µs on Node). The time
+ * comes from `new Date()`, not `Date.now()`, as before: the fuzz tests' fake clock replaces the
+ * former only.
+ */
+function isoNow(): string {
+  const ms = new Date().getTime();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 /** A call's options: an object, or nothing (`undefined`); anything else is INVALID_OPTION. */

@@ -594,6 +594,44 @@ describe("sqlite backend", () => {
     });
   });
 
+  test("a put is one upsert whether it tries the insert or the update first", async () => {
+    // A put tries a plain insert first, and after one that found its id, the UPSERT first: each
+    // order, in and out of a transaction, with another connection creating and deleting ids.
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      const notes = store.collection("notes");
+      const first = await notes.put("a", { v: 1 }); // insert first, new
+      const other = await open(`sqlite://${path}`);
+      const theirs = other.collection("notes");
+      assert.equal(first.rev, 1);
+      assert.equal(first.createdAt, first.updatedAt);
+      const second = await notes.put("a", { v: 2 }); // insert first, found: now UPSERT first
+      assert.equal(second.rev, 2);
+      assert.equal(second.createdAt, first.createdAt);
+      assert.equal((await notes.put("a", { v: 3 })).rev, 3); // UPSERT, found
+      await theirs.delete("a");
+      const again = await notes.put("a", { v: 4 }); // UPSERT, new: now insert first
+      assert.equal(again.rev, 1);
+      assert.equal(again.createdAt, again.updatedAt);
+      const created = await theirs.put("b", { v: 1 });
+      const found = await notes.put("b", { v: 2 }); // insert first, found (made elsewhere)
+      assert.deepEqual([found.rev, found.createdAt], [2, created.createdAt]);
+      const metas = await notes.putMany([["a", { v: 5 }], ["c", { v: 1 }], ["b", { v: 3 }], [
+        "d",
+        { v: 1 },
+      ], ["c", { v: 2 }]]);
+      assert.deepEqual(metas.map((meta) => meta.rev), [2, 1, 3, 1, 2]);
+      assert.equal(metas[1]!.createdAt, metas[4]!.createdAt);
+      assert.deepEqual(await theirs.get("c"), { v: 2 });
+      assert.deepEqual(
+        (await notes.find({}, { limit: 10 })).items.map((item) => [item.id, item.rev]),
+        [["a", 2], ["b", 3], ["c", 2], ["d", 1]],
+      );
+      await other.close();
+      await store.close();
+    });
+  });
+
   test("a WAL that a reader kept from restarting is truncated by a later write", async () => {
     // SQLite starts its WAL over only when no reader uses it, so readers that never pause let
     // it grow without end (263 MiB in the 5-minute soak). Past 64 MiB, quire's writes truncate
