@@ -292,7 +292,7 @@ async function measureSubject(
       continue;
     }
     const what = operation === "coldStartGet" ? "get" : "search";
-    const count = kind === "full" ? 5 : 2;
+    const count = kind === "full" ? 5 : 1;
     const runs = Array.from({ length: count }, (_, i) =>
       child([
         "cold",
