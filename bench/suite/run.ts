@@ -16,7 +16,7 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -167,6 +167,11 @@ async function measurePair(
     progress.step(size, label, "skipped (past a subject's largest size)");
     return;
   }
+  const tooBig = sides.map((s) => projectedMemory(s.name, size)).find((why) => why !== undefined);
+  if (tooBig !== undefined) {
+    progress.step(size, label, `skipped (${tooBig})`);
+    return;
+  }
   const opened: Instance[] = [];
   try {
     try {
@@ -207,6 +212,11 @@ async function measureSubject(
   };
   if (subject.maxSize !== undefined && size > subject.maxSize.size) {
     for (const operation of operations) unsupported(operation, subject.maxSize.reason);
+    return;
+  }
+  const tooBig = projectedMemory(subject.name, size);
+  if (tooBig !== undefined) {
+    for (const operation of operations) unsupported(operation, tooBig);
     return;
   }
   const dir = freshDir();
@@ -312,6 +322,30 @@ async function measureSubject(
   measures.push({ metric: "rssBytes", subject: subject.name, size, value: rss });
   rmSync(dir, { recursive: true, force: true });
   collectGarbage();
+}
+
+/**
+ * Why `subject` is not loaded with `size` documents, if its serving memory measured at a smaller
+ * size, grown in proportion, would pass half of the memory free now: this process holds one copy
+ * while a child process serves another, and a process out of memory ends the whole run. Stores
+ * that keep their documents in memory (the in-memory backends, the search engines) go past a
+ * machine's memory well before 1,000,000 documents.
+ */
+function projectedMemory(subject: string, size: number): string | undefined {
+  const measured =
+    measures.filter((m) => m.metric === "rssBytes" && m.subject === subject && m.size < size).sort((
+      a,
+      b,
+    ) => b.size - a.size)[0];
+  if (measured === undefined) return undefined;
+  const projected = measured.value * size / measured.size;
+  const free = freemem();
+  if (projected <= free / 2) return undefined;
+  const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  return `not loaded: it held ${gb(measured.value)} serving ${
+    measured.size.toLocaleString("en")
+  } documents, so about ${gb(projected)} for ${size.toLocaleString("en")}, ` +
+    `past half of this machine's free memory (${gb(free)})`;
 }
 
 /** The first line of an error's message. */
