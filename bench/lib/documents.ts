@@ -100,17 +100,19 @@ export function buildDocuments(count: number): SotuDocument[] {
 }
 
 /** The three longest distinct words, lower-cased: a stand-in for tags. */
-function keywords(text: string): string[] {
+export function keywords(text: string): string[] {
   const seen = new Set(text.toLowerCase().match(/[a-z]{4,}/g));
   return [...seen].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, 3);
 }
 
-function cutAtWord(text: string, length: number): string {
+/** `text` cut at the last space before `length`, with an ellipsis. */
+export function cutAtWord(text: string, length: number): string {
   const cut = text.lastIndexOf(" ", length);
   return `${text.slice(0, cut > 0 ? cut : length)}…`;
 }
 
-function slug(text: string): string {
+/** Lower-case letters and digits, the rest turned into single dashes. */
+export function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 }
 

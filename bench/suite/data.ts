@@ -26,6 +26,7 @@ import { createInterface } from "node:readline";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { all as nlpSentences } from "nlp-corpus";
+import { cutAtWord, keywords, slug } from "../lib/documents.ts";
 import type { BenchDocument, SearchQuery } from "./types.ts";
 
 /** Bumped whenever generation changes, so that an old cache is not read. */
@@ -182,25 +183,26 @@ export const QUERIES: readonly SearchQuery[] = [
 ];
 
 /** Filters: the years and parties that find and count ask for, and the year of filtered search. */
+/**
+ * A query as text, in the syntax quire's search and FTS5 share (the words are plain: no quoting
+ * needed): the words, a quoted phrase, or a prefix with `*`.
+ */
+export function queryText(query: SearchQuery): string {
+  switch (query.kind) {
+    case "term":
+    case "twoTerms":
+      return query.words;
+    case "phrase":
+      return `"${query.words}"`;
+    case "prefix":
+      return `${query.words}*`;
+  }
+}
+
 export const FIND_YEARS = [1801, 1862, 1901, 1933, 1962, 1987, 2001, 2015];
 export const PARTIES = ["Democratic", "Republican", "Whig"];
 export const MIN_WORDS = 70;
 export const SEARCH_MIN_YEAR = 1950;
-
-/** The three longest distinct words, lower-cased: a stand-in for tags. */
-function keywords(text: string): string[] {
-  const seen = new Set(text.toLowerCase().match(/[a-z]{4,}/g));
-  return [...seen].sort((a, b) => b.length - a.length || (a < b ? -1 : 1)).slice(0, 3);
-}
-
-function cutAtWord(text: string, length: number): string {
-  const cut = text.lastIndexOf(" ", length);
-  return `${text.slice(0, cut > 0 ? cut : length)}…`;
-}
-
-function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-}
 
 /** A seeded generator (mulberry32): the same numbers on every runtime. */
 export function mulberry32(seed: number): () => number {

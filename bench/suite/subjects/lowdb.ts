@@ -23,7 +23,7 @@ import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
 import { join } from "node:path";
 import type { BenchDocument, Instance, Subject } from "../types.ts";
-import { cannotAll, directoryBytes, SEARCH_OPERATIONS } from "./peer_support.ts";
+import { cannotAll, directoryBytes, loadThenImport, SEARCH_OPERATIONS } from "./peer_support.ts";
 
 type Stored = BenchDocument & { id: string };
 type Entries = readonly (readonly [string, BenchDocument])[];
@@ -35,12 +35,7 @@ export const lowdb: Subject = {
   name: "lowdb",
   group: "peer",
   cannot: cannotAll(SEARCH_OPERATIONS, "no full-text search"),
-  async open(dir, docs) {
-    const instance = await load(dir);
-    await instance.importAll!(docs);
-    return instance;
-  },
-  reopen: load,
+  ...loadThenImport(load),
 };
 
 async function load(dir: string): Promise<Instance> {

@@ -23,7 +23,7 @@
 import nedbModule from "@seald-io/nedb";
 import { join } from "node:path";
 import type { BenchDocument, Instance, Subject } from "../types.ts";
-import { cannotAll, directoryBytes, SEARCH_OPERATIONS } from "./peer_support.ts";
+import { cannotAll, directoryBytes, loadThenImport, SEARCH_OPERATIONS } from "./peer_support.ts";
 
 type Stored = BenchDocument & { _id: string };
 type Entries = readonly (readonly [string, BenchDocument])[];
@@ -64,12 +64,7 @@ export const nedb: Subject = {
   name: "NeDB",
   group: "peer",
   cannot: cannotAll(SEARCH_OPERATIONS, "no full-text search"),
-  async open(dir, docs) {
-    const instance = await load(dir);
-    await instance.importAll!(docs);
-    return instance;
-  },
-  reopen: load,
+  ...loadThenImport(load),
 };
 
 async function load(dir: string): Promise<Instance> {

@@ -7,7 +7,7 @@
 
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Operation } from "../types.ts";
+import type { Instance, Operation, Subject } from "../types.ts";
 
 /** The search operations (the cold-start one included). */
 export const SEARCH_OPERATIONS = [
@@ -57,4 +57,21 @@ export function settled(start: (done: (error?: unknown) => void) => void): Promi
   return new Promise((resolve, reject) => {
     start((error) => error ? reject(error) : resolve());
   });
+}
+
+/**
+ * `open` and `reopen` of a peer that keeps its documents in a file: `load` opens the file (empty
+ * at first); `open` then imports the documents.
+ */
+export function loadThenImport(
+  load: (dir: string) => Promise<Instance>,
+): Pick<Subject, "open" | "reopen"> {
+  return {
+    async open(dir, docs) {
+      const instance = await load(dir);
+      await instance.importAll!(docs);
+      return instance;
+    },
+    reopen: load,
+  };
 }

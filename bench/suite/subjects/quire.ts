@@ -9,13 +9,13 @@
 
 import { join } from "node:path";
 import { type Collection, type Document, open, type Store } from "../../../mod.ts";
+import { queryText } from "../data.ts";
 import { bytesUnder } from "../disk.ts";
 import {
   type BenchDocument,
   COLLECTION,
   type Instance,
   type OpenOptions,
-  type SearchQuery,
   type Subject,
 } from "../types.ts";
 
@@ -32,19 +32,6 @@ function stored(doc: BenchDocument): Stored {
 
 function storedAll(entries: readonly (readonly [string, BenchDocument])[]): [string, Stored][] {
   return entries.map(([id, doc]) => [id, stored(doc)]);
-}
-
-/** The text quire's search syntax takes for a query. */
-export function searchText(query: SearchQuery): string {
-  switch (query.kind) {
-    case "term":
-    case "twoTerms":
-      return query.words;
-    case "phrase":
-      return `"${query.words}"`;
-    case "prefix":
-      return `${query.words}*`;
-  }
 }
 
 /** An instance on an opened store (its collections made, holding `docs` when given). */
@@ -75,7 +62,7 @@ async function instance(
       core.find({ party, words: { $gt: minWords } }, { limit }),
     count: (party) => core.count({ party }),
     search: (query, { limit, minYear, highlight }) =>
-      texts.search(searchText(query), {
+      texts.search(queryText(query), {
         limit,
         ...(minYear === undefined ? {} : { filter: { year: { $gte: minYear } } }),
         ...(highlight === true ? { highlight: true } : {}),

@@ -16,21 +16,9 @@
 
 import { join } from "node:path";
 import { openRawDocsDatabase, type RawDatabase } from "../../lib/raw_sqlite.ts";
+import { queryText } from "../data.ts";
 import { bytesUnder } from "../disk.ts";
-import type { BenchDocument, Instance, SearchQuery, Subject } from "../types.ts";
-
-/** The FTS5 expression for a query (the words are plain: no quoting needed). */
-function ftsQuery(query: SearchQuery): string {
-  switch (query.kind) {
-    case "term":
-    case "twoTerms":
-      return query.words;
-    case "phrase":
-      return `"${query.words}"`;
-    case "prefix":
-      return `${query.words}*`;
-  }
-}
+import type { BenchDocument, Instance, Subject } from "../types.ts";
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS docs (id TEXT PRIMARY KEY, data TEXT NOT NULL);
@@ -97,13 +85,13 @@ function instance(db: RawDatabase, dir: string): Instance {
     count: (party) => (count.get(party) as { n: number }).n,
     search: (query, { limit, minYear, highlight }) =>
       minYear !== undefined
-        ? parsed(searchFrom.all(ftsQuery(query), minYear, limit))
+        ? parsed(searchFrom.all(queryText(query), minYear, limit))
         : highlight === true
-        ? searchHighlighted.all(ftsQuery(query), limit).map((row) => {
+        ? searchHighlighted.all(queryText(query), limit).map((row) => {
           const { data, text } = row as { data: string; text: string };
           return { doc: JSON.parse(data) as BenchDocument, text };
         })
-        : parsed(search.all(ftsQuery(query), limit)),
+        : parsed(search.all(queryText(query), limit)),
     // The stored text goes into the line as it is: no parse, no stringify.
     exportAll: () =>
       all.all().map((row) => {
