@@ -72,13 +72,6 @@ export interface SqliteOptions {
 
 /** A document's row as an array of its columns (`COLUMNS`): cheaper to read than an object. */
 type Row = [id: string, rev: number, createdAt: string, updatedAt: string, data: string];
-/** A row read by `get` rather than `values`. */
-interface RowObject {
-  rev: number;
-  created_at: string;
-  updated_at: string;
-  data: string;
-}
 
 /** The prepared statements of one collection. */
 interface Statements {
@@ -361,10 +354,10 @@ export class SqliteBackend implements SyncBackend {
   }
 
   get(collection: string, id: string): StoredEntry | undefined {
-    // `get`, not `values`: one step of the statement where `values` takes two (the second finds
-    // no row), 0.5–0.8 µs of a 10 µs get on Bun.
-    const row = this.#for(collection).get.get<RowObject>(id);
-    return row && decodeEntry(collection, id, row.rev, row.created_at, row.updated_at, row.data);
+    // `values`, although on bun:sqlite it steps the statement twice where `get` steps once: the
+    // object rows of node:sqlite's `get` cost more than that saves (bench/suite/why.md, get-floor).
+    const [row] = this.#for(collection).get.values<Row>(id);
+    return row && decode(collection, row);
   }
 
   /**
@@ -887,7 +880,7 @@ function prepareStatements(db: Database, table: string): Statements {
     indexed: db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(
       ftsTable(table),
     ) !== undefined,
-    get: db.prepare(`SELECT rev, created_at, updated_at, data FROM ${table} WHERE id = ?`),
+    get: db.prepare(`SELECT ${COLUMNS} FROM ${table} WHERE id = ?`),
     has: db.prepare(`SELECT 1 FROM ${table} WHERE id = ?`),
     upsert: db.prepare(
       `INSERT INTO ${table} (${COLUMNS}) VALUES (?1, 1, ?2, ?2, ?3)
