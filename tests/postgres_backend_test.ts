@@ -12,6 +12,7 @@ import { after, describe, test } from "node:test";
 import { open, type Store } from "../mod.ts";
 import { type PgServer, pgServerUnavailable, startPgServer } from "../scripts/lib/pg_server.ts";
 import { openPgDriver } from "../src/backends/postgres/driver.ts";
+import { SCHEMA_VERSION as PG_SCHEMA_VERSION } from "../src/backends/postgres/pg_schema.ts";
 import { rejectsWith, runtime, tempDir } from "./helpers.ts";
 
 const unavailable = pgServerUnavailable();
@@ -399,6 +400,66 @@ describe(`Postgres backend (${runtime})`, { skip: unavailable ?? false }, () => 
       const again = await open(inSchema(server!.url, schema));
       await again.collection("books", { indexes: ["title"] }).count();
       assert.equal((await indexNames()).length, 1);
+      await again.close();
+    } finally {
+      await driver.close();
+    }
+  });
+
+  test("an index ends with the id: an equality in id order stops at the limit; older indexes are made again", async () => {
+    const schema = `t${++schemas}`;
+    const store = await open(inSchema(server!.url, schema));
+    const books = store.collection<Record<string, unknown>>("books", { indexes: ["kind"] });
+    await books.putMany(
+      Array.from({ length: 3000 }, (_, i) => [`b${i}`, { kind: ["a", "b", "c"][i % 3] }] as const),
+    );
+    const driver = openPgDriver(server!.url);
+    try {
+      const [row] = await driver.query<{ id: number }>(
+        `SELECT id FROM "${schema}".quire_collections WHERE name = 'books'`,
+      );
+      const bare = `quire_docs_${row!.id}`;
+      await driver.query(`ANALYZE "${schema}"."${bare}"`);
+      const plan = (await books.explain({ kind: "a" }, { limit: 10 })).plan.join("\n");
+      assert.match(plan, /Index Scan/, plan);
+      assert.doesNotMatch(plan, /Sort/, plan);
+      assert.deepEqual(
+        (await books.find({ kind: "a" }, { limit: 3 })).items.map((item) => item.id),
+        Array.from({ length: 1000 }, (_, i) => `b${i * 3}`).sort().slice(0, 3),
+      );
+      const definitions = async () =>
+        (await driver.query<{ def: string }>(
+          `SELECT indexdef AS def FROM pg_indexes WHERE schemaname = $1 AND tablename = $2
+             AND indexname LIKE '%\\_ix\\_%'`,
+          [schema, bare],
+        )).map((r) => r.def.replace(/^.* USING btree /, ""));
+      const current = await definitions();
+      assert.equal(current.length, 1);
+      assert.match(current[0]!, /, id\)$/);
+      await store.close();
+      // Make it what quire wrote at schema version 2: the index without the id.
+      const [name] = (await driver.query<{ name: string }>(
+        `SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename = $2
+           AND indexname LIKE '%\\_ix\\_%'`,
+        [schema, bare],
+      )).map((r) => r.name);
+      await driver.query(`DROP INDEX "${schema}"."${name}"`);
+      const old = current[0]!.replace(/, id\)$/, ")");
+      await driver.query(`CREATE INDEX "${bare}_ix_old" ON "${schema}"."${bare}" ${old}`);
+      await driver.query(
+        `UPDATE "${schema}".quire_meta SET value = '2' WHERE key = 'schema_version'`,
+      );
+      await rejectsWith(
+        open({ backend: "postgres", url: inSchema(server!.url, schema), readonly: true }),
+        "READ_ONLY",
+      );
+      const again = await open(inSchema(server!.url, schema));
+      assert.deepEqual(await definitions(), current);
+      const [version] = await driver.query<{ value: string }>(
+        `SELECT value FROM "${schema}".quire_meta WHERE key = 'schema_version'`,
+      );
+      assert.equal(Number(version!.value), PG_SCHEMA_VERSION);
+      assert.equal(await again.collection("books").count({ kind: "b" }), 1000);
       await again.close();
     } finally {
       await driver.close();

@@ -443,7 +443,7 @@ describe("sqlite backend", () => {
     });
   });
 
-  test("indexes become expression indexes on json_extract, and follow the options", async () => {
+  test("indexes become expression indexes on json_extract, ending with id, and follow the options", async () => {
     await withPath(async (path) => {
       const store = await open(`sqlite://${path}`);
       await store.collection("notes", { indexes: ["year", ["party", "author.name"], "tags.0"] })
@@ -455,20 +455,23 @@ describe("sqlite backend", () => {
         ))
           .map((row) => String(row.sql).replace(/^CREATE INDEX \S+ ON /, "")).sort();
       assert.deepEqual(await indexes(), [
-        `quire_docs_1 (json_extract(data, '$."party"'), json_extract(data, '$."author"."name"'))`,
-        `quire_docs_1 (json_extract(data, '$."tags"[0]'))`,
-        `quire_docs_1 (json_extract(data, '$."year"'))`,
+        `quire_docs_1 (json_extract(data, '$."party"'), json_extract(data, '$."author"."name"'), id)`,
+        `quire_docs_1 (json_extract(data, '$."tags"[0]'), id)`,
+        `quire_docs_1 (json_extract(data, '$."year"'), id)`,
       ]);
       const plan = await rawQuery(
         path,
         `EXPLAIN QUERY PLAN SELECT id FROM quire_docs_1 WHERE json_extract(data, '$."year"') = ?`,
         2000,
       );
-      assert.match(String(plan.map((row) => row.detail).join(" ")), /USING INDEX quire_docs_1_ix_/);
+      assert.match(
+        String(plan.map((row) => row.detail).join(" ")),
+        /USING (?:COVERING )?INDEX quire_docs_1_ix_/,
+      );
       await store.collection("notes", { indexes: ["year", "title"] }).count();
       assert.deepEqual(await indexes(), [
-        `quire_docs_1 (json_extract(data, '$."title"'))`,
-        `quire_docs_1 (json_extract(data, '$."year"'))`,
+        `quire_docs_1 (json_extract(data, '$."title"'), id)`,
+        `quire_docs_1 (json_extract(data, '$."year"'), id)`,
       ]);
       // Keys with quotes, backslashes and dots are data too.
       await store.collection("notes", { indexes: ['a"b', "c\\d"] }).count();
@@ -516,6 +519,12 @@ describe("sqlite backend", () => {
       assert.deepEqual(await uses('party = "Whig" and year >= 1900'), [["party", "year"]]);
       assert.deepEqual(await uses({ party: "Whig" }, "year"), [["party", "year"]]);
       assert.deepEqual(await uses({}, "-year"), [["year"]]);
+      // An equality in the default order (by id) reads its matches in order from the index,
+      // which ends with id, and stops at the limit: no sort of every match.
+      for (const filter of [{ year: 1861 }, { party: "Whig", year: 1900 }]) {
+        const { plan } = await indexed.explain(filter);
+        assert.doesNotMatch(plan.join("\n"), /TEMP B-TREE/, plan.join("\n"));
+      }
       // Without an index on `words`, the plan scans the table.
       const plan = await indexed.explain({ words: { $gt: 10 } });
       assert.deepEqual(plan.indexes, []);
@@ -530,6 +539,55 @@ describe("sqlite backend", () => {
         e.doc.party === "Whig" && (e.doc.year as number) >= 1900
       );
       assert.deepEqual(viaIndex.items.map((e) => e.id), expected.map((e) => e.id));
+      await again.close();
+    });
+  });
+
+  test("a store of schema version 1 has its indexes made again with id at open", async () => {
+    await withPath(async (path) => {
+      const store = await open(`sqlite://${path}`);
+      await store.collection("speeches", { indexes: ["year", ["party", "year"]] }).putMany(
+        Array.from({ length: 300 }, (_, i) => [`s${i}`, { year: 1900 + (i % 7), party: "W" }]),
+      );
+      await store.collection("plain").put("p", {});
+      await store.close();
+      // Make it what quire wrote before version 2: the same indexes without id, named by paths.
+      const db = await openDriver(path);
+      const names = db.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'quire_docs_1_ix_%'",
+      ).all<{ name: string }>();
+      for (const { name } of names) db.exec(`DROP INDEX ${name}`);
+      db.exec(`CREATE INDEX quire_docs_1_ix_old1 ON quire_docs_1 (json_extract(data, '$."year"'))`);
+      db.exec(
+        `CREATE INDEX quire_docs_1_ix_old2 ON quire_docs_1 (json_extract(data, '$."party"'), json_extract(data, '$."year"'))`,
+      );
+      db.exec("PRAGMA user_version = 1");
+      db.close();
+      // Read-only, it cannot migrate, and says so.
+      const refused = await rejectsWith(
+        open({ backend: "sqlite", path, readonly: true }),
+        "READ_ONLY",
+      );
+      assert.match(refused.message, /schema version 1/);
+      const again = await open(`sqlite://${path}`);
+      const sql = await rawQuery(
+        path,
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name LIKE 'quire_docs_%_ix_%' ORDER BY sql",
+      );
+      assert.deepEqual(
+        sql.map((row) => String(row.sql).replace(/^CREATE INDEX \S+ ON /, "")).sort(),
+        [
+          `quire_docs_1 (json_extract(data, '$."party"'), json_extract(data, '$."year"'), id)`,
+          `quire_docs_1 (json_extract(data, '$."year"'), id)`,
+        ],
+      );
+      assert.deepEqual(await rawQuery(path, "PRAGMA user_version"), [{
+        user_version: SCHEMA_VERSION,
+      }]);
+      const speeches = again.collection("speeches");
+      assert.equal((await speeches.find({ year: 1903 }, { limit: 5 })).items.length, 5);
+      assert.doesNotMatch((await speeches.explain({ year: 1903 })).plan.join(), /TEMP B-TREE/);
+      assert.deepEqual(await again.collection("plain").get("p"), {});
       await again.close();
     });
   });

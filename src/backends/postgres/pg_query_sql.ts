@@ -301,7 +301,7 @@ export function pgOrderBySql(sort: readonly SortKey[]): string {
  * @example
  * ```ts
  * import { pgIndexExpressions } from "./pg_query_sql.ts";
- * pgIndexExpressions([["year"]]).length; // 2
+ * pgIndexExpressions([["year"]])[0]!.length; // 3: rank, number, text
  * ```
  */
 export function pgIndexExpressions(paths: readonly (readonly PathSegment[])[]): string[][] {

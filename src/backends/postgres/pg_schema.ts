@@ -25,14 +25,22 @@
  * @module
  */
 
+import { parseStoredOptions } from "../../collection_options.ts";
 import { QuireError } from "../../errors.ts";
 import type { PgDriver, PgQueryable } from "./driver.ts";
+import { syncIndexes } from "./pg_indexes.ts";
 
 /**
- * Migration i (0-based) takes the schema from version i to version i + 1, in one statement or
- * several; `$S` is the schema.
+ * A step of the schema: statements (`$S` is the schema), or a function for a step that SQL
+ * alone cannot write, given the transaction and the schema (an SQL identifier).
  */
-export const MIGRATIONS: readonly (string | readonly string[])[] = [
+export type PgMigration =
+  | string
+  | readonly string[]
+  | ((tx: PgQueryable, schema: string) => Promise<void>);
+
+/** Migration i (0-based) takes the schema from version i to version i + 1. */
+export const MIGRATIONS: readonly PgMigration[] = [
   `CREATE TABLE $S.quire_collections (
      id serial PRIMARY KEY,
      name text COLLATE "C" NOT NULL UNIQUE,
@@ -59,6 +67,8 @@ export const MIGRATIONS: readonly (string | readonly string[])[] = [
        END LOOP;
      END $$`,
   ],
+  // 3: indexes end with the id (pg_indexes.ts), made again from the options.
+  remakeIndexes,
 ];
 
 /** The schema version this quire writes. */
@@ -109,7 +119,7 @@ export function createDocumentTable(table: string): string {
 export async function migrate(
   driver: PgDriver,
   schema: string,
-  migrations: readonly (string | readonly string[])[],
+  migrations: readonly PgMigration[],
   readonly: boolean,
 ): Promise<void> {
   const target = migrations.length;
@@ -133,8 +143,12 @@ export async function migrate(
     );
     const version = await readVersion(tx, schema) ?? 0;
     checkVersion(version, target);
-    for (let i = version; i < target; i++) {
-      for (const statement of [migrations[i]!].flat()) {
+    for (const migration of migrations.slice(version, target)) {
+      if (typeof migration === "function") {
+        await migration(tx, schema);
+        continue;
+      }
+      for (const statement of [migration].flat()) {
         await tx.query(statement.replaceAll("$S", schema));
       }
     }
@@ -144,6 +158,16 @@ export async function migrate(
       [String(target)],
     );
   });
+}
+
+/** Makes every collection's indexes again from its options, in the current form. */
+async function remakeIndexes(tx: PgQueryable, schema: string): Promise<void> {
+  const rows = await tx.query<{ id: number; name: string; options: string }>(
+    `SELECT id, name, options FROM ${schema}.quire_collections`,
+  );
+  for (const row of rows) {
+    await syncIndexes(tx, schema, row.id, parseStoredOptions(row.name, row.options).indexes ?? []);
+  }
 }
 
 /** The schema's version; undefined when quire has no tables there yet. */

@@ -17,13 +17,14 @@
  * `check` and `backup` are not here: the Store copies into a SQLite file for `backup()` and
  * still checks references for `check()`.
  *
- * A collection's `indexes` option becomes expression indexes (pg_query_sql.ts's
- * `pgIndexExpressions`, the very expressions the compiled filters and sorts use): one btree per
- * entry, on a path's rank, number and first 200 characters of text (in sort order), or on those
- * of each path of a composite list in turn. It serves equality, ranges, `in`, `startsWith`,
- * sorts and cursors; it is bounded, so a long string, array or object at an indexed path is
- * written as anywhere else. Indexes are named `<table>_ix_<hash of the paths and
- * expressions>`, created and dropped as the option changes.
+ * A collection's `indexes` option becomes expression indexes (pg_indexes.ts, on
+ * pg_query_sql.ts's `pgIndexExpressions`, the very expressions the compiled filters and sorts
+ * use): one btree per entry, on a path's rank, number and first 200 characters of text (in sort
+ * order), or on those of each path of a composite list in turn, then the id. It serves
+ * equality (in id order, stopping at the limit), ranges, `in`, `startsWith`, sorts and cursors;
+ * it is bounded, so a long string, array or object at an indexed path is written as anywhere
+ * else. Indexes are named `<table>_ix_<hash of the paths and columns>`, created and dropped as
+ * the option changes.
  *
  * @module
  */
@@ -52,15 +53,14 @@ import type {
 } from "../../backend/types.ts";
 import { type NormalizedOptions, parseStoredOptions } from "../../collection_options.ts";
 import { conflict, QuireError, quote } from "../../errors.ts";
-import { fnv1a } from "../../hash.ts";
 import { type Filter, isMatchAll } from "../../query/ast.ts";
-import { parsePath } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
 import { decodeEntry } from "../decode_entry.ts";
 import { settled } from "../settled.ts";
 import { capability } from "../../backend/capability.ts";
 import { openPgDriver, type PgDriver, type PgDriverOptions, type PgQueryable } from "./driver.ts";
 import { pgConfig } from "./pg_config.ts";
+import { indexesOn, syncIndexes } from "./pg_indexes.ts";
 import { SQLSTATE, sqlState } from "./pg_error.ts";
 import { PgSearches, type PgSearchIndex } from "./pg_search.ts";
 import { requireSearchOptions } from "../../search/search_options.ts";
@@ -71,13 +71,7 @@ import {
   MIGRATIONS,
   schemaIdentifier,
 } from "./pg_schema.ts";
-import {
-  pgCountSql,
-  pgDeleteSql,
-  pgIndexExpressions,
-  pgSelectSql,
-  type PgSqlFragment,
-} from "./pg_query_sql.ts";
+import { pgCountSql, pgDeleteSql, pgSelectSql, type PgSqlFragment } from "./pg_query_sql.ts";
 
 /** Thrown inside a transaction that must run again from its start (not a failure). */
 class RunAgain extends Error {
@@ -263,7 +257,7 @@ class PgConnection implements Connection {
       if (row === undefined) throw new QuireError("STORAGE", `Cannot create ${quote(name)}`);
       const table = documentTable(this.shared.schema, row.id);
       await on.query(createDocumentTable(table));
-      await this.#syncIndexes(on, row.id, table, options.indexes ?? []);
+      await syncIndexes(on, this.shared.schema, row.id, options.indexes ?? []);
       await this.shared.searches.ensured(on, name, row.id, searchBefore, options.search, progress);
       if (!this.shared.tables.has(name)) created.push(name);
       this.shared.tables.set(name, table);
@@ -721,32 +715,6 @@ class PgConnection implements Connection {
     return { backend: "postgres", plan, indexes, sql, params: [...params] };
   }
 
-  /** Creates the indexes `indexes` asks for on a document table, and drops the others. */
-  async #syncIndexes(
-    on: PgQueryable,
-    catalogId: number,
-    table: string,
-    indexes: readonly (string | readonly string[])[],
-  ): Promise<void> {
-    const bare = `quire_docs_${catalogId}`;
-    const wanted = new Map<string, string>();
-    for (const index of indexes) {
-      const paths = typeof index === "string" ? [index] : index;
-      for (const [name, expressions] of indexesOn(bare, paths)) wanted.set(name, expressions);
-    }
-    const existing = await on.query<{ name: string }>(
-      `SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename = $2
-         AND indexname LIKE $3`,
-      [this.shared.schemaName, bare, `${bare}\\_i%`],
-    );
-    for (const { name } of existing) {
-      if (!wanted.has(name)) await on.query(`DROP INDEX ${this.shared.schema}."${name}"`);
-    }
-    for (const [name, expressions] of wanted) {
-      await on.query(`CREATE INDEX IF NOT EXISTS "${name}" ON ${table} (${expressions})`);
-    }
-  }
-
   async #conflict(collection: string, table: string, id: string, ifRev: number) {
     const [row] = await this.#db().query<{ rev: number }>(
       `SELECT rev FROM ${table} WHERE id = $1`,
@@ -799,20 +767,6 @@ class PostgresBackend extends PgConnection implements Backend {
     await settled(this.shared.running);
     await this.shared.driver.close();
   }
-}
-
-/**
- * The indexes on `paths` of a document table (`quire_docs_<id>`), as name → expressions. A name
- * is `<table>_ix_<hash>` with a hash of the paths and of the expressions, so that it stays the
- * same while they do, and an index whose expressions a later quire writes differently is
- * dropped and made again.
- */
-function indexesOn(table: string, paths: readonly string[]): [string, string][] {
-  const expressions = pgIndexExpressions(paths.map((path) => parsePath(path, "INVALID_OPTION")));
-  return expressions.map((list) => {
-    const text = list.join(", ");
-    return [`${table}_ix_${fnv1a(JSON.stringify([paths, text]))}`, text];
-  });
 }
 
 // A `\u0000` escape that is not itself an escaped backslash followed by "u0000".

@@ -10,20 +10,27 @@
  * @module
  */
 
+import { parseStoredOptions } from "../../collection_options.ts";
 import { QuireError } from "../../errors.ts";
 import type { Database } from "../../sqlite/driver.ts";
+import { syncIndexes } from "./indexes.ts";
 
 /** `PRAGMA application_id` of a quire database: "quir" in ASCII. */
 export const APPLICATION_ID = 0x71756972;
 
+/** A step of the schema: SQL, or a function for a step that SQL alone cannot write. */
+export type Migration = string | ((db: Database) => void);
+
 /** Migration i (0-based) takes the schema from version i to version i + 1. */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   `CREATE TABLE quire_collections (
      id INTEGER PRIMARY KEY,
      name TEXT NOT NULL UNIQUE,
      options TEXT NOT NULL DEFAULT '{}',
      created_at TEXT NOT NULL
    )`,
+  // Version 2: expression indexes end with `id` (see indexes.ts), made again from the options.
+  remakeIndexes,
 ];
 
 /** The schema version this quire writes. */
@@ -52,7 +59,11 @@ export function createDocumentTable(table: string): string {
  * @param migrations The list to apply; tests pass their own.
  * @throws {QuireError} `SCHEMA_TOO_NEW`, `UNSUPPORTED` (not a quire database), `READ_ONLY`.
  */
-export function migrate(db: Database, migrations: readonly string[], readonly: boolean): void {
+export function migrate(
+  db: Database,
+  migrations: readonly Migration[],
+  readonly: boolean,
+): void {
   const target = migrations.length;
   const { version, applicationId } = readMarks(db);
   checkMarks(version, applicationId, target);
@@ -68,12 +79,25 @@ export function migrate(db: Database, migrations: readonly string[], readonly: b
     // Another process may have migrated while this one waited for the write lock.
     const again = readMarks(db);
     checkMarks(again.version, again.applicationId, target);
-    for (const migration of migrations.slice(again.version, target)) db.exec(migration);
+    for (const migration of migrations.slice(again.version, target)) {
+      if (typeof migration === "string") db.exec(migration);
+      else migration(db);
+    }
     db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = ${target}`);
     db.commit();
   } catch (error) {
     db.rollback();
     throw error;
+  }
+}
+
+/** Makes every collection's indexes again from its options, in the current form. */
+function remakeIndexes(db: Database): void {
+  const rows = db.prepare("SELECT id, name, options FROM quire_collections").all<
+    { id: number; name: string; options: string }
+  >();
+  for (const row of rows) {
+    syncIndexes(db, documentTable(row.id), parseStoredOptions(row.name, row.options).indexes ?? []);
   }
 }
 

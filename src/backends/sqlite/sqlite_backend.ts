@@ -11,10 +11,8 @@ import { existsSync, linkSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { type NormalizedOptions, parseStoredOptions } from "../../collection_options.ts";
 import { conflict, QuireError, quote } from "../../errors.ts";
-import { fnv1a } from "../../hash.ts";
 import { randomHex } from "../../random_hex.ts";
 import { type Filter, isMatchAll } from "../../query/ast.ts";
-import { parsePath } from "../../query/path.ts";
 import type { FindRequest } from "../../query/query.ts";
 import {
   compareFts,
@@ -26,7 +24,7 @@ import {
   rebuildFts,
 } from "./fts.ts";
 import { rawFts5Expression, toFts5Expression } from "./fts5_expression.ts";
-import { sqlJsonPathLiteral } from "./json_path.ts";
+import { indexName, syncIndexes } from "./indexes.ts";
 import { exactSearchSql, facetSql, pageIsExact, searchSql } from "./search_sql.ts";
 import { requireSearchOptions, type SearchOptions } from "../../search/search_options.ts";
 import { type Database, openDriver, type Statement } from "../../sqlite/driver.ts";
@@ -343,7 +341,7 @@ export class SqliteBackend implements SyncBackend {
           found.id,
         );
       }
-      this.#syncIndexes(table, options.indexes ?? []);
+      syncIndexes(this.#db, table, options.indexes ?? []);
       // A change of search options rebuilds the index from the documents.
       if (JSON.stringify(previous.search) !== JSON.stringify(options.search)) {
         dropFts(this.#db, table);
@@ -780,26 +778,6 @@ export class SqliteBackend implements SyncBackend {
     }
     return statements;
   }
-
-  #syncIndexes(table: string, indexes: (string | string[])[]): void {
-    const wanted = new Map<string, string>();
-    for (const index of indexes) {
-      const paths = typeof index === "string" ? [index] : index;
-      const expressions = paths.map((path) =>
-        `json_extract(data, ${sqlJsonPathLiteral(parsePath(path, "INVALID_OPTION"))})`
-      );
-      wanted.set(indexName(table, paths), expressions.join(", "));
-    }
-    const existing = this.#db.prepare(
-      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name LIKE ? ESCAPE '\\'",
-    ).all<{ name: string }>(table, `${table.replaceAll("_", "\\_")}\\_ix\\_%`);
-    for (const { name } of existing) {
-      if (!wanted.has(name)) this.#db.exec(`DROP INDEX ${name}`);
-    }
-    for (const [name, expressions] of wanted) {
-      this.#db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${table} (${expressions})`);
-    }
-  }
 }
 
 /**
@@ -927,11 +905,6 @@ function prepareStatements(db: Database, table: string): Statements {
     pageAfter: db.prepare(`SELECT ${COLUMNS} FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`),
     clear: db.prepare(`DELETE FROM ${table}`),
   };
-}
-
-/** The name of the index on `paths` of `table`: a hash of the paths keeps it stable. */
-function indexName(table: string, paths: readonly string[]): string {
-  return `${table}_ix_${fnv1a(JSON.stringify(paths))}`;
 }
 
 function decodeAll(collection: string, rows: Row[], skipCorrupt: boolean): StoredEntry[] {
