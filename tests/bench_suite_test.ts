@@ -75,7 +75,7 @@ describe(`benchmark suite (${runtime})`, () => {
         "--subjects",
         "quire sqlite,raw SQLite,quire memory",
         "--operations",
-        "get,count,searchTerm,coldStartGet",
+        "get,count,searchTerm,coldStartGet,put",
         "--out",
         out,
       ]);
@@ -83,6 +83,8 @@ describe(`benchmark suite (${runtime})`, () => {
       assert.equal(done.status, 0, done.stderr);
       const result = JSON.parse(readFileSync(out, "utf8")) as RunResult;
       assert.equal(result.runtime.name, runtime);
+      // Written after every subject, marked partial until the run's end.
+      assert.equal(result.partial, undefined);
       const cell = (operation: string, subject: string) =>
         result.cases.find((c) => c.operation === operation && c.subject === subject);
       for (const subject of ["quire sqlite", "raw SQLite", "quire memory"]) {
@@ -92,11 +94,13 @@ describe(`benchmark suite (${runtime})`, () => {
         }
       }
       assert.ok(cell("coldStartGet", "quire sqlite")!.median! > 0);
+      assert.ok(cell("put", "quire sqlite")!.median! > 0);
       assert.match(cell("coldStartGet", "quire memory")!.unsupported!, /nothing on disk/);
       assert.deepEqual(result.ratios.map((r) => [r.operation, r.subject, r.against]), [
         ["get", "quire sqlite", "raw SQLite"],
+        ["put", "quire sqlite", "raw SQLite"],
       ]);
-      assert.deepEqual(result.targets.map((t) => t.id), ["get-floor@300"]);
+      assert.deepEqual(result.targets.map((t) => t.id), ["get-floor@300", "put-floor@300"]);
       const rss = result.measures.filter((m) => m.metric === "rssBytes");
       assert.equal(rss.length, 3);
     } finally {

@@ -51,7 +51,7 @@ async function rawQuery(path: string, sql: string, ...params: (string | number)[
 }
 
 describe("sqlite backend", () => {
-  test("opens with WAL, synchronous=NORMAL, a 5 s busy timeout and 64 MiB of cache by default", async () => {
+  test("opens with WAL, synchronous=NORMAL, a 5 s busy timeout, 64 MiB of cache and no memory map by default", async () => {
     await withPath(async (path) => {
       const store = await open(`sqlite://${path}`);
       const { storage } = await store.stats();
@@ -59,6 +59,7 @@ describe("sqlite backend", () => {
       assert.equal(storage.synchronous, "normal");
       assert.equal(storage.busyTimeoutMs, 5000);
       assert.equal(storage.cacheMiB, 64);
+      assert.equal(storage.mmapMiB, 0);
       assert.equal(storage.schemaVersion, SCHEMA_VERSION);
       await store.close();
       const full = await open({
@@ -67,14 +68,29 @@ describe("sqlite backend", () => {
         synchronous: "full",
         busyTimeoutMs: 250,
         cacheMiB: 8,
+        mmapMiB: 16,
       });
       const figures = (await full.stats()).storage;
+      assert.equal(figures.mmapMiB, 16);
+      assert.deepEqual(
+        await full.collection("notes").put("n", { a: 1 }).then(() =>
+          full.collection("notes").get("n")
+        ),
+        { a: 1 },
+      );
       assert.equal(figures.synchronous, "full");
       assert.equal(figures.busyTimeoutMs, 250);
       assert.equal(figures.cacheMiB, 8);
       await full.close();
       for (const cacheMiB of [0, -1, 1.5, 65537, Number.NaN, "8" as never]) {
         await rejectsWith(open({ backend: "sqlite", path, cacheMiB }), "INVALID_OPTION");
+      }
+      for (const mmapMiB of [-1, 1.5, 65537, Number.NaN, "8" as never]) {
+        const error = await rejectsWith(
+          open({ backend: "sqlite", path, mmapMiB }),
+          "INVALID_OPTION",
+        );
+        assert.match(error.message, /mmapMiB/);
       }
       await rejectsWith(
         open({ backend: "sqlite", path, synchronous: "fast" as never }),

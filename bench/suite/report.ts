@@ -356,7 +356,7 @@ function runsSection(runs: readonly RunResult[]): string {
     const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(" ");
     return [
       `${RUNTIME_LABEL[run.runtime.name]} ${run.runtime.version}`,
-      run.kind,
+      run.partial ? `${run.kind} (stopped before its end)` : run.kind,
       formatDate(run.date),
       run.commit.slice(0, 7),
       run.runtime.sqlite,

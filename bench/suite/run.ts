@@ -9,7 +9,9 @@
  *   deno run -A bench/suite/run.ts …     node bench/suite/run.ts …
  *
  * Quick runs are 10,000 documents; full runs 1,000, 10,000, 100,000 and 1,000,000. Every
- * subject's instance lives in a temporary directory, removed at the end (and on Ctrl-C).
+ * subject's instance lives in a temporary directory, removed at the end (and on Ctrl-C). The
+ * result file is written after every subject and pair, marked `partial` until the run ends, so
+ * that a run stopped part way keeps what it measured.
  *
  * @module
  */
@@ -82,8 +84,23 @@ const PHASES: readonly (readonly Operation[])[] = [
 const operations = PHASES.flat().filter((o) =>
   values.operations === undefined || values.operations.split(",").includes(o)
 );
-/** Writes are timed in chunks of this many calls (a put alone is too short to time). */
+/**
+ * Writes are timed in chunks of this many calls (a put alone is too short to time), or one call
+ * a chunk when a first put takes longer than `SLOW_PUT_MS` (LokiJS and lowdb save the whole
+ * store on each write: 9–12 s a put at 1,000,000 documents).
+ */
 const PUTS_PER_SAMPLE = 20;
+const SLOW_PUT_MS = 50;
+/**
+ * A subject is not loaded at a size where its load, grown in proportion from the last size's,
+ * would take longer than this: one such load (FlexSearch's forward tokenizer, about 13 min at
+ * 1,000,000 documents, and as long again in the process that measures its memory) would take a
+ * full run past an hour and a half.
+ */
+const LOAD_LIMIT_MS = 6 * 60_000;
+/** Cold starts: this many processes in a full run (one in a quick run), fewer past a minute. */
+const COLD_STARTS = 5;
+const COLD_START_BUDGET_MS = 60_000;
 const out = values.out ?? join(ROOT, "bench", "results", `${kind}-${runtime}.json`);
 const work = mkdtempSync(join(tmpdir(), "quire-bench-"));
 let dirs = 0;
@@ -96,6 +113,8 @@ process.on("SIGINT", () => {
 const cases: CaseResult[] = [];
 const ratios: RatioResult[] = [];
 const measures: MeasureResult[] = [];
+/** How long each subject took to load, by size: for {@linkcode projectedLoad}. */
+const loadMs = new Map<string, { size: number; ms: number }>();
 const pairs = TARGET_PAIRS.filter(([operation, a, b]) =>
   operations.includes(operation) && subjects.some((s) => s.name === a) &&
   subjects.some((s) => s.name === b)
@@ -105,6 +124,7 @@ const progress = new Progress(
   budget,
 );
 const loadBefore = loadavg();
+const SQLITE_VERSION = await sqliteVersion();
 progress.announce(
   `${kind} run on ${runtime} ${runtimeVersion()}: ${subjects.length} subjects, ` +
     `${operations.length} operations, at ${
@@ -119,40 +139,53 @@ try {
       (done, total) => progress.note(`documents ${done}/${total}`),
     );
     const readOrder = shuffled(docs.map(([id]) => id));
-    for (const pair of pairs) await measurePair(pair, size, docs, readOrder);
-    for (const subject of subjects) await measureSubject(subject, size, docs, readOrder);
+    for (const pair of pairs) {
+      await measurePair(pair, size, docs, readOrder);
+      writeResult(true);
+    }
+    for (const subject of subjects) {
+      await measureSubject(subject, size, docs, readOrder);
+      writeResult(true);
+    }
   }
 } finally {
   removeWork();
 }
 
-const result: RunResult = {
-  schema: 1,
-  kind,
-  date: new Date().toISOString(),
-  commit: git("rev-parse", "--short", "HEAD"),
-  runtime: { name: runtime, version: runtimeVersion(), sqlite: await sqliteVersion() },
-  machine: {
-    cpus: cpus().length,
-    model: cpus()[0]?.model ?? "unknown",
-    memoryBytes: totalmem(),
-    load: { before: loadBefore, after: loadavg() },
-  },
-  sizes,
-  cases,
-  ratios,
-  measures,
-  targets: [],
-};
-result.targets = evaluateTargets(result);
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
+const result = writeResult(false);
 for (const target of result.targets) {
   console.log(
     `${target.verdict}  ${target.text}: ${target.value.toFixed(3)} (limit ${target.limit})`,
   );
 }
 console.log(`wrote ${out} in ${progress.elapsed()}`);
+
+/** Writes what is measured so far to `out`; `partial` while the run goes on. */
+function writeResult(partial: boolean): RunResult {
+  const result: RunResult = {
+    schema: 1,
+    kind,
+    date: new Date().toISOString(),
+    commit: git("rev-parse", "--short", "HEAD"),
+    runtime: { name: runtime, version: runtimeVersion(), sqlite: SQLITE_VERSION },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "unknown",
+      memoryBytes: totalmem(),
+      load: { before: loadBefore, after: loadavg() },
+    },
+    sizes,
+    ...(partial ? { partial: true as const } : {}),
+    cases,
+    ratios,
+    measures,
+    targets: [],
+  };
+  result.targets = evaluateTargets(result);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
+  return result;
+}
 
 /** The target pair's ratio at this size: both subjects open, their chunks alternating. */
 async function measurePair(
@@ -214,7 +247,7 @@ async function measureSubject(
     for (const operation of operations) unsupported(operation, subject.maxSize.reason);
     return;
   }
-  const tooBig = projectedMemory(subject.name, size);
+  const tooBig = projectedMemory(subject.name, size) ?? projectedLoad(subject.name, size);
   if (tooBig !== undefined) {
     for (const operation of operations) unsupported(operation, tooBig);
     return;
@@ -223,7 +256,9 @@ async function measureSubject(
   progress.note(`loading ${subject.name}`);
   let instance: Instance;
   try {
+    const start = performance.now();
     instance = await subject.open(dir, docs);
+    loadMs.set(subject.name, { size, ms: performance.now() - start });
   } catch (error) {
     // A peer that cannot hold this many documents (lowdb and LokiJS write the whole store as one
     // string, past V8's longest at 1,000,000 documents): the table says so, and the run goes on.
@@ -248,13 +283,7 @@ async function measureSubject(
         continue;
       }
       const stats = operation === "put"
-        ? await timeSamples(
-          async () => {
-            for (let i = 0; i < PUTS_PER_SAMPLE; i++) await load.call();
-          },
-          PUTS_PER_SAMPLE,
-          budget,
-        )
+        ? await timePuts(load.call)
         : operation === "putMany" || operation === "export"
         ? await timeSamples(load.call, load.units, budget)
         : await timeCase(load.call, load.units, budget);
@@ -302,17 +331,19 @@ async function measureSubject(
       continue;
     }
     const what = operation === "coldStartGet" ? "get" : "search";
-    const count = kind === "full" ? 5 : 1;
-    const runs = Array.from({ length: count }, (_, i) =>
-      child([
-        "cold",
-        subject.name,
-        dir,
-        what,
-        String(size),
-        ...(i === count - 1 && rss === undefined ? ["serve"] : []),
-      ]) as { ms: number; rss?: number });
-    rss ??= runs.at(-1)!.rss;
+    const count = kind === "full" ? COLD_STARTS : 1;
+    const started = performance.now();
+    const runs: { ms: number; rss?: number }[] = [];
+    // The first process also serves (when the memory is not measured yet): its time is taken
+    // before, so it counts as the others do.
+    while (
+      runs.length < count &&
+      (runs.length === 0 || performance.now() - started < COLD_START_BUDGET_MS)
+    ) {
+      const serve = runs.length === 0 && rss === undefined ? ["serve"] : [];
+      runs.push(child(["cold", subject.name, dir, what, String(size), ...serve]) as typeof runs[0]);
+    }
+    rss ??= runs[0]!.rss;
     const samples = runs.map((run) => run.ms * 1e3);
     const stats = statsOf(samples);
     cases.push({ ...base, operation, unit: "op", samples, ...stats });
@@ -322,6 +353,36 @@ async function measureSubject(
   measures.push({ metric: "rssBytes", subject: subject.name, size, value: rss });
   rmSync(dir, { recursive: true, force: true });
   collectGarbage();
+}
+
+/** Puts timed in chunks of {@linkcode PUTS_PER_SAMPLE}, or one a chunk when a put is slow. */
+async function timePuts(put: () => unknown) {
+  const start = performance.now();
+  await put();
+  const perSample = performance.now() - start > SLOW_PUT_MS ? 1 : PUTS_PER_SAMPLE;
+  return await timeSamples(
+    async () => {
+      for (let i = 0; i < perSample; i++) await put();
+    },
+    perSample,
+    budget,
+  );
+}
+
+/**
+ * Why `subject` is not loaded with `size` documents, if its load at the last size, grown in
+ * proportion, would take longer than {@linkcode LOAD_LIMIT_MS}.
+ */
+function projectedLoad(subject: string, size: number): string | undefined {
+  const last = loadMs.get(subject);
+  if (last === undefined || last.size >= size) return undefined;
+  const projected = last.ms * size / last.size;
+  if (projected <= LOAD_LIMIT_MS) return undefined;
+  const minutes = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
+  return `not loaded: loading ${last.size.toLocaleString("en")} documents took ${
+    minutes(last.ms)
+  }, so about ${minutes(projected)} for ${size.toLocaleString("en")}, ` +
+    `past the run's limit of ${minutes(LOAD_LIMIT_MS)} a load`;
 }
 
 /**

@@ -193,6 +193,8 @@ export interface RunResult {
     load: { before: number[]; after: number[] };
   };
   sizes: number[];
+  /** Present while the run goes on (the file is written after every subject), or if it stopped. */
+  partial?: true;
   cases: CaseResult[];
   ratios: RatioResult[];
   measures: MeasureResult[];

@@ -957,6 +957,7 @@ const openTargetArb: fc.Arbitrary<OpenTarget> = fc.oneof(
         synchronous: fc.constantFrom<unknown>(undefined, "full", "bogus"),
         busyTimeoutMs: fc.constantFrom<unknown>(undefined, 0, -1, 1.5, NaN, 2 ** 40),
         cacheMiB: fc.constantFrom<unknown>(undefined, 0, -1, 1.5, 1e9, "64"),
+        mmapMiB: fc.constantFrom<unknown>(undefined, 0, 16, -1, 1.5, 1e9, "64"),
         onIndexProgress: fc.constantFrom<unknown>(undefined, 5, () => {}),
       }, { requiredKeys: ["backend"] }),
       fc.constantFrom<unknown>(null, 5, [], "x", { backend: "file" }, { backend: "file", dir: "" }),

@@ -1,0 +1,102 @@
+/**
+ * What SQLite's page cache (`cacheMiB`) does to a get at 1,000,000 documents: the suite's
+ * documents in quire's SQLite backend (as bench/suite/subjects/quire.ts loads them, without
+ * search; with `--search`, with the searchable copy too, as the suite's own cases have it),
+ * then gets of ids in random order on stores opened with each cache size in turn, the
+ * sizes' chunks interleaved (a chunk is 20,000 gets; each size's first chunk warms its cache
+ * and is not counted), and with a memory map (`mmapMiB`). The raw binding on the same file
+ * (`SELECT data` + `JSON.parse`, 64 MiB, with and without the map) is there for the ratio.
+ *
+ *   bun bench/cache_size.ts [--size 1000000] [--sizes 64,256,1024] [--search]
+ *   deno run -A bench/cache_size.ts …
+ *
+ * @module
+ */
+
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type Collection, open, type Store } from "../mod.ts";
+import { shuffled } from "./lib/documents.ts";
+import { median, printTable, runtimeName } from "./lib/measure.ts";
+import { bindingName, openRawDocsDatabase } from "./lib/raw_sqlite.ts";
+import { documents } from "./suite/data.ts";
+import { quireSqlite } from "./suite/subjects/quire.ts";
+import { COLLECTION } from "./suite/types.ts";
+
+const { values } = parseArgs({
+  options: {
+    size: { type: "string", default: "1000000" },
+    sizes: { type: "string", default: "64,256,1024" },
+    search: { type: "boolean", default: false },
+  },
+});
+const SIZE = Number(values.size);
+const CACHES = values.sizes.split(",").map(Number);
+const GETS = 20_000;
+const ROUNDS = 9;
+/** The map asked for; SQLite caps it at its build's limit, and the table shows what it took. */
+const MMAP_MIB = 4096;
+
+const dir = mkdtempSync(join(tmpdir(), "quire-cache-size-"));
+try {
+  const docs = await documents(SIZE);
+  await (await quireSqlite.open(dir, docs, { search: values.search })).close();
+  const file = join(dir, "quire.db");
+  const ids = shuffled(docs.map(([id]) => id));
+  const stores: [string, Store, Collection][] = [];
+  for (const mib of CACHES) {
+    const store = await open({ backend: "sqlite", path: file, cacheMiB: mib });
+    stores.push([`quire, cacheMiB ${mib}`, store, store.collection(COLLECTION)]);
+  }
+  const mappedStore = await open({ backend: "sqlite", path: file, mmapMiB: MMAP_MIB });
+  const mappedMiB = Math.round(Number((await mappedStore.stats()).storage.mmapMiB));
+  stores.push([`quire, mmapMiB ${mappedMiB}`, mappedStore, mappedStore.collection(COLLECTION)]);
+  const raw = await openRawDocsDatabase(file);
+  const table = /FROM ("[^"]+")/.exec((await stores[0]![2].explain({})).sql!)![1]!;
+  const select = raw.prepare(`SELECT data FROM ${table} WHERE id = ?`);
+  const mapped = await openRawDocsDatabase(file);
+  mapped.prepare(`PRAGMA mmap_size = ${MMAP_MIB * 2 ** 20}`).get();
+  const selectMapped = mapped.prepare(`SELECT data FROM ${table} WHERE id = ?`);
+  type Get = (id: string) => unknown;
+  const layers: [string, Get][] = [
+    ...stores.map(([name, , collection]): [string, Get] => [name, (id) => collection.get(id)]),
+    [
+      "raw, 64 MiB",
+      (id) => JSON.parse((select.get(id) as { data: string }).data),
+    ],
+    [
+      `raw, 64 MiB, mmap_size ${mappedMiB} MiB`,
+      (id) => JSON.parse((selectMapped.get(id) as { data: string }).data),
+    ],
+  ];
+  const times = new Map(layers.map(([name]) => [name, [] as number[]]));
+  let next = 0;
+  for (let round = 0; round <= ROUNDS; round++) {
+    for (let i = 0; i < layers.length; i++) {
+      const [name, get] = layers[(round + i) % layers.length]!;
+      const start = performance.now();
+      for (let call = 0; call < GETS; call++) await get(ids[next++ % ids.length]!);
+      if (round > 0) times.get(name)!.push((performance.now() - start) / GETS * 1e3);
+    }
+  }
+  console.log(
+    `get by id in random order on ${runtimeName()} (${bindingName()}): ${
+      SIZE.toLocaleString("en")
+    } documents, file ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB, ` +
+      `${GETS.toLocaleString("en")} gets a chunk, median of ${ROUNDS} rounds\n`,
+  );
+  printTable(
+    [
+      ["store", "µs per get"],
+      ...layers.map(([name]) => [name, median(times.get(name)!).toFixed(1)]),
+    ],
+    [false, true],
+  );
+  for (const [, store] of stores) await store.close();
+  raw.close();
+  mapped.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
