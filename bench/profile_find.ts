@@ -8,8 +8,10 @@
  * | floor     | the floor's table `docs (id, data)`: `SELECT data … ORDER BY id LIMIT 50`, parse |
  * | quire's   | the same statement on quire's table (its file, read by the binding)             |
  * | +meta     | quire's statement: the id, rev and times with the data, 51 rows (one to page)   |
- * | backend   | SqliteBackend.find: the SQL compiled from a parsed filter, rows as arrays,      |
- * |           | an entry per row                                                                 |
+ * | +types    | the SQL quire compiles (explain's), run on the binding: the type test of the    |
+ * |           | year (`json_type(…) IN ('integer', 'real')`) beside the equality                  |
+ * | backend   | SqliteBackend.find: that SQL through quire's driver, rows as arrays, an entry   |
+ * |           | per row                                                                          |
  * | quire     | Collection.find: the filter parsed, the cursor tag, the Store, the page         |
  *
  * Both files are made by the suite's own subjects (quire sqlite, raw SQLite) from the suite's
@@ -63,6 +65,8 @@ try {
   const withMeta = quireDb.prepare(
     `SELECT id, rev, created_at, updated_at, data FROM ${table} WHERE ${where}`,
   );
+  // The compiled SQL, with the year and the limit as its two parameters.
+  const compiled = quireDb.prepare(explained.sql!);
   const parseAll = (rows: unknown[]) =>
     rows.map((row) => JSON.parse((row as { data: string }).data));
 
@@ -71,6 +75,7 @@ try {
     ["floor", (year) => parseAll(floor.all(year, LIMIT))],
     ["quire's table", (year) => parseAll(dataOnly.all(year, LIMIT))],
     ["+meta", (year) => parseAll(withMeta.all(year, LIMIT + 1))],
+    ["+types", (year) => parseAll(compiled.all(year, LIMIT + 1))],
     [
       "backend",
       (year) =>

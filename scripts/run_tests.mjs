@@ -107,9 +107,19 @@ function testFiles(given) {
 
 // ---- running a step ----
 
-/** Runs a command, streaming its output to ours as it comes; resolves to {code, output}. */
+/** "42 s", "3 min 05 s". */
+function duration(ms) {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+}
+
+/**
+ * Runs a command, streaming its output to ours as it comes; resolves to {code, output, took}
+ * (its duration, which the summary shows: the run must stay under 15 minutes).
+ */
 function run(cmd, args) {
   console.log(`\n=== ${[basename(cmd), ...args].join(" ")} ===`);
+  const start = performance.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -122,9 +132,13 @@ function run(cmd, args) {
     }
     child.on("error", (err) => {
       console.error(`run_tests: could not start ${cmd}: ${err.message}`);
-      resolve({ code: 127, output });
+      resolve({ code: 127, output, took: duration(performance.now() - start) });
     });
-    child.on("close", (code, signal) => resolve({ code: code ?? signal ?? 1, output }));
+    child.on(
+      "close",
+      (code, signal) =>
+        resolve({ code: code ?? signal ?? 1, output, took: duration(performance.now() - start) }),
+    );
   });
 }
 
@@ -215,18 +229,18 @@ const failures = []; // "runtime  file: test" for each failed case
 
 /** check/lint/fmt: pass or fail as a whole; a failure counts as one failed case. */
 async function checkStep({ label, cmd, args, unaccepted }) {
-  const { code, output } = await run(cmd, args);
+  const { code, output, took } = await run(cmd, args);
   if (code !== 0 && unaccepted) {
     // A step whose known, documented reports are accepted: it passes when they are all it found.
     const left = unaccepted(output);
     if (left.length === 0) {
-      report.push(`${label.padEnd(12)} ok (only the accepted reports; see its comment)`);
+      report.push(`${label.padEnd(12)} ok (only the accepted reports; see its comment), ${took}`);
       return;
     }
     console.error(`${label}: not accepted:\n  ${left.join("\n  ")}`);
   }
   if (code !== 0) total.failed++;
-  report.push(`${label.padEnd(12)} ${code === 0 ? "ok" : `FAILED (exit ${code})`}`);
+  report.push(`${label.padEnd(12)} ${code === 0 ? "ok" : `FAILED (exit ${code})`}, ${took}`);
 }
 
 /** Reads and counts a runtime's report; null (and a reason) when there is none to read. */
@@ -249,7 +263,7 @@ function readReport(runtime, path) {
 async function testStep(runtime, files, reports) {
   const reportPath = join(reports, `${runtime.name}.xml`);
   rmSync(reportPath, { force: true });
-  const { code, output } = await run(runtime.cmd, runtime.args(files, reportPath));
+  const { code, output, took } = await run(runtime.cmd, runtime.args(files, reportPath));
   const { counts, root, why } = readReport(runtime, reportPath);
   const n = counts ?? { passed: 0, failed: 0, skipped: 0, failedNames: [], notes: [] };
   const notes = [...n.notes];
@@ -290,7 +304,8 @@ async function testStep(runtime, files, reports) {
   total.skipped += n.skipped;
   report.push(
     `${runtime.label.padEnd(12)} ${n.passed} passed, ${n.failed} failed` +
-      (n.skipped ? `, ${n.skipped} skipped` : "") + (notes.length ? ` (${notes.join("; ")})` : ""),
+      (n.skipped ? `, ${n.skipped} skipped` : "") + `, ${took}` +
+      (notes.length ? ` (${notes.join("; ")})` : ""),
   );
 }
 

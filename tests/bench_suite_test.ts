@@ -64,6 +64,51 @@ describe(`benchmark suite (${runtime})`, () => {
     assert.equal(targets[1]!.value.toFixed(3), (1 / 1.4).toFixed(3));
   });
 
+  test("flat targets: the side-by-side scaling ratio when the run has one, else the two cases", () => {
+    const cell = (operation: "get" | "findIndexed", size: number, median: number) => ({
+      operation,
+      subject: "quire sqlite",
+      group: "quire" as const,
+      size,
+      unit: "op" as const,
+      median,
+    });
+    const cases = [
+      cell("get", 10_000, 10),
+      cell("get", 1_000_000, 20), // 2×: a miss, if the cases are all there is
+      cell("findIndexed", 10_000, 100),
+      cell("findIndexed", 1_000_000, 120),
+    ];
+    const scaling = {
+      operation: "get" as const,
+      subject: "quire sqlite",
+      against: "quire sqlite",
+      size: 1_000_000,
+      againstSize: 10_000,
+      rounds: [1.2, 1.3],
+      median: 1.25,
+    };
+    const flat = (ratios: RatioResult[]) =>
+      evaluateTargets({ cases, ratios }).map(({ id, value, verdict, text }) => ({
+        id,
+        value,
+        verdict,
+        sideBySide: text.includes("side by side"),
+      }));
+    assert.deepEqual(flat([]), [
+      { id: "get-flat", value: 2, verdict: "MISS", sideBySide: false },
+      { id: "findIndexed-flat", value: 1.2, verdict: "PASS", sideBySide: false },
+    ]);
+    assert.deepEqual(flat([scaling]), [
+      { id: "get-flat", value: 1.25, verdict: "PASS", sideBySide: true },
+      { id: "findIndexed-flat", value: 1.2, verdict: "PASS", sideBySide: false },
+    ]);
+    // Not a floor ratio: the get-floor target does not read it.
+    assert.ok(
+      !evaluateTargets({ cases: [], ratios: [scaling] }).some((t) => t.id.startsWith("get-floor")),
+    );
+  });
+
   test("a tiny run writes every case it was asked for", { timeout: 120_000 }, () => {
     const temp = tempDir("quire-bench-suite-");
     try {

@@ -241,6 +241,8 @@ function ratioPairs(run: RunResult, operation: string, subjects: SubjectRow[]) {
   const reference = referenceSubject(run, operation, subjects);
   if (reference !== undefined) { for (const p of named("peer")) add(reference, p); }
   for (const r of run.ratios) {
+    // A scaling ratio (the subject against itself at another size) is in the targets alone.
+    if (r.againstSize !== undefined) continue;
     if (r.operation === operation && named("quire").includes(r.subject)) add(r.subject, r.against);
   }
   return [...pairs.values()];
@@ -288,7 +290,8 @@ function ratioCell(
   notes: Footnotes,
 ): string {
   const paired = run.ratios.find((r) =>
-    r.operation === operation && r.subject === subject && r.against === against && r.size === size
+    r.operation === operation && r.subject === subject && r.against === against &&
+    r.size === size && r.againstSize === undefined
   );
   if (paired) {
     const rounds = [...paired.rounds].sort((a, b) => a - b);

@@ -37,7 +37,7 @@ import {
 import { Progress } from "./progress.ts";
 import { childCommand, collectGarbage, runtimeName, runtimeVersion } from "./runtime.ts";
 import { SUBJECTS } from "./subjects/index.ts";
-import { evaluateTargets, TARGET_PAIRS } from "./targets.ts";
+import { evaluateTargets, FLAT, SCALING_PAIRS, TARGET_PAIRS } from "./targets.ts";
 import {
   type CaseResult,
   type Instance,
@@ -119,8 +119,16 @@ const pairs = TARGET_PAIRS.filter(([operation, a, b]) =>
   operations.includes(operation) && subjects.some((s) => s.name === a) &&
   subjects.some((s) => s.name === b)
 );
+const scalings = SCALING_PAIRS.filter(([operation, subject]) =>
+  operations.includes(operation) && subjects.some((s) => s.name === subject)
+);
+/** The steps of the scaling ratios at a size: only at the flat targets' larger size. */
+const scalingSteps = (size: number) => size === FLAT.to ? scalings.length : 0;
 const progress = new Progress(
-  sizes.map((size) => ({ size, steps: subjects.length * operations.length + pairs.length })),
+  sizes.map((size) => ({
+    size,
+    steps: subjects.length * operations.length + pairs.length + scalingSteps(size),
+  })),
   budget,
 );
 const loadBefore = loadavg();
@@ -141,6 +149,10 @@ try {
     const readOrder = shuffled(docs.map(([id]) => id));
     for (const pair of pairs) {
       await measurePair(pair, size, docs, readOrder);
+      writeResult(true);
+    }
+    if (scalingSteps(size) > 0) {
+      await measureScaling(size, docs, readOrder);
       writeResult(true);
     }
     for (const subject of subjects) {
@@ -228,6 +240,67 @@ async function measurePair(
     progress.step(size, label, `${measured.median.toFixed(3)}× time`);
   } finally {
     for (const instance of opened) await instance.close();
+  }
+}
+
+/**
+ * The scaling ratios at `size`: each subject of {@linkcode SCALING_PAIRS} loaded with `size`
+ * documents and with the first `FLAT.from` of them, its chunks on the two alternating, as a
+ * target pair's are. Timed apart, the two sizes' cases are minutes apart, and a shared machine's
+ * speed changes in minutes (twofold, in one run here).
+ */
+async function measureScaling(
+  size: number,
+  docs: readonly Entry[],
+  readOrder: readonly string[],
+): Promise<void> {
+  const small = docs.slice(0, FLAT.from);
+  const smallOrder = shuffled(small.map(([id]) => id));
+  for (const name of new Set(scalings.map(([, subject]) => subject))) {
+    const subject = SUBJECTS.find((s) => s.name === name)!;
+    const mine = scalings.filter(([, s]) => s === name).map(([operation]) => operation);
+    const labelOf = (operation: Operation) =>
+      `${name} / itself at ${FLAT.from.toLocaleString("en")} · ${operation}`;
+    const skip = (why: string) => {
+      for (const operation of mine) progress.step(size, labelOf(operation), `skipped (${why})`);
+    };
+    const tooBig = projectedMemory(name, size);
+    if (tooBig !== undefined) {
+      skip(tooBig);
+      continue;
+    }
+    const opened: Instance[] = [];
+    try {
+      try {
+        opened.push(await subject.open(freshDir(), docs, { search: false }));
+        opened.push(await subject.open(freshDir(), small, { search: false }));
+      } catch (error) {
+        skip(`cannot load: ${firstLine(error)}`);
+        continue;
+      }
+      for (const operation of mine) {
+        const calls = operation === "get" ? 1_000 : 50;
+        const loads = [
+          workload(operation, opened[0]!, docs, readOrder, `scale-big-${operation}`)!,
+          workload(operation, opened[1]!, small, smallOrder, `scale-small-${operation}`)!,
+        ];
+        const measured = await timeRatio(async (side) => {
+          const { call } = loads[side === "subject" ? 0 : 1]!;
+          for (let i = 0; i < calls; i++) await call();
+        }, budget.rounds);
+        ratios.push({
+          operation,
+          subject: name,
+          against: name,
+          size,
+          againstSize: FLAT.from,
+          ...measured,
+        });
+        progress.step(size, labelOf(operation), `${measured.median.toFixed(3)}× time`);
+      }
+    } finally {
+      for (const instance of opened) await instance.close();
+    }
   }
 }
 

@@ -153,6 +153,11 @@ export interface RatioResult {
   subject: string;
   against: string;
   size: number;
+  /**
+   * For a scaling ratio: `against` is the subject itself holding this many documents, timed side
+   * by side with it holding `size` (run.ts `measureScaling`).
+   */
+  againstSize?: number;
   /** One time ratio (subject / against) per round. */
   rounds: number[];
   median: number;
