@@ -12,11 +12,11 @@ import type { Budget } from "./measure.ts";
 
 /**
  * A step's expected seconds beyond its minimum time, per document of its size, and the size past
- * which a step costs no more: calibrated on the full Bun run of 2026-12-07 (85 s for the steps at
- * 1,000 documents, 3 min at 10,000, 20 min at 100,000, 45 min at 1,000,000, where the stores that
- * hold everything in memory are not loaded).
+ * which a step costs no more: calibrated on the full Bun run of 2026-12-07 (48 min in all: the
+ * steps at 1,000 documents took 1.7 min, at 10,000 3, at 100,000 14, at 1,000,000 29, where the
+ * stores that hold everything in memory are not loaded).
  */
-const SECONDS_PER_DOCUMENT = 50e-6;
+const SECONDS_PER_DOCUMENT = 30e-6;
 const COSTLIEST_SIZE = 250_000;
 
 export class Progress {

@@ -225,8 +225,9 @@ async function measurePair(
       progress.step(size, label, `skipped (cannot load: ${firstLine(error)})`);
       return;
     }
-    // A chunk: 1,000 gets, 250 puts, one putMany batch, 50 finds, 20 counts.
-    const calls = { get: 1_000, put: 250, putMany: 1, findIndexed: 50, count: 20 }[
+    // A chunk: 1,000 gets, 250 puts, one putMany batch, 50 finds, 100 counts (20 counts, 3–5 ms
+    // at 10,000 documents, gave rounds from 0.64× to 1.41×: a collection pause fills a chunk).
+    const calls = { get: 1_000, put: 250, putMany: 1, findIndexed: 50, count: 100 }[
       operation as "get"
     ] ?? 10;
     const loads = opened.map((instance, i) =>
