@@ -10,8 +10,8 @@
  * | +meta     | quire's statement: the id, rev and times with the data, 51 rows (one to page)   |
  * | +types    | the SQL quire compiles (explain's), run on the binding: the type test of the    |
  * |           | year (`json_type(…) IN ('integer', 'real')`) beside the equality                  |
- * | backend   | SqliteBackend.find: that SQL through quire's driver, rows as arrays, an entry   |
- * |           | per row                                                                          |
+ * | driver    | that SQL through quire's driver and connection, rows as arrays, parsed          |
+ * | backend   | SqliteBackend.find: the SQL compiled from the filter, an entry per row          |
  * | quire     | Collection.find: the filter parsed, the cursor tag, the Store, the page         |
  *
  * Both files are made by the suite's own subjects (quire sqlite, raw SQLite) from the suite's
@@ -31,6 +31,7 @@ import { parseArgs } from "node:util";
 import { open } from "../mod.ts";
 import { openSqliteBackend } from "../src/backends/sqlite/sqlite_backend.ts";
 import { parseFilter } from "../src/query/query.ts";
+import type { SqlValue } from "../src/sqlite/driver_raw.ts";
 import { median, printTable, runtimeName } from "./lib/measure.ts";
 import { bindingName, openRawDocsDatabase } from "./lib/raw_sqlite.ts";
 import { documents, FIND_YEARS } from "./suite/data.ts";
@@ -76,6 +77,14 @@ try {
     ["quire's table", (year) => parseAll(dataOnly.all(year, LIMIT))],
     ["+meta", (year) => parseAll(withMeta.all(year, LIMIT + 1))],
     ["+types", (year) => parseAll(compiled.all(year, LIMIT + 1))],
+    [
+      "driver",
+      (year) =>
+        backend.database.prepare(explained.sql!, { transient: true }).values<SqlValue[]>(
+          year,
+          LIMIT + 1,
+        ).map((row) => JSON.parse(row[4] as string)),
+    ],
     [
       "backend",
       (year) =>
