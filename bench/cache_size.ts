@@ -6,14 +6,17 @@
  * sizes' chunks interleaved (a chunk is 20,000 gets; each size's first chunk warms its cache
  * and is not counted), and with a memory map (`mmapMiB`). The raw binding on the same file
  * (`SELECT data` + `JSON.parse`, 64 MiB, with and without the map) is there for the ratio.
+ * With `--against 10000`, a second store holding the first 10,000 of the documents joins the
+ * rounds, with the default cache and with the map: the suite's `get-flat` target, the get at the
+ * large size over the get at the small one, timed side by side, for each setting.
  *
- *   bun bench/cache_size.ts [--size 1000000] [--sizes 64,256,1024] [--search]
+ *   bun bench/cache_size.ts [--size 1000000] [--sizes 64,256,1024] [--search] [--against 10000]
  *   deno run -A bench/cache_size.ts …
  *
  * @module
  */
 
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -30,10 +33,12 @@ const { values } = parseArgs({
     size: { type: "string", default: "1000000" },
     sizes: { type: "string", default: "64,256,1024" },
     search: { type: "boolean", default: false },
+    against: { type: "string" },
   },
 });
 const SIZE = Number(values.size);
 const CACHES = values.sizes.split(",").map(Number);
+const AGAINST = values.against === undefined ? undefined : Number(values.against);
 const GETS = 20_000;
 const ROUNDS = 9;
 /** The map asked for; SQLite caps it at its build's limit, and the table shows what it took. */
@@ -45,14 +50,38 @@ try {
   await (await quireSqlite.open(dir, docs, { search: values.search })).close();
   const file = join(dir, "quire.db");
   const ids = shuffled(docs.map(([id]) => id));
-  const stores: [string, Store, Collection][] = [];
+  /** Each store with the ids its gets draw from: the small store's are its own. */
+  const stores: [string, Store, Collection, string[]][] = [];
   for (const mib of CACHES) {
     const store = await open({ backend: "sqlite", path: file, cacheMiB: mib });
-    stores.push([`quire, cacheMiB ${mib}`, store, store.collection(COLLECTION)]);
+    stores.push([`quire, cacheMiB ${mib}`, store, store.collection(COLLECTION), ids]);
   }
   const mappedStore = await open({ backend: "sqlite", path: file, mmapMiB: MMAP_MIB });
   const mappedMiB = Math.round(Number((await mappedStore.stats()).storage.mmapMiB));
-  stores.push([`quire, mmapMiB ${mappedMiB}`, mappedStore, mappedStore.collection(COLLECTION)]);
+  stores.push([
+    `quire, mmapMiB ${mappedMiB}`,
+    mappedStore,
+    mappedStore.collection(COLLECTION),
+    ids,
+  ]);
+  if (AGAINST !== undefined) {
+    const smallDir = join(dir, "small");
+    mkdirSync(smallDir);
+    await (await quireSqlite.open(smallDir, docs.slice(0, AGAINST), { search: values.search }))
+      .close();
+    const smallFile = join(smallDir, "quire.db");
+    const small = await open({ backend: "sqlite", path: smallFile });
+    const smallMapped = await open({ backend: "sqlite", path: smallFile, mmapMiB: MMAP_MIB });
+    const at = AGAINST.toLocaleString("en");
+    const smallIds = shuffled(docs.slice(0, AGAINST).map(([id]) => id));
+    stores.push([`quire at ${at}, cacheMiB 64`, small, small.collection(COLLECTION), smallIds]);
+    stores.push([
+      `quire at ${at}, mmapMiB ${mappedMiB}`,
+      smallMapped,
+      smallMapped.collection(COLLECTION),
+      smallIds,
+    ]);
+  }
   const raw = await openRawDocsDatabase(file);
   const table = /FROM ("[^"]+")/.exec((await stores[0]![2].explain({})).sql!)![1]!;
   const select = raw.prepare(`SELECT data FROM ${table} WHERE id = ?`);
@@ -60,24 +89,30 @@ try {
   mapped.prepare(`PRAGMA mmap_size = ${MMAP_MIB * 2 ** 20}`).get();
   const selectMapped = mapped.prepare(`SELECT data FROM ${table} WHERE id = ?`);
   type Get = (id: string) => unknown;
-  const layers: [string, Get][] = [
-    ...stores.map(([name, , collection]): [string, Get] => [name, (id) => collection.get(id)]),
+  const layers: [string, Get, string[]][] = [
+    ...stores.map(([name, , collection, of]): [string, Get, string[]] => [
+      name,
+      (id) => collection.get(id),
+      of,
+    ]),
     [
       "raw, 64 MiB",
       (id) => JSON.parse((select.get(id) as { data: string }).data),
+      ids,
     ],
     [
       `raw, 64 MiB, mmap_size ${mappedMiB} MiB`,
       (id) => JSON.parse((selectMapped.get(id) as { data: string }).data),
+      ids,
     ],
   ];
   const times = new Map(layers.map(([name]) => [name, [] as number[]]));
   let next = 0;
   for (let round = 0; round <= ROUNDS; round++) {
     for (let i = 0; i < layers.length; i++) {
-      const [name, get] = layers[(round + i) % layers.length]!;
+      const [name, get, of] = layers[(round + i) % layers.length]!;
       const start = performance.now();
-      for (let call = 0; call < GETS; call++) await get(ids[next++ % ids.length]!);
+      for (let call = 0; call < GETS; call++) await get(of[next++ % of.length]!);
       if (round > 0) times.get(name)!.push((performance.now() - start) / GETS * 1e3);
     }
   }
@@ -94,6 +129,18 @@ try {
     ],
     [false, true],
   );
+  if (AGAINST !== undefined) {
+    const at = AGAINST.toLocaleString("en");
+    const of = (name: string) => median(times.get(name)!);
+    const flat = (large: string, small: string) =>
+      `${(of(large) / of(small)).toFixed(2)}× (${large} over ${small})`;
+    console.log(
+      `\nget at ${SIZE.toLocaleString("en")} over get at ${at}, side by side:\n` +
+        `  ${flat(`quire, cacheMiB ${CACHES[0]}`, `quire at ${at}, cacheMiB 64`)}\n` +
+        `  ${flat(`quire, mmapMiB ${mappedMiB}`, `quire at ${at}, mmapMiB ${mappedMiB}`)}\n` +
+        `  ${flat(`quire, mmapMiB ${mappedMiB}`, `quire at ${at}, cacheMiB 64`)}`,
+    );
+  }
   for (const [, store] of stores) await store.close();
   raw.close();
   mapped.close();
