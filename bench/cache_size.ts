@@ -39,6 +39,11 @@ const { values } = parseArgs({
 const SIZE = Number(values.size);
 const CACHES = values.sizes.split(",").map(Number);
 const AGAINST = values.against === undefined ? undefined : Number(values.against);
+if (AGAINST !== undefined && !(Number.isInteger(AGAINST) && AGAINST > 0 && AGAINST < SIZE)) {
+  throw new Error(
+    `--against must be a whole number of documents below --size, not ${values.against}`,
+  );
+}
 const GETS = 20_000;
 const ROUNDS = 9;
 /** The map asked for; SQLite caps it at its build's limit, and the table shows what it took. */
@@ -58,29 +63,34 @@ try {
   }
   const mappedStore = await open({ backend: "sqlite", path: file, mmapMiB: MMAP_MIB });
   const mappedMiB = Math.round(Number((await mappedStore.stats()).storage.mmapMiB));
+  const mappedName = `quire, mmapMiB ${mappedMiB}`;
   stores.push([
-    `quire, mmapMiB ${mappedMiB}`,
+    mappedName,
     mappedStore,
     mappedStore.collection(COLLECTION),
     ids,
   ]);
+  /** With `--against`: the names of the large and the small store compared, for each setting. */
+  const flatPairs: [string, string][] = [];
   if (AGAINST !== undefined) {
     const smallDir = join(dir, "small");
     mkdirSync(smallDir);
     await (await quireSqlite.open(smallDir, docs.slice(0, AGAINST), { search: values.search }))
       .close();
     const smallFile = join(smallDir, "quire.db");
-    const small = await open({ backend: "sqlite", path: smallFile });
+    const small = await open({ backend: "sqlite", path: smallFile, cacheMiB: CACHES[0] });
     const smallMapped = await open({ backend: "sqlite", path: smallFile, mmapMiB: MMAP_MIB });
     const at = AGAINST.toLocaleString("en");
     const smallIds = shuffled(docs.slice(0, AGAINST).map(([id]) => id));
-    stores.push([`quire at ${at}, cacheMiB 64`, small, small.collection(COLLECTION), smallIds]);
-    stores.push([
-      `quire at ${at}, mmapMiB ${mappedMiB}`,
-      smallMapped,
-      smallMapped.collection(COLLECTION),
-      smallIds,
-    ]);
+    const cached = `quire at ${at}, cacheMiB ${CACHES[0]}`;
+    const mapped = `quire at ${at}, mmapMiB ${mappedMiB}`;
+    stores.push([cached, small, small.collection(COLLECTION), smallIds]);
+    stores.push([mapped, smallMapped, smallMapped.collection(COLLECTION), smallIds]);
+    flatPairs.push(
+      [stores[0]![0], cached],
+      [mappedName, mapped],
+      [mappedName, cached],
+    );
   }
   const raw = await openRawDocsDatabase(file);
   const table = /FROM ("[^"]+")/.exec((await stores[0]![2].explain({})).sql!)![1]!;
@@ -129,16 +139,14 @@ try {
     ],
     [false, true],
   );
-  if (AGAINST !== undefined) {
-    const at = AGAINST.toLocaleString("en");
+  if (flatPairs.length > 0) {
     const of = (name: string) => median(times.get(name)!);
-    const flat = (large: string, small: string) =>
-      `${(of(large) / of(small)).toFixed(2)}× (${large} over ${small})`;
     console.log(
-      `\nget at ${SIZE.toLocaleString("en")} over get at ${at}, side by side:\n` +
-        `  ${flat(`quire, cacheMiB ${CACHES[0]}`, `quire at ${at}, cacheMiB 64`)}\n` +
-        `  ${flat(`quire, mmapMiB ${mappedMiB}`, `quire at ${at}, mmapMiB ${mappedMiB}`)}\n` +
-        `  ${flat(`quire, mmapMiB ${mappedMiB}`, `quire at ${at}, cacheMiB 64`)}`,
+      `\nget at ${SIZE.toLocaleString("en")} over get at ${AGAINST!.toLocaleString("en")}, ` +
+        `side by side:\n` +
+        flatPairs.map(([large, small]) =>
+          `  ${(of(large) / of(small)).toFixed(2)}× (${large} over ${small})`
+        ).join("\n"),
     );
   }
   for (const [, store] of stores) await store.close();
